@@ -1,0 +1,39 @@
+import { RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { ErrorData } from './errors.js';
+
+/** Bumped whenever a method, a params object or a result object changes incompatibly. */
+export const PROTOCOL_VERSION = 1;
+
+export interface HelloParams {
+  /** The client's {@link PROTOCOL_VERSION}. */
+  protocolVersion: number;
+  /** The client's package version, for logs. */
+  clientVersion: string;
+}
+
+export interface HelloResult {
+  protocolVersion: number;
+  daemonVersion: string;
+  pid: number;
+  /** Absolute path of the socket the daemon listens on. */
+  socket: string;
+}
+
+export interface DaemonStatusResult {
+  pid: number;
+  daemonVersion: string;
+  protocolVersion: number;
+  uptimeMs: number;
+  socket: string;
+  /** Realpath'd roots of the open workspaces. */
+  workspaces: string[];
+  docker: { reachable: boolean; apiVersion?: string; serverVersion?: string; error?: string };
+  connections: number;
+}
+
+/** Version handshake; the client refuses (and restarts) a daemon of another protocol version. */
+export const HelloRequest = new RequestType<HelloParams, HelloResult, ErrorData>('daemon/hello');
+/** Daemon-wide state: workspaces, Docker, uptime. */
+export const DaemonStatusRequest = new RequestType0<DaemonStatusResult, ErrorData>('daemon/status');
+/** Graceful shutdown: answers first, then releases containers, watchers, databases and the socket. */
+export const ShutdownRequest = new RequestType0<{ ok: true }, ErrorData>('daemon/shutdown');

@@ -1,0 +1,55 @@
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { ErrorData } from './errors.js';
+
+export interface SearchParams {
+  root: string;
+  query: string;
+  limit?: number;
+}
+
+export interface SearchHit {
+  /** Repository-relative path. */
+  path: string;
+  score: number;
+  /** Best line range of the file for the query. */
+  startLine: number;
+  endLine: number;
+  snippet: string;
+  /** Further good ranges of the same file. */
+  ranges?: Array<{ startLine: number; endLine: number }>;
+  size?: number;
+  lineCount?: number;
+}
+
+export interface SearchResult {
+  results: SearchHit[];
+  durationMs: number;
+  /** Whether vectors took part in the ranking. */
+  mode: 'lexical' | 'hybrid';
+}
+
+export interface ReindexParams {
+  root: string;
+  /** Token for `search/progress` notifications. */
+  progressToken?: string;
+}
+
+export interface ReindexResult {
+  files: number;
+  chunks: number;
+  durationMs: number;
+}
+
+export interface SearchProgressParams {
+  token: string;
+  phase: string;
+  done: number;
+  total: number;
+}
+
+/** Ranked search over the workspace's index. */
+export const SearchRequest = new RequestType<SearchParams, SearchResult, ErrorData>('search/query');
+/** Rebuild the workspace's index from scratch. */
+export const ReindexRequest = new RequestType<ReindexParams, ReindexResult, ErrorData>('search/reindex');
+/** Progress of an index build. */
+export const SearchProgressNotification = new NotificationType<SearchProgressParams>('search/progress');

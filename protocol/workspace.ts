@@ -1,0 +1,50 @@
+import { RequestType } from 'vscode-jsonrpc';
+import type { ErrorData } from './errors.js';
+
+export interface WorkspaceParams {
+  root: string;
+}
+
+export interface PoolStatus {
+  kind: 'io-read' | 'io-write' | 'exec';
+  enabled: boolean;
+  size: number;
+  idle: number;
+  borrowed: number;
+  waiting: number;
+  max: number;
+  min: number;
+  hits: number;
+  misses: number;
+  created: number;
+  destroyed: number;
+  acquireP50Ms: number;
+  acquireP95Ms: number;
+  lastError?: string;
+}
+
+export interface IndexStatus {
+  state: 'absent' | 'building' | 'ready' | 'error' | 'disabled';
+  files: number;
+  chunks: number;
+  vectors: number;
+  vectorCoverage: number;
+  ollama: { inUse: boolean; reason?: string; model: string; url: string };
+  lastReconcile?: string;
+  watcher: 'watching' | 'polling' | 'off';
+  error?: string;
+}
+
+export interface WorkspaceStatusResult {
+  root: string;
+  owner: { uid: number; gid: number };
+  configFiles: string[];
+  pools: PoolStatus[];
+  index?: IndexStatus;
+  auditLog: string;
+  stateDir: string;
+  cacheDir: string;
+}
+
+/** State of one workspace: pools, index, configuration sources. */
+export const WorkspaceStatusRequest = new RequestType<WorkspaceParams, WorkspaceStatusResult, ErrorData>('workspace/status');
