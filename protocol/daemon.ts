@@ -37,3 +37,24 @@ export const HelloRequest = new RequestType<HelloParams, HelloResult, ErrorData>
 export const DaemonStatusRequest = new RequestType0<DaemonStatusResult, ErrorData>('daemon/status');
 /** Graceful shutdown: answers first, then releases containers, watchers, databases and the socket. */
 export const ShutdownRequest = new RequestType0<{ ok: true }, ErrorData>('daemon/shutdown');
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  /** What was found, e.g. `API 1.41, server 20.10.24`. */
+  detail: string;
+  /** The exact command or step that fixes a failed check. */
+  fix?: string;
+}
+
+export interface DoctorParams {
+  /** Repository whose owner uid mapping and config are checked; optional. */
+  root?: string;
+}
+
+export interface DoctorResult {
+  checks: DoctorCheck[];
+}
+
+/** Daemon-side health checks: Docker reachable and its API version, images present, uid mapping, Ollama. */
+export const DoctorRequest = new RequestType<DoctorParams, DoctorResult, ErrorData>('daemon/doctor');

@@ -6,3 +6,4 @@ export * from './exec.js';
 export * from './search.js';
 export * from './workspace.js';
 export * from './socket-path.js';
+export * from './audit.js';
