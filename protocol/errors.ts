@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { rpc: -32060, exit: EXIT.CONFIG },
   ROOT_NOT_FOUND: { rpc: -32061, exit: EXIT.CONFIG },
   USAGE: { rpc: -32062, exit: EXIT.USAGE },
+  INVALID_PARAMS: { rpc: -32602, exit: EXIT.USAGE },
+  MESSAGE_TOO_LARGE: { rpc: -32600, exit: EXIT.DAEMON },
   DAEMON_UNAVAILABLE: { rpc: -32070, exit: EXIT.DAEMON },
   PROTOCOL_MISMATCH: { rpc: -32071, exit: EXIT.DAEMON },
   AUDIT_TAMPERED: { rpc: -32072, exit: EXIT.COMMAND_FAILED },
@@ -60,6 +62,14 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export interface ErrorData {
   code: ErrorCode;
   details?: string;
+  /** For exec errors after the command ran (timeout, cancel): what it printed so far. */
+  output?: ExecOutputSoFar;
+}
+
+export interface ExecOutputSoFar {
+  stdout: string;
+  stderr: string;
+  durationMs: number;
 }
 
 /** The fixed message every unexpected error becomes on the wire; the cause stays in the daemon log. */
@@ -69,17 +79,22 @@ export const INTERNAL_MESSAGE = 'internal error in the llmr daemon; see the daem
 export class LlmrError extends Error {
   readonly code: ErrorCode;
   readonly details?: string;
+  readonly output?: ExecOutputSoFar;
 
-  constructor(code: ErrorCode, message: string, details?: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details?: string, options?: { cause?: unknown; output?: ExecOutputSoFar }) {
     super(message, options);
     this.name = 'LlmrError';
     this.code = code;
     if (details !== undefined) this.details = details;
+    if (options?.output !== undefined) this.output = options.output;
   }
 
   /** The wire form of this error (JSON-RPC `data`). */
   toData(): ErrorData {
-    return this.details === undefined ? { code: this.code } : { code: this.code, details: this.details };
+    const data: ErrorData = { code: this.code };
+    if (this.details !== undefined) data.details = this.details;
+    if (this.output !== undefined) data.output = this.output;
+    return data;
   }
 }
 

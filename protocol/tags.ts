@@ -3,6 +3,9 @@
  * `<exec COMMAND>STDIN</exec>`, `<search QUERY>`. Pure; no I/O.
  */
 import type { LineRange } from './io.js';
+import { TagParser } from './tags-parser.js';
+
+export { TagParser, DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_BODY_BYTES } from './tags-parser.js';
 
 export type TagName = 'open' | 'write' | 'exec' | 'search';
 
@@ -57,8 +60,14 @@ export interface TagParserOptions {
   maxArgBytes?: number;
 }
 
-/** The text a command is shown as in `=== COMMAND: … ===` and `Command:` lines. */
+/** The text a command is shown as in `=== COMMAND: … ===` and `Command:` lines (`<open>` when the argument is empty). */
 export function commandLabel(item: ParsedItem): string {
   const tag = item.kind === 'error' ? item.tag : item.kind;
-  return `<${tag} ${item.arg}>`;
+  return item.arg === '' ? `<${tag}>` : `<${tag} ${item.arg}>`;
+}
+
+/** Parses a whole text at once; same result as feeding it to a {@link TagParser} in any chunks. */
+export function parseTags(text: string, options?: TagParserOptions): ParsedItem[] {
+  const parser = new TagParser(options);
+  return [...parser.push(text), ...parser.end()];
 }

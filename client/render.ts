@@ -1,0 +1,153 @@
+/**
+ * Text frames (DESIGN §3, reference §2) and JSON lines of the tag mode. Pure: strings in, strings out.
+ */
+import { renderError, type ErrorCode } from '../protocol/errors.js';
+import type { ExecResult } from '../protocol/exec.js';
+import type { ReadResult, WriteResult } from '../protocol/io.js';
+import type { SearchResult } from '../protocol/search.js';
+import { formatSearchText } from './search-text.js';
+import { commandLabel, type ExecCommand, type OpenCommand, type ParsedItem, type SearchCommand, type WriteCommand } from '../protocol/tags.js';
+
+/** An error as the client shows it. */
+export interface ShownError {
+  code: ErrorCode;
+  message: string;
+  details?: string;
+}
+
+/** What became of one parsed item. */
+export type Outcome =
+  | { kind: 'open'; item: OpenCommand; result: ReadResult }
+  | { kind: 'write'; item: WriteCommand; result: WriteResult }
+  | { kind: 'exec'; item: ExecCommand; result: ExecResult }
+  | { kind: 'search'; item: SearchCommand; result: SearchResult }
+  | { kind: 'error'; item: ParsedItem; error: ShownError };
+
+export const TOOL_START = '=== LLM TOOL START ===\n';
+
+/** A command that ran but failed counts as failed: errors, and execs with a non-zero exit. */
+export function outcomeOk(o: Outcome): boolean {
+  if (o.kind === 'error') return false;
+  return o.kind !== 'exec' || o.result.exitCode === 0;
+}
+
+/** The error a failed outcome stands for (`EXEC_FAILED` for a non-zero exit), or undefined. */
+export function outcomeError(o: Outcome): ShownError | undefined {
+  if (o.kind === 'error') return o.error;
+  if (o.kind === 'exec' && o.result.exitCode !== 0) {
+    return { code: 'EXEC_FAILED', message: `command exited with code ${o.result.exitCode}` };
+  }
+  return undefined;
+}
+
+/** One complete `=== COMMAND: … ===` … `=== END COMMAND ===` block. */
+export function renderOutcomeText(o: Outcome): string {
+  const label = commandLabel(o.item);
+  return `=== COMMAND: ${label} ===\n${renderBody(o, label)}=== END COMMAND ===\n`;
+}
+
+function renderBody(o: Outcome, label: string): string {
+  switch (o.kind) {
+    case 'open':
+      return `=== FILE: ${o.item.arg} ===\n${withNewline(o.result.content)}=== END FILE ===\n`;
+    case 'write':
+      return renderWrite(o.item.arg, o.result);
+    case 'exec':
+      return renderExec(o.item.arg, label, o.result);
+    case 'search':
+      return withNewline(formatSearchText(o.item.query, o.result));
+    case 'error':
+      return renderError(o.error, label);
+  }
+}
+
+function renderWrite(arg: string, r: WriteResult): string {
+  const lines = [`=== WRITE SUCCESSFUL: ${arg} ===`, `Action: ${r.action}`, `Bytes written: ${r.bytesWritten}`];
+  if (r.backup !== undefined && r.backup !== '') lines.push(`Backup: ${r.backup}`);
+  lines.push('=== END WRITE ===');
+  return lines.join('\n') + '\n';
+}
+
+function renderExec(arg: string, label: string, r: ExecResult): string {
+  const info = [`Exit code: ${r.exitCode}`, `Duration: ${formatSeconds(r.durationMs, 3)}`, ...outputLines(r.stdout, r.stderr)];
+  if (r.exitCode !== 0) {
+    return renderError({ code: 'EXEC_FAILED', message: `command exited with code ${r.exitCode}` }, label, info);
+  }
+  return [`=== EXEC SUCCESSFUL: ${arg} ===`, ...info, '=== END EXEC ==='].join('\n') + '\n';
+}
+
+/**
+ * `Output:` then stdout, or stderr, or `STDOUT:\n…\n\nSTDERR:\n…` when both are non-empty;
+ * nothing when both are empty. One final newline of each part is folded into the frame's own.
+ */
+function outputLines(stdout: string, stderr: string): string[] {
+  if (stdout === '' && stderr === '') return [];
+  if (stdout !== '' && stderr !== '') {
+    return ['Output:', `STDOUT:\n${dropFinalNewline(stdout)}\n\nSTDERR:\n${dropFinalNewline(stderr)}`];
+  }
+  return ['Output:', dropFinalNewline(stdout !== '' ? stdout : stderr)];
+}
+
+/** `=== LLM TOOL COMPLETE ===`, `Commands executed: N` (successful commands), `Time elapsed: 1.23s`, `=== END ===`. */
+export function renderComplete(executed: number, elapsedMs: number): string {
+  return `=== LLM TOOL COMPLETE ===\nCommands executed: ${executed}\nTime elapsed: ${formatSeconds(elapsedMs, 2)}\n=== END ===\n`;
+}
+
+/** One JSON line for a command result. */
+export function renderOutcomeJson(o: Outcome): string {
+  const command = commandLabel(o.item);
+  const error = outcomeError(o);
+  if (o.kind === 'error') return jsonLine({ command, ok: false, error: errorJson(o.error) });
+  if (error !== undefined) return jsonLine({ command, ok: false, error: errorJson(error), result: o.result });
+  return jsonLine({ command, ok: true, result: o.result });
+}
+
+/** One JSON line for a chunk of a running command's output. */
+export function renderOutputEventJson(command: string, stream: 'stdout' | 'stderr', data: string): string {
+  return jsonLine({ event: 'output', command, stream, data });
+}
+
+/** The final JSON line of the tag mode. */
+export function renderSummaryJson(executed: number, failed: number, elapsedMs: number): string {
+  return jsonLine({ summary: { executed, failed, elapsedMs: Math.round(elapsedMs) } });
+}
+
+/** `llmr search --json`: exactly `{"results":[{"path","score","startLine","endLine","snippet"}…]}`. */
+export function renderSearchJson(result: SearchResult): string {
+  const results = result.results.map((h) => ({ path: h.path, score: h.score, startLine: h.startLine, endLine: h.endLine, snippet: h.snippet }));
+  return jsonLine({ results });
+}
+
+/**
+ * An error that stops the whole run, for stderr: `llmr: <message>`, then for usage errors the
+ * usage lines and otherwise `hint: <details>` (the fix) when there is one.
+ */
+export function renderFatal(err: ShownError): string {
+  const lines = [`llmr: ${err.message}`];
+  if (err.details !== undefined && err.details !== '') {
+    lines.push(err.code === 'USAGE' ? err.details : `hint: ${err.details}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Seconds with a fixed number of decimals and an `s` suffix: `0.412s`. */
+export function formatSeconds(ms: number, decimals: number): string {
+  return `${(Math.max(0, ms) / 1000).toFixed(decimals)}s`;
+}
+
+function errorJson(e: ShownError): { code: ErrorCode; message: string; details?: string } {
+  return e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details };
+}
+
+function jsonLine(value: unknown): string {
+  return JSON.stringify(value) + '\n';
+}
+
+/** Like the original: a newline is appended when the text does not end with one (an empty text too). */
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : text + '\n';
+}
+
+function dropFinalNewline(text: string): string {
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}

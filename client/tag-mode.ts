@@ -1,0 +1,221 @@
+/**
+ * `llmr` without a subcommand: model output in, one command at a time to the daemon in input
+ * order (each as soon as its tag closes), framed results out.
+ */
+import { createReadStream, openSync, closeSync, writeSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
+import { exitStatus, LlmrError, EXIT } from '../protocol/errors.js';
+import { ExecOutputNotification, ExecRequest } from '../protocol/exec.js';
+import { ReadRequest, WriteRequest } from '../protocol/io.js';
+import { SearchRequest } from '../protocol/search.js';
+import { TagParser } from '../protocol/tags-parser.js';
+import { commandLabel, type ParsedCommand, type ParsedItem } from '../protocol/tags.js';
+import type { TagModeArgs } from './args.js';
+import type { DaemonClient } from './connect.js';
+import {
+  outcomeError, outcomeOk, renderComplete, renderFatal, renderOutcomeJson, renderOutcomeText,
+  renderOutputEventJson, renderSummaryJson, TOOL_START, type Outcome, type ShownError,
+} from './render.js';
+import { resolveRoot } from './root.js';
+import { asClientError } from './rpc-error.js';
+
+export interface TagModeIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  cwd: string;
+  /** Connects (and starts the daemon when allowed); called once, at the first command that needs it. */
+  connect: () => Promise<DaemonClient>;
+}
+
+const PROMPT = [
+  'LLM Tool - Interactive Mode',
+  'Waiting for input (each command runs as soon as its tag closes; Ctrl+D ends)...',
+  'Supports commands: <open filepath>, <write filepath>content</write>, <exec command args>, <search query>',
+].join('\n');
+
+/** Exit status after Ctrl+C, as shells report a SIGINT death. */
+const EXIT_INTERRUPTED = 130;
+
+/** Errors after which no further command is sent: the daemon is gone or the user interrupted. */
+const STOPPING = new Set(['DAEMON_UNAVAILABLE', 'PROTOCOL_MISMATCH', 'CANCELLED']);
+
+/** Run the tag mode; resolves with the process exit status. */
+export async function runTagMode(args: TagModeArgs, io: TagModeIo): Promise<number> {
+  const root = await resolveRoot(args.root, io.cwd);
+  const input = args.input === undefined ? io.stdin : openInput(args.input);
+  const out = openOutput(args.output, io.stdout);
+  const session = new Session(args, root, out.write, io);
+  const onSigint = () => session.interrupt();
+  process.on('SIGINT', onSigint);
+  try {
+    if (args.interactive) io.stderr.write(PROMPT + '\n');
+    await session.consume(input);
+    return session.finish();
+  } finally {
+    process.off('SIGINT', onSigint);
+    session.close();
+    out.close();
+  }
+}
+
+class Session {
+  private readonly started = performance.now();
+  private readonly parser = new TagParser();
+  private client: DaemonClient | undefined;
+  private executed = 0;
+  private failed = 0;
+  private exit: number = EXIT.OK;
+  private framed = false;
+  private fatal: ShownError | undefined;
+  private current: { token: string; label: string; cancel: CancellationTokenSource } | undefined;
+  private seq = 0;
+
+  constructor(
+    private readonly args: TagModeArgs,
+    private readonly root: string,
+    private readonly write: (text: string) => void,
+    private readonly io: TagModeIo,
+  ) {}
+
+  async consume(input: Readable): Promise<void> {
+    const decoder = new StringDecoder('utf8');
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer | string>) {
+        await this.handleAll(this.parser.push(typeof chunk === 'string' ? chunk : decoder.write(chunk)));
+        if (this.fatal !== undefined) return;
+      }
+    } catch (err) {
+      const name = this.args.input ?? 'standard input';
+      this.fatal ??= { code: 'USAGE', message: `cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+      return;
+    }
+    await this.handleAll([...this.parser.push(decoder.end()), ...this.parser.end()]);
+  }
+
+  /** The trailer (or summary line), stderr for a fatal error; returns the exit status. */
+  finish(): number {
+    const elapsed = performance.now() - this.started;
+    if (this.args.json) this.write(renderSummaryJson(this.executed, this.failed, elapsed));
+    else if (this.framed) this.write(renderComplete(this.executed, elapsed));
+    if (this.fatal !== undefined) {
+      this.io.stderr.write(renderFatal(this.fatal));
+      return this.fatal.code === 'CANCELLED' ? EXIT_INTERRUPTED : exitStatus(this.fatal.code);
+    }
+    return this.exit;
+  }
+
+  interrupt(): void {
+    if (this.fatal?.code === 'CANCELLED') process.exit(EXIT_INTERRUPTED);
+    this.io.stderr.write('llmr: interrupted; cancelling the running command (Ctrl+C again quits at once)\n');
+    this.fatal = { code: 'CANCELLED', message: 'interrupted' };
+    this.current?.cancel.cancel();
+  }
+
+  close(): void {
+    this.client?.close();
+  }
+
+  private async handleAll(items: ParsedItem[]): Promise<void> {
+    for (const item of items) {
+      if (this.fatal !== undefined) return;
+      const outcome = await this.run(item);
+      if (outcome !== undefined) this.emit(outcome);
+    }
+  }
+
+  private emit(o: Outcome): void {
+    if (outcomeOk(o)) this.executed++;
+    else {
+      this.failed++;
+      const code = outcomeError(o)?.code ?? 'INTERNAL';
+      this.exit = Math.max(this.exit, exitStatus(code));
+      if (STOPPING.has(code)) this.fatal ??= outcomeError(o);
+    }
+    if (this.args.json) this.write(renderOutcomeJson(o));
+    else {
+      if (!this.framed) this.write(TOOL_START);
+      this.framed = true;
+      this.write(renderOutcomeText(o));
+    }
+    if (this.args.interactive) this.io.stderr.write('\nWaiting for more input...\n');
+  }
+
+  /** One item to its outcome; undefined when the run stops before it (no daemon at all). */
+  private async run(item: ParsedItem): Promise<Outcome | undefined> {
+    if (item.kind === 'error') return { kind: 'error', item, error: { code: item.code, message: item.message } };
+    let client: DaemonClient;
+    try {
+      client = await this.connected();
+    } catch (err) {
+      this.fatal = asClientError(err);
+      return undefined;
+    }
+    const label = commandLabel(item);
+    const cancel = new CancellationTokenSource();
+    this.current = { token: `${process.pid}-${++this.seq}`, label, cancel };
+    try {
+      return await this.send(client, item, this.current.token, cancel);
+    } catch (err) {
+      const e = asClientError(err);
+      return { kind: 'error', item, error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
+    } finally {
+      this.current = undefined;
+      cancel.dispose();
+    }
+  }
+
+  private async send(client: DaemonClient, item: ParsedCommand, token: string, cancel: CancellationTokenSource): Promise<Outcome> {
+    const root = this.root;
+    const t = cancel.token;
+    switch (item.kind) {
+      case 'open': {
+        const params = { root, path: item.path, ...(item.lines !== undefined ? { lines: item.lines, literalPath: item.arg } : {}) };
+        return { kind: 'open', item, result: await client.call(ReadRequest, params, t) };
+      }
+      case 'write':
+        return { kind: 'write', item, result: await client.call(WriteRequest, { root, path: item.path, content: item.content }, t) };
+      case 'exec': {
+        const params = { root, command: item.command, ...(item.stdin !== undefined ? { stdin: item.stdin } : {}), ...(this.args.json ? { streamToken: token } : {}) };
+        return { kind: 'exec', item, result: await client.call(ExecRequest, params, t) };
+      }
+      case 'search':
+        return { kind: 'search', item, result: await client.call(SearchRequest, { root, query: item.query }, t) };
+    }
+  }
+
+  private async connected(): Promise<DaemonClient> {
+    if (this.client !== undefined) return this.client;
+    const client = await this.io.connect();
+    client.onNotification(ExecOutputNotification, (p) => {
+      if (this.args.json && this.current?.token === p.token) this.write(renderOutputEventJson(this.current.label, p.stream, p.data));
+    });
+    this.client = client;
+    return client;
+  }
+}
+
+function openInput(file: string): Readable {
+  try {
+    return createReadStream('', { fd: openSync(file, 'r') });
+  } catch (err) {
+    throw new LlmrError('USAGE', `cannot read input file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+function openOutput(file: string | undefined, stdout: Writable): { write: (text: string) => void; close: () => void } {
+  if (file === undefined) {
+    // a closed pipe (`llmr | head`) must not crash the client with an unhandled 'error'
+    stdout.on('error', () => undefined);
+    return { write: (text) => void stdout.write(text), close: () => undefined };
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, 'w', 0o644);
+  } catch (err) {
+    throw new LlmrError('USAGE', `cannot write output file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return { write: (text) => void writeSync(fd, text), close: () => closeSync(fd) };
+}

@@ -1,0 +1,100 @@
+/**
+ * The hardened container specification for each pool kind (DESIGN §8). Everything that varies
+ * comes in as data; nothing here is built from a path, content or argv except mount targets,
+ * which Docker takes as structured fields, never as a shell string.
+ */
+import { createHash } from 'node:crypto';
+import { HELPER_PATH, WORKSPACE_DIR } from '../../images/version.js';
+import type { ContainerSpec } from './docker.js';
+
+export type PoolKind = 'io-read' | 'io-write' | 'exec';
+
+const WORKSPACE = WORKSPACE_DIR;
+
+export interface Limits {
+  memoryBytes: number;
+  nanoCpus: number;
+  pidsLimit: number;
+  tmpfsBytes: number;
+}
+
+export interface SpecInput {
+  kind: PoolKind;
+  root: string;
+  uid: number;
+  gid: number;
+  image: string;
+  /** Identifies this daemon instance (its socket); the reaper removes containers of a dead instance. */
+  instance: string;
+  limits: Limits;
+  /** Upper bound on a container's life, so none outlives a crashed daemon for long. */
+  lifetimeSeconds: number;
+  /** Repo-relative paths re-mounted read-only inside a writable repo mount (io-write). */
+  readOnlyPaths?: string[];
+  /** Repo-relative files and directories hidden from exec (excluded paths). */
+  maskFiles?: string[];
+  maskDirs?: string[];
+  /** Identifies the mask set an exec container was created with. */
+  maskVersion?: string;
+  /** Empty directory on the host used to mask directories. */
+  emptyDir?: string;
+  env?: string[];
+}
+
+/** Short stable id of a repository root, used in labels and state paths. */
+export function workspaceId(root: string): string {
+  return createHash('sha256').update(root).digest('hex').slice(0, 16);
+}
+
+export const LABELS = {
+  instance: 'llmr.daemon',
+  workspace: 'llmr.workspace',
+  kind: 'llmr.kind',
+  expires: 'llmr.expires',
+  masks: 'llmr.masks',
+} as const;
+
+type Mount = ContainerSpec['mounts'][number];
+
+function bind(source: string, target: string, readOnly: boolean): Mount {
+  return { source, target, readOnly };
+}
+
+function mounts(input: SpecInput): Mount[] {
+  const rw = input.kind === 'io-write';
+  const list = [bind(input.root, WORKSPACE, !rw)];
+  for (const rel of input.readOnlyPaths ?? []) list.push(bind(`${input.root}/${rel}`, `${WORKSPACE}/${rel}`, true));
+  for (const rel of input.maskFiles ?? []) list.push(bind('/dev/null', `${WORKSPACE}/${rel}`, true));
+  if (input.emptyDir !== undefined) {
+    for (const rel of input.maskDirs ?? []) list.push(bind(input.emptyDir, `${WORKSPACE}/${rel}`, true));
+  }
+  return list;
+}
+
+/** The create options for one container of `input.kind`. */
+export function buildSpec(input: SpecInput): ContainerSpec {
+  const exec = input.kind === 'exec';
+  const tmpfsOpts = `rw,nosuid,nodev,${exec ? '' : 'noexec,'}size=${input.limits.tmpfsBytes},mode=1777`;
+  const expires = Math.floor(Date.now() / 1000) + input.lifetimeSeconds;
+  return {
+    image: input.image,
+    // `timeout -s KILL` caps the helper's life whatever happens to the daemon; fixed strings only.
+    cmd: ['timeout', '-s', 'KILL', String(input.lifetimeSeconds), HELPER_PATH, WORKSPACE],
+    user: `${input.uid}:${input.gid}`,
+    env: input.env ?? ['HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin'],
+    labels: {
+      [LABELS.instance]: input.instance,
+      [LABELS.workspace]: workspaceId(input.root),
+      [LABELS.kind]: input.kind,
+      [LABELS.expires]: String(expires),
+      ...(input.maskVersion !== undefined ? { [LABELS.masks]: input.maskVersion } : {}),
+    },
+    workingDir: WORKSPACE,
+    mounts: mounts(input),
+    tmpfs: { '/tmp': tmpfsOpts },
+    memoryBytes: input.limits.memoryBytes,
+    nanoCpus: input.limits.nanoCpus,
+    pidsLimit: input.limits.pidsLimit,
+    readonlyRootfs: true,
+  };
+}

@@ -1,0 +1,53 @@
+/** `daemon/doctor`: what the daemon can see of Docker, images, the repository and Ollama. */
+import { stat } from 'node:fs/promises';
+import type { DoctorCheck, DoctorParams, DoctorResult } from '../protocol/daemon.js';
+import { asLlmrError } from '../protocol/errors.js';
+import { EXEC_IMAGE, IMAGE_VERSION_LABEL as IMAGE_LABEL, IMAGE_VERSION, IO_IMAGE } from '../images/version.js';
+import type { DockerClient } from './containers/docker.js';
+import type { WorkspaceRegistry } from './workspaces/registry.js';
+
+async function dockerCheck(docker: DockerClient): Promise<DoctorCheck> {
+  try {
+    const v = await docker.ping();
+    return { name: 'docker engine', ok: true, detail: `API ${v.apiVersion}, server ${v.serverVersion}` };
+  } catch (err) {
+    return { name: 'docker engine', ok: false, detail: asLlmrError(err).message, fix: 'start Docker: sudo systemctl start docker (or run dockerd)' };
+  }
+}
+
+async function imageCheck(docker: DockerClient, image: string): Promise<DoctorCheck> {
+  try {
+    const labels = await docker.imageLabels(image);
+    if (labels === undefined) return { name: `image ${image}`, ok: false, detail: 'not present', fix: 'llmr images build' };
+    const version = labels[IMAGE_LABEL];
+    if (version !== IMAGE_VERSION) return { name: `image ${image}`, ok: false, detail: `helper version ${version ?? 'unknown'}, need ${IMAGE_VERSION}`, fix: 'llmr images build' };
+    return { name: `image ${image}`, ok: true, detail: `helper version ${version}` };
+  } catch (err) {
+    return { name: `image ${image}`, ok: false, detail: asLlmrError(err).message };
+  }
+}
+
+async function workspaceChecks(registry: WorkspaceRegistry, root: string): Promise<DoctorCheck[]> {
+  try {
+    const ws = await registry.get(root);
+    const owner = await stat(ws.root);
+    const checks: DoctorCheck[] = [
+      { name: 'repository', ok: true, detail: `${ws.root}, config from ${ws.configFiles.length ? ws.configFiles.join(', ') : 'defaults'}` },
+      { name: 'uid mapping', ok: true, detail: `containers run as ${owner.uid}:${owner.gid}, the repository owner` },
+    ];
+    const url = ws.config.commands.search.ollama_url;
+    const ollama = await fetch(new URL('/api/tags', url), { signal: AbortSignal.timeout(1500) }).then((r) => r.ok, () => false);
+    checks.push({ name: 'ollama', ok: true, detail: ollama ? `reachable at ${url}; search fuses vectors` : `not reachable at ${url}; search is lexical only (optional)` });
+    return checks;
+  } catch (err) {
+    const e = asLlmrError(err);
+    return [{ name: 'repository', ok: false, detail: `${e.code}: ${e.message}`, ...(e.details ? { fix: e.details } : {}) }];
+  }
+}
+
+export async function runDoctor(docker: DockerClient, registry: WorkspaceRegistry, params: DoctorParams): Promise<DoctorResult> {
+  const checks = [await dockerCheck(docker)];
+  if (checks[0].ok) checks.push(await imageCheck(docker, IO_IMAGE), await imageCheck(docker, EXEC_IMAGE));
+  if (typeof params.root === 'string') checks.push(...(await workspaceChecks(registry, params.root)));
+  return { checks };
+}

@@ -1,0 +1,88 @@
+/**
+ * `exec/run`: policy check, then one single-use exec container runs the argv (no shell unless
+ * configured). Timeout and cancellation remove the container, which kills everything in it.
+ */
+import { LlmrError, asLlmrError } from '../../protocol/errors.js';
+import { ExecOutputNotification, type ExecParams, type ExecResult } from '../../protocol/exec.js';
+import type { Lease } from '../containers/pool.js';
+import { LABELS } from '../containers/spec.js';
+import type { RequestContext } from '../rpc/handle.js';
+import { execEnv, maskVersion } from '../workspaces/pools.js';
+import type { Workspace } from '../workspaces/workspace.js';
+import { checkCommand } from './policy.js';
+import { OutputCollector } from './output.js';
+
+const FRESH_TRIES = 3;
+
+/** An exec container created with the current mask set (a stale one is retired and replaced). */
+async function acquireFresh(ws: Workspace, signal: AbortSignal): Promise<Lease> {
+  for (let i = 0; ; i += 1) {
+    const lease = await ws.pools.exec.acquire(signal);
+    const want = maskVersion(ws.pools.masks.current().version);
+    if (lease.labels[LABELS.masks] === want || i >= FRESH_TRIES) return lease;
+    await ws.pools.exec.release(lease, true);
+    await ws.pools.masks.refresh();
+  }
+}
+
+function timeoutOf(ws: Workspace, params: ExecParams): number {
+  const cfg = ws.config.commands.exec;
+  const asked = typeof params.timeoutMs === 'number' && params.timeoutMs > 0 ? params.timeoutMs : cfg.timeout_seconds * 1000;
+  return Math.min(asked, cfg.max_timeout_seconds * 1000);
+}
+
+/** Run one command for the model. */
+export async function runExec(ws: Workspace, params: ExecParams, ctx: RequestContext): Promise<ExecResult> {
+  const command = typeof params.command === 'string' ? params.command : '';
+  const started = performance.now();
+  try {
+    const cfg = ws.config.commands.exec;
+    if (!cfg.enabled) throw new LlmrError('COMMAND_DISABLED', 'exec is disabled by commands.exec.enabled');
+    const { argv } = checkCommand(command, { whitelist: cfg.whitelist, allowShell: cfg.allow_shell });
+    const result = await runInContainer(ws, params, ctx, argv, started);
+    const status = result.exitCode === 0 ? 'completed' : 'failed';
+    ws.audit.record({
+      session: ctx.session, operation: 'exec', target: command, status: result.exitCode === 0 ? 'success' : 'failed',
+      metadata: `exit_code:${result.exitCode},duration:${(result.durationMs / 1000).toFixed(3)}s,status:${status}${params.stdin ? ',stdin:provided' : ''}`,
+    });
+    return result;
+  } catch (err) {
+    const e = asLlmrError(err);
+    ws.audit.record({ session: ctx.session, operation: 'exec', target: command, status: 'failed', metadata: `${e.code}: ${e.message}` });
+    throw err;
+  }
+}
+
+async function runInContainer(ws: Workspace, params: ExecParams, ctx: RequestContext, argv: string[], started: number): Promise<ExecResult> {
+  const cfg = ws.config.commands.exec;
+  const timeoutMs = timeoutOf(ws, params);
+  const out = new OutputCollector();
+  const token = params.streamToken;
+  const lease = await acquireFresh(ws, ctx.signal);
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; lease.conn.close(); }, timeoutMs);
+  const onAbort = (): void => lease.conn.close();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const final = await lease.conn.exec(
+      { cwd: '/workspace', maxOutputBytes: cfg.max_output_bytes, stdin: params.stdin ?? '', env: execEnv(ws.config), argv },
+      (stream, data) => {
+        out.add(stream, data);
+        if (token !== undefined) ctx.notify(ExecOutputNotification, { token, stream, data: data.toString('utf8') });
+      });
+    const { stdout, stderr, omitted } = out.finish(final);
+    return { exitCode: final.exitCode, durationMs: Math.round(performance.now() - started), stdout, stderr, omittedBytes: omitted };
+  } catch (err) {
+    const soFar = { ...out.partial(), durationMs: Math.round(performance.now() - started) };
+    if (timedOut) {
+      throw new LlmrError('COMMAND_TIMEOUT', `command timed out after ${(timeoutMs / 1000).toFixed(1)}s and was killed`,
+        'its container was removed; raise the limit with commands.exec.timeout_seconds (max commands.exec.max_timeout_seconds)', { output: soFar });
+    }
+    if (ctx.signal.aborted) throw new LlmrError('CANCELLED', 'command cancelled; its container was removed', undefined, { output: soFar });
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+    await ws.pools.exec.release(lease, true);
+  }
+}

@@ -1,0 +1,209 @@
+import { lstat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { posix } from 'node:path';
+import { LlmrError } from '../../protocol/errors.js';
+import { compilePatterns, type PatternSet } from './exclusions.js';
+import { errnoCode, resolvePhysical, type Resolution } from './resolve.js';
+
+export { DEFAULT_EXCLUDED, toPosixRel } from './exclusions.js';
+
+export interface GuardOptions {
+  /** Already realpath'd absolute repository root. */
+  root: string;
+  /** Glob patterns on the repo-relative POSIX path (see `exclusions.ts` for the semantics). */
+  excluded: string[];
+  /** Globs that are never writable (for example `.git/**`, `llm-runtime.config.yaml`). */
+  protectedPaths: string[];
+  /** Limit on the UTF-8 byte length of a requested path; default 4096. */
+  maxPathBytes?: number;
+}
+
+export interface ResolvedPath {
+  /** Repo-relative POSIX path after resolving symlinks inside the root; never ''. */
+  rel: string;
+  /** Absolute host path (resolved). */
+  abs: string;
+  exists: boolean;
+  kind?: 'file' | 'directory' | 'other';
+  size?: number;
+}
+
+export interface PathGuard {
+  /** Check a path for reading; throws LlmrError (PATH_*, FILE_NOT_FOUND, IS_DIRECTORY, PERMISSION_DENIED). */
+  forRead(input: string): Promise<ResolvedPath>;
+  /** Check a path for writing (the target and its parents may not exist yet). */
+  forWrite(input: string): Promise<ResolvedPath>;
+  /** True when a repo-relative path is excluded (for search/exec masking; no filesystem access). */
+  isExcluded(rel: string): boolean;
+  /** True when a repo-relative path is protected from writes (no filesystem access). */
+  isProtected(rel: string): boolean;
+}
+
+type Mode = 'read' | 'write';
+
+const DEFAULT_MAX_PATH_BYTES = 4096;
+
+/** A path for messages: control characters escaped, long paths shortened in the middle. */
+function show(p: string): string {
+  if (p === '') return '""';
+  const escaped = p.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return escaped.length > 160 ? `${escaped.slice(0, 100)}…${escaped.slice(-40)}` : escaped;
+}
+
+/** `abs` relative to `root` when it lies inside (or is) the root; undefined when it escapes. */
+function relInside(root: string, abs: string): string | undefined {
+  const rel = posix.relative(root, abs);
+  if (posix.isAbsolute(rel) || rel === '..' || rel.startsWith('../')) return undefined;
+  return rel;
+}
+
+function rootError(input: string, mode: Mode): LlmrError {
+  return mode === 'read'
+    ? new LlmrError('IS_DIRECTORY', `path ${show(input)} is the repository root, a directory, not a file`)
+    : new LlmrError('PATH_INVALID', `path ${show(input)} names the repository root, not a file`);
+}
+
+interface Lexical {
+  rel: string;
+  abs: string;
+}
+
+/** String checks and lexical normalisation; no filesystem access. */
+function lexical(input: string, root: string, maxBytes: number, mode: Mode): Lexical {
+  if (typeof input !== 'string') throw new LlmrError('PATH_INVALID', 'path is not a string');
+  if (input.includes('\0')) throw new LlmrError('PATH_INVALID', `path ${show(input)} contains a nul byte`);
+  const bytes = Buffer.byteLength(input, 'utf8');
+  if (bytes > maxBytes) throw new LlmrError('PATH_INVALID', `path ${show(input)} is ${bytes} bytes, limit ${maxBytes}`);
+  const absolute = posix.isAbsolute(input);
+  // Trailing slashes are dropped by normalisation (as the original's filepath.Clean did).
+  const abs = posix.resolve(root, input);
+  const rel = relInside(root, abs);
+  if (rel === undefined) {
+    const why = absolute ? 'is outside' : 'escapes';
+    throw new LlmrError('PATH_OUTSIDE_REPO', `path ${show(input)} ${why} the repository root ${root}`);
+  }
+  if (rel === '') throw rootError(input, mode);
+  return { rel, abs };
+}
+
+function fsError(err: unknown, input: string): unknown {
+  const p = show(input);
+  switch (errnoCode(err)) {
+    case 'ELOOP':
+      return new LlmrError('PATH_INVALID', `path ${p} has too many levels of symlinks`, undefined, { cause: err });
+    case 'ENOTDIR':
+      return new LlmrError('PATH_INVALID', `path ${p} uses a file as a directory`, undefined, { cause: err });
+    case 'ENAMETOOLONG':
+      return new LlmrError('PATH_INVALID', `path ${p} is too long for the file system`, undefined, { cause: err });
+    case 'EACCES':
+    case 'EPERM':
+      return new LlmrError('PERMISSION_DENIED', `permission denied resolving path ${p}`, undefined, { cause: err });
+    case 'ENOENT': // removed between realpath and lstat
+      return new LlmrError('FILE_NOT_FOUND', `file ${p} does not exist`, undefined, { cause: err });
+    default:
+      return err;
+  }
+}
+
+function kindOf(st: Stats): { kind: ResolvedPath['kind']; name: string } {
+  if (st.isFile()) return { kind: 'file', name: 'file' };
+  if (st.isDirectory()) return { kind: 'directory', name: 'directory' };
+  if (st.isFIFO()) return { kind: 'other', name: 'fifo' };
+  if (st.isSocket()) return { kind: 'other', name: 'socket' };
+  if (st.isCharacterDevice()) return { kind: 'other', name: 'character device' };
+  if (st.isBlockDevice()) return { kind: 'other', name: 'block device' };
+  return { kind: 'other', name: 'special file' };
+}
+
+/** Final verdict on an existing, physically resolved target. */
+function checkExisting(input: string, rel: string, abs: string, st: Stats, mode: Mode): ResolvedPath {
+  const { kind, name } = kindOf(st);
+  if (kind === 'other') throw new LlmrError('PATH_INVALID', `path ${show(input)} is a ${name}, not a regular file`);
+  if (kind === 'directory') throw new LlmrError('IS_DIRECTORY', `path ${show(input)} is a directory, not a file`);
+  if (mode === 'write' && st.nlink > 1) {
+    throw new LlmrError(
+      'PATH_INVALID',
+      `path ${show(input)} has ${st.nlink} hard links; writing it would change the other links too`,
+    );
+  }
+  return { rel, abs, exists: true, kind, size: st.size };
+}
+
+/** Verdict on a path that does not exist: fine for writes unless a dangling symlink is involved. */
+function checkMissing(root: string, input: string, rel: string, res: Resolution, mode: Mode): ResolvedPath {
+  const link = res.dangling === undefined ? undefined : (relInside(root, res.dangling) ?? res.dangling);
+  if (mode === 'read') {
+    const why = link === undefined ? '' : ` (dangling symlink ${show(link)})`;
+    throw new LlmrError('FILE_NOT_FOUND', `file ${show(input)} does not exist${why}`);
+  }
+  if (link !== undefined) {
+    throw new LlmrError(
+      'PATH_INVALID',
+      `path ${show(input)} goes through the dangling symlink ${show(link)}; writes through dangling symlinks are refused`,
+    );
+  }
+  return { rel, abs: res.real, exists: false };
+}
+
+/** Exclusion (and, for writes, protection) of one repo-relative path. */
+function makePolicy(excluded: PatternSet, protectedSet: PatternSet) {
+  return (input: string, rel: string, mode: Mode, resolved: boolean): void => {
+    const subject = resolved ? `path ${show(input)} resolves to ${show(rel)}, which` : `path ${show(input)}`;
+    const ex = excluded.match(rel);
+    if (ex !== undefined) throw new LlmrError('PATH_EXCLUDED', `${subject} is excluded by pattern ${ex}`);
+    const pr = mode === 'write' ? protectedSet.match(rel) : undefined;
+    if (pr !== undefined) throw new LlmrError('PATH_PROTECTED', `${subject} is protected by pattern ${pr} and cannot be written`);
+  };
+}
+
+/**
+ * Create the host-side path guard of one workspace (DESIGN §7). Every check is lexical first
+ * (NUL, length, `..`, absolute paths, exclusions), then costs one `realpath` and one `lstat` for an
+ * existing path (one more `realpath` per missing component otherwise); no directory walks.
+ * Throws `CONFIG_INVALID` for a relative root, a bad limit or a malformed glob.
+ *
+ * Decisions: a dangling symlink is refused for writes with `PATH_OUTSIDE_REPO` when it points
+ * outside the root (whether or not the outside target exists, so the answer is no oracle for host
+ * paths) and `PATH_INVALID` otherwise; for reads it is `FILE_NOT_FOUND` inside and
+ * `PATH_OUTSIDE_REPO` outside. Paths are checked as the caller wrote them AND as resolved, so a
+ * symlink `notes.txt -> .env` is excluded; `rel` names the resolved target. Pass `rel` (not the
+ * input) to the container: the container stays the boundary against races after this check.
+ */
+export function createPathGuard(opts: GuardOptions): PathGuard {
+  if (typeof opts.root !== 'string' || !posix.isAbsolute(opts.root)) {
+    throw new LlmrError('CONFIG_INVALID', `repository root ${show(String(opts.root))} is not an absolute path`);
+  }
+  const root = posix.resolve(opts.root);
+  const maxBytes = opts.maxPathBytes ?? DEFAULT_MAX_PATH_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) {
+    throw new LlmrError('CONFIG_INVALID', `maximum path length ${String(maxBytes)} is not a positive integer`);
+  }
+  const excluded = compilePatterns(opts.excluded, 'excluded');
+  const protectedSet = compilePatterns(opts.protectedPaths, 'protected');
+  const policy = makePolicy(excluded, protectedSet);
+
+  const check = async (input: string, mode: Mode): Promise<ResolvedPath> => {
+    const lex = lexical(input, root, maxBytes, mode);
+    policy(input, lex.rel, mode, false);
+    const res = await resolvePhysical(lex.abs).catch((err: unknown) => Promise.reject(fsError(err, input)));
+    const rel = relInside(root, res.real);
+    if (rel === undefined) {
+      throw new LlmrError(
+        'PATH_OUTSIDE_REPO',
+        `path ${show(input)} resolves through a symlink to a location outside the repository root ${root}`,
+      );
+    }
+    if (rel === '') throw rootError(input, mode);
+    if (rel !== lex.rel) policy(input, rel, mode, true);
+    if (!res.exists) return checkMissing(root, input, rel, res, mode);
+    const st = await lstat(res.real).catch((err: unknown) => Promise.reject(fsError(err, input)));
+    return checkExisting(input, rel, res.real, st, mode);
+  };
+
+  return {
+    forRead: (input) => check(input, 'read'),
+    forWrite: (input) => check(input, 'write'),
+    isExcluded: (rel) => excluded.match(rel) !== undefined,
+    isProtected: (rel) => protectedSet.match(rel) !== undefined,
+  };
+}

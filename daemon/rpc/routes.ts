@@ -1,0 +1,23 @@
+/** The table of contents: one line per method. */
+import { AuditVerifyRequest } from '../../protocol/audit.js';
+import { DaemonStatusRequest, DoctorRequest, HelloRequest, ShutdownRequest } from '../../protocol/daemon.js';
+import { ExecRequest } from '../../protocol/exec.js';
+import { ReadRequest, WriteRequest } from '../../protocol/io.js';
+import { ReindexRequest, SearchRequest } from '../../protocol/search.js';
+import { WorkspaceStatusRequest } from '../../protocol/workspace.js';
+import type { Services } from '../services.js';
+import { handle, type ConnectionScope } from './handle.js';
+
+export function registerRoutes(scope: ConnectionScope, s: Services): void {
+  handle(scope, HelloRequest, s.daemon.hello);
+  handle(scope, DaemonStatusRequest, s.daemon.status);
+  handle(scope, ShutdownRequest, s.daemon.shutdown);
+  handle(scope, DoctorRequest, s.daemon.doctor);
+  handle(scope, AuditVerifyRequest, s.audit.verify);
+  handle(scope, ReadRequest, s.io.read);
+  handle(scope, WriteRequest, s.io.write);
+  handle(scope, ExecRequest, s.exec.run);
+  handle(scope, SearchRequest, s.search.query);
+  handle(scope, ReindexRequest, s.search.reindex);
+  handle(scope, WorkspaceStatusRequest, s.workspace.status);
+}

@@ -1,0 +1,116 @@
+/**
+ * The Unix socket server: directory 0700, socket 0600, or a socket inherited from systemd
+ * (LISTEN_FDS). Each connection gets a vscode-jsonrpc MessageConnection behind a FrameGuard.
+ */
+import { randomUUID } from 'node:crypto';
+import { chmod, lstat, mkdir, stat, unlink } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { LlmrError, rpcNumber } from '../../protocol/errors.js';
+import type { ConnectionScope } from './handle.js';
+import { FrameGuard } from './frame-guard.js';
+
+export interface RpcServer {
+  socket: string;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  socket: string;
+  log: Logger;
+  maxMessageBytes: number;
+  maxConnections: number;
+  register: (scope: ConnectionScope) => void;
+  env?: Record<string, string | undefined>;
+}
+
+/** systemd socket activation: the first inherited fd (3) when LISTEN_PID is us. */
+export function inheritedFd(env: Record<string, string | undefined>): number | undefined {
+  if (env.LISTEN_FDS === undefined || Number(env.LISTEN_FDS) < 1) return undefined;
+  if (env.LISTEN_PID !== undefined && Number(env.LISTEN_PID) !== process.pid) return undefined;
+  return 3;
+}
+
+async function prepareSocketPath(socket: string): Promise<void> {
+  const dir = path.dirname(socket);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await stat(dir);
+  if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
+    throw new LlmrError('DAEMON_UNAVAILABLE', `socket directory ${dir} belongs to uid ${info.uid}, not to you`);
+  }
+  await chmod(dir, 0o700);
+  const existing = await lstat(socket).catch(() => undefined);
+  if (existing === undefined) return;
+  if (!existing.isSocket()) throw new LlmrError('DAEMON_UNAVAILABLE', `${socket} exists and is not a socket; remove it`);
+  const answering = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(socket, () => { probe.destroy(); resolve(true); });
+    probe.on('error', () => resolve(false));
+  });
+  if (answering) throw new LlmrError('DAEMON_UNAVAILABLE', `another llmr daemon is already listening on ${socket}`, 'stop it with: llmr daemon stop');
+  await unlink(socket); // stale socket of a dead daemon
+}
+
+function errorFrame(message: string): string {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: rpcNumber('MESSAGE_TOO_LARGE'), message, data: { code: 'MESSAGE_TOO_LARGE' } } });
+  return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/** Listen and serve until `close()`. */
+export async function startServer(opts: ServerOptions): Promise<RpcServer> {
+  const live = new Set<net.Socket>();
+  const server = net.createServer((sock) => serveConnection(sock, opts, live));
+  server.maxConnections = opts.maxConnections;
+  const fd = inheritedFd(opts.env ?? process.env);
+  if (fd !== undefined) {
+    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen({ fd }, resolve); });
+  } else {
+    await prepareSocketPath(opts.socket);
+    const previous = process.umask(0o177); // the socket is born 0600: no window where others may connect
+    try {
+      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(opts.socket, resolve); });
+    } finally {
+      process.umask(previous);
+    }
+    await chmod(opts.socket, 0o600);
+  }
+  opts.log.info({ socket: opts.socket, inherited: fd !== undefined }, 'listening');
+  return {
+    socket: opts.socket,
+    connections: () => live.size,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of live) s.destroy();
+      });
+      if (fd === undefined) await unlink(opts.socket).catch(() => undefined); // already gone is fine
+    },
+  };
+}
+
+function serveConnection(sock: net.Socket, opts: ServerOptions, live: Set<net.Socket>): void {
+  live.add(sock);
+  const session = randomUUID().slice(0, 8);
+  const log = opts.log.child({ session });
+  const closed = new AbortController();
+  const guard = new FrameGuard(opts.maxMessageBytes, (message) => {
+    log.warn({ reason: message }, 'bad frame; closing connection');
+    sock.end(errorFrame(message));
+    guard.end();
+  });
+  sock.on('error', (err) => log.debug({ err }, 'socket error'));
+  sock.pipe(guard);
+  const conn = createMessageConnection(new StreamMessageReader(guard), new StreamMessageWriter(sock));
+  conn.onError(([err]) => log.debug({ err }, 'connection error'));
+  sock.on('close', () => {
+    live.delete(sock);
+    closed.abort();
+    conn.dispose();
+    log.debug('client disconnected');
+  });
+  opts.register({ conn, log, session, closed: closed.signal });
+  conn.listen();
+  log.debug('client connected');
+}

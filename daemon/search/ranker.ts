@@ -1,0 +1,140 @@
+/**
+ * The ranking layer over FTS5: chunks come back by bm25 (path/symbol/body weighted), then
+ * definition boost for symbol-like queries, per-file aggregation, query-term coverage,
+ * file-name boost and penalties for tests/fixtures/generated code. Vector hits, when there
+ * are any, are fused with the lexical list by reciprocal rank fusion.
+ */
+import type { SearchHit } from '../../protocol/search.js';
+import type { ChunkHit, Store } from './db.js';
+import { matchExpression, pathTokens, roughStem, type ParsedQuery } from './tokens.js';
+
+export interface FileCandidate {
+  path: string;
+  /** Raw ranking score (only comparable within one list). */
+  raw: number;
+  coverage: number;
+  chunks: ChunkHit[];
+}
+
+const CANDIDATE_CHUNKS = 400;
+const DEFINITION_BOOST = 3;
+const RRF_K = 60;
+const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|specs?|fixtures?|__fixtures__|__mocks__|mocks?|testdata|e2e|benchmarks?|examples?)\/|(?:^|\/)test_[^/]*\.py$|[._-](?:test|spec)\.[^/]+$|_test\.go$/i;
+const GENERATED_PATH = /(?:^|\/)(?:dist|build|out|generated|gen|vendor|third_party|__generated__)\/|\.d\.ts$/i;
+
+function isDefinitionFor(hit: ChunkHit, q: ParsedQuery): boolean {
+  if (hit.symbols === '') return false;
+  const syms = hit.symbols.toLowerCase().split(' ');
+  return q.identifiers.some((id) => syms.includes(id));
+}
+
+function coverageOf(path: string, chunks: ChunkHit[], terms: string[]): number {
+  if (terms.length <= 1) return 1;
+  const hay = (path + '\n' + chunks.map((c) => c.text).join('\n')).toLowerCase();
+  let present = 0;
+  for (const t of terms) if (hay.includes(roughStem(t))) present++;
+  return present / terms.length;
+}
+
+function fileBoost(path: string, q: ParsedQuery): number {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const stem = base.replace(/\..*$/, '').toLowerCase();
+  let boost = 1;
+  if (q.identifiers.some((id) => id.replace(/[_-]/g, '') === stem.replace(/[_-]/g, ''))) boost *= 2;
+  else {
+    const names = new Set(pathTokens(base).split(' '));
+    const hits = q.terms.filter((t) => names.has(t)).length;
+    boost *= 1 + (0.6 * hits) / Math.max(1, q.terms.length);
+  }
+  if (!q.wantsTests && TEST_PATH.test(path)) boost *= 0.35;
+  if (GENERATED_PATH.test(path)) boost *= 0.6;
+  return boost;
+}
+
+/** Lexical ranking of files for a parsed query, best first. */
+export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
+  if (q.terms.length === 0) return [];
+  const hits = store.search(matchExpression(q.terms), CANDIDATE_CHUNKS);
+  const byFile = new Map<string, ChunkHit[]>();
+  for (const h of hits) {
+    if (q.symbolLike && isDefinitionFor(h, q)) h.score *= DEFINITION_BOOST;
+    const list = byFile.get(h.path);
+    if (list) list.push(h);
+    else byFile.set(h.path, [h]);
+  }
+  const files: FileCandidate[] = [];
+  for (const [path, chunks] of byFile) {
+    chunks.sort((a, b) => b.score - a.score);
+    const agg = chunks[0].score + 0.3 * (chunks[1]?.score ?? 0) + 0.1 * (chunks[2]?.score ?? 0);
+    const coverage = coverageOf(path, chunks, q.terms);
+    files.push({ path, raw: agg * (0.2 + 0.8 * coverage * coverage) * fileBoost(path, q), coverage, chunks });
+  }
+  return files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
+}
+
+/** Reciprocal rank fusion of the lexical files and the vector hits (already best first). */
+export function fuse(lexical: FileCandidate[], vector: FileCandidate[]): FileCandidate[] {
+  const out = new Map<string, FileCandidate>();
+  const add = (list: FileCandidate[]): void => list.forEach((f, i) => {
+    const prev = out.get(f.path);
+    const part = 1 / (RRF_K + i + 1);
+    if (prev) prev.raw += part;
+    else out.set(f.path, { ...f, raw: part });
+  });
+  add(lexical);
+  add(vector);
+  return [...out.values()].sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
+}
+
+/** The original's preview rule: trimmed, cut at the limit (at a newline past half of it), `\n...` when cut. */
+export function cutPreview(text: string, max: number): string {
+  const t = text.trim();
+  if (t.length <= max) return t;
+  let cut = t.slice(0, max);
+  const nl = cut.lastIndexOf('\n');
+  if (nl > max / 2) cut = cut.slice(0, nl);
+  return `${cut}\n...`;
+}
+
+function bestLine(chunk: ChunkHit, q: ParsedQuery): number {
+  const lines = chunk.text.split('\n');
+  const stems = q.terms.map(roughStem);
+  let best = 0;
+  let bestScore = 0;
+  lines.forEach((line, i) => {
+    const l = line.toLowerCase();
+    let s = 0;
+    for (const t of stems) if (l.includes(t)) s++;
+    if (q.identifiers.some((id) => l.includes(id)) && /\b(function|class|def|fn|func|const|let|var|type|interface)\b|=\s*(async\s*)?\(|\)\s*\{\s*$/.test(line)) s += 2;
+    if (s > bestScore) { bestScore = s; best = i; }
+  });
+  return best;
+}
+
+/** Search hits for the top files: best chunk's range and snippet, further ranges. */
+export function toHits(files: FileCandidate[], q: ParsedQuery, opts: { limit: number; maxPreviewLength: number; scale: number }): SearchHit[] {
+  return files.slice(0, opts.limit).map((f) => {
+    const best = f.chunks[0];
+    const from = bestLine(best, q);
+    const snippetSource = best.text.split('\n').slice(from, from + 12).join('\n');
+    const hit: SearchHit = {
+      path: f.path,
+      score: Math.round((f.raw / opts.scale) * 10_000) / 10_000,
+      startLine: best.startLine,
+      endLine: best.endLine,
+      snippet: cutPreview(snippetSource, opts.maxPreviewLength),
+      size: best.size,
+      lineCount: best.lines,
+    };
+    const more = f.chunks.slice(1, 4).map((c) => ({ startLine: c.startLine, endLine: c.endLine }));
+    if (more.length > 0) hit.ranges = more;
+    return hit;
+  });
+}
+
+/** The scale that maps the top raw score of a list to a score in (0, 1]. */
+export function scaleFor(files: FileCandidate[], mode: 'lexical' | 'hybrid'): number {
+  if (mode === 'hybrid') return 2 / (RRF_K + 1);
+  const top = files[0];
+  return top === undefined ? 1 : top.raw / (0.5 + 0.5 * top.coverage);
+}

@@ -1,0 +1,108 @@
+/**
+ * The request handlers, grouped by capability. Each resolves the workspace of `params.root`
+ * and delegates to its capability folder.
+ */
+import { LlmrError } from '../protocol/errors.js';
+import type { AuditVerifyParams, AuditVerifyResult } from '../protocol/audit.js';
+import { PROTOCOL_VERSION, type DaemonStatusResult, type DoctorParams, type DoctorResult, type HelloParams, type HelloResult } from '../protocol/daemon.js';
+import type { ExecParams, ExecResult } from '../protocol/exec.js';
+import type { ReadParams, ReadResult, WriteParams, WriteResult } from '../protocol/io.js';
+import { SearchProgressNotification, type ReindexParams, type ReindexResult, type SearchParams, type SearchResult } from '../protocol/search.js';
+import type { WorkspaceParams, WorkspaceStatusResult } from '../protocol/workspace.js';
+import { verifyAuditLog } from './audit/verify.js';
+import type { DockerClient } from './containers/docker.js';
+import { runDoctor } from './doctor.js';
+import { runExec } from './exec/run.js';
+import { readFile } from './io/read.js';
+import { writeFile } from './io/write.js';
+import type { Handler } from './rpc/handle.js';
+import type { WorkspaceRegistry } from './workspaces/registry.js';
+import type { Workspace } from './workspaces/workspace.js';
+
+export interface Services {
+  daemon: {
+    hello: Handler<HelloParams, HelloResult>;
+    status: Handler<void, DaemonStatusResult>;
+    shutdown: Handler<void, { ok: true }>;
+    doctor: Handler<DoctorParams, DoctorResult>;
+  };
+  audit: { verify: Handler<AuditVerifyParams, AuditVerifyResult> };
+  io: { read: Handler<ReadParams, ReadResult>; write: Handler<WriteParams, WriteResult> };
+  exec: { run: Handler<ExecParams, ExecResult> };
+  search: { query: Handler<SearchParams, SearchResult>; reindex: Handler<ReindexParams, ReindexResult> };
+  workspace: { status: Handler<WorkspaceParams, WorkspaceStatusResult> };
+}
+
+export interface ServiceDeps {
+  version: string;
+  socket: string;
+  startedAt: number;
+  docker: DockerClient;
+  registry: WorkspaceRegistry;
+  connections: () => number;
+  defaultAuditFile: string;
+  requestShutdown: () => void;
+}
+
+function searchOf(ws: Workspace) {
+  if (ws.search === undefined) throw new LlmrError('COMMAND_DISABLED', 'search is disabled by commands.search.enabled');
+  return ws.search;
+}
+
+export function createServices(d: ServiceDeps): Services {
+  const ws = (root: unknown): Promise<Workspace> => d.registry.get(root);
+  return {
+    daemon: {
+      hello: async () => ({ protocolVersion: PROTOCOL_VERSION, daemonVersion: d.version, pid: process.pid, socket: d.socket }),
+      status: async () => ({
+        pid: process.pid, daemonVersion: d.version, protocolVersion: PROTOCOL_VERSION, uptimeMs: Date.now() - d.startedAt,
+        socket: d.socket, workspaces: d.registry.roots(), connections: d.connections(),
+        docker: await d.docker.ping().then((v) => ({ reachable: true, ...v }), (e: Error) => ({ reachable: false, error: e.message })),
+      }),
+      shutdown: async () => { setImmediate(d.requestShutdown); return { ok: true as const }; },
+      doctor: async (p) => runDoctor(d.docker, d.registry, p),
+    },
+    audit: {
+      verify: async (p) => {
+        const file = typeof p.file === 'string' && p.file !== '' ? p.file : d.defaultAuditFile;
+        return { file, ...(await verifyAuditLog(file)) };
+      },
+    },
+    io: {
+      read: async (p, ctx) => readFile(await ws(p.root), p, ctx),
+      write: async (p, ctx) => writeFile(await ws(p.root), p, ctx),
+    },
+    exec: { run: async (p, ctx) => runExec(await ws(p.root), p, ctx) },
+    search: {
+      query: async (p, ctx) => {
+        const w = await ws(p.root);
+        if (typeof p.query !== 'string') throw new LlmrError('INVALID_PARAMS', 'query must be a string');
+        try {
+          const result = await searchOf(w).query(p.query, { limit: p.limit, signal: ctx.signal });
+          w.audit.record({ session: ctx.session, operation: 'search', target: p.query, status: 'success', metadata: `results:${result.results.length},duration:${(result.durationMs / 1000).toFixed(3)}s` });
+          return result;
+        } catch (err) {
+          w.audit.record({ session: ctx.session, operation: 'search', target: p.query, status: 'failed', metadata: err instanceof LlmrError ? `${err.code}: ${err.message}` : 'INTERNAL' });
+          throw err;
+        }
+      },
+      reindex: async (p, ctx) => {
+        const w = await ws(p.root);
+        const token = p.progressToken;
+        return searchOf(w).reindex({
+          signal: ctx.signal,
+          onProgress: token === undefined ? undefined : (pr) => ctx.notify(SearchProgressNotification, { token, ...pr }),
+        });
+      },
+    },
+    workspace: {
+      status: async (p) => {
+        const w = await ws(p.root);
+        return {
+          root: w.root, owner: w.owner, configFiles: w.configFiles, pools: w.pools.status(), index: w.search?.status(),
+          auditLog: w.audit.path, stateDir: w.stateDir, cacheDir: w.cacheDir,
+        };
+      },
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The excluded files and directories that exec containers must not see (`<exec cat .env>` shows
+ * nothing): each is covered by an empty read-only mount. The list is refreshed in the background;
+ * the exec service retires a pre-started container whose list is out of date.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { PathGuard } from '../paths/guard.js';
+
+export interface MaskSet {
+  files: string[];
+  dirs: string[];
+  /** Changes whenever the set changes. */
+  version: string;
+}
+
+export interface MaskTracker {
+  current(): MaskSet;
+  refresh(): Promise<MaskSet>;
+  close(): void;
+}
+
+const MAX_ENTRIES = 200_000;
+const REFRESH_MS = 2000;
+
+/** Walk the repository (never following symlinks) and collect the excluded paths. */
+export async function findMasks(root: string, guard: Pick<PathGuard, 'isExcluded'>): Promise<MaskSet> {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  let seen = 0;
+  const queue: string[] = [''];
+  while (queue.length > 0 && seen < MAX_ENTRIES) {
+    const rel = queue.pop() as string;
+    const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      seen += 1;
+      const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      const excluded = guard.isExcluded(child);
+      if (entry.isDirectory()) {
+        if (excluded) dirs.push(child); else queue.push(child);
+      } else if (excluded) {
+        files.push(child); // symlinks and special files too: the mount hides whatever the name is
+      }
+    }
+  }
+  files.sort();
+  dirs.sort();
+  return { files, dirs, version: JSON.stringify([files, dirs]) };
+}
+
+/** Track the mask set of `root`, refreshed when it is older than two seconds. */
+export async function createMaskTracker(root: string, guard: Pick<PathGuard, 'isExcluded'>): Promise<MaskTracker> {
+  let set = await findMasks(root, guard);
+  let at = Date.now();
+  let pending: Promise<MaskSet> | undefined;
+  const refresh = (): Promise<MaskSet> => {
+    pending ??= findMasks(root, guard).then((s) => { set = s; at = Date.now(); return s; }).finally(() => { pending = undefined; });
+    return pending;
+  };
+  return {
+    current() {
+      if (Date.now() - at > REFRESH_MS) void refresh();
+      return set;
+    },
+    refresh,
+    close() { /* nothing held open: walks are one-shot */ },
+  };
+}

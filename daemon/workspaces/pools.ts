@@ -1,0 +1,115 @@
+/**
+ * The three container pools of a workspace (io-read, io-write, exec), built from its config.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { PoolStatus } from '../../protocol/workspace.js';
+import type { LlmrConfig } from '../config/schema.js';
+import type { DockerClient } from '../containers/docker.js';
+import { createContainerPool, type ContainerPool } from '../containers/pool.js';
+import { buildSpec, type Limits, type PoolKind } from '../containers/spec.js';
+import type { PathGuard } from '../paths/guard.js';
+import { createMaskTracker, type MaskTracker } from './masks.js';
+
+export interface WorkspacePools {
+  ioRead: ContainerPool;
+  ioWrite: ContainerPool;
+  exec: ContainerPool;
+  masks: MaskTracker;
+  status(): PoolStatus[];
+  drain(): Promise<void>;
+}
+
+export interface PoolsInput {
+  root: string;
+  config: LlmrConfig;
+  owner: { uid: number; gid: number };
+  guard: PathGuard;
+  docker: DockerClient;
+  log: Logger;
+  instance: string;
+  stateDir: string;
+}
+
+const IO_TMPFS_BYTES = 16 * 1024 * 1024;
+const EXEC_ENV = [
+  'HOME=/tmp', 'PATH=/usr/local/bin:/usr/local/go/bin:/usr/lib/go/bin:/usr/bin:/bin',
+  'GOCACHE=/tmp/cache/go-build', 'GOPATH=/tmp/go', 'GOFLAGS=-mod=mod', 'GOTOOLCHAIN=local',
+  'PIP_CACHE_DIR=/tmp/cache/pip', 'npm_config_cache=/tmp/cache/npm', 'XDG_CACHE_HOME=/tmp/cache',
+  'PYTHONDONTWRITEBYTECODE=1', 'LANG=C.UTF-8',
+];
+
+/** Build the pools; they start warming in the background. */
+export async function createWorkspacePools(input: PoolsInput): Promise<WorkspacePools> {
+  const { config } = input;
+  const pc = config.container_pool;
+  const emptyDir = path.join(input.stateDir, 'empty');
+  await mkdir(emptyDir, { recursive: true, mode: 0o555 });
+  const masks = await createMaskTracker(input.root, input.guard);
+  const ioLimits: Limits = {
+    memoryBytes: config.commands.io.memory_limit,
+    nanoCpus: Math.round(config.commands.io.cpu_limit * 1e9),
+    pidsLimit: config.commands.io.pids_limit,
+    tmpfsBytes: IO_TMPFS_BYTES,
+  };
+  const execLimits: Limits = {
+    memoryBytes: config.commands.exec.memory_limit,
+    nanoCpus: Math.round(config.commands.exec.cpu_limit * 1e9),
+    pidsLimit: config.commands.exec.pids_limit,
+    tmpfsBytes: config.commands.exec.tmpfs_size,
+  };
+  const lifetime = Math.ceil(pc.max_lifetime / 1000);
+  const execLifetime = Math.max(lifetime, config.commands.exec.max_timeout_seconds + 60);
+
+  const make = (kind: PoolKind, image: string, limits: Limits, singleUse: boolean): ContainerPool => createContainerPool({
+    kind,
+    docker: input.docker,
+    log: input.log,
+    enabled: pc.enabled,
+    size: pc.size,
+    minIdle: pc.min_idle,
+    maxUses: pc.max_uses_per_container,
+    idleTimeoutMs: pc.idle_timeout,
+    healthIntervalMs: pc.health_check_interval,
+    acquireTimeoutMs: pc.acquire_timeout,
+    startTimeoutMs: 30_000,
+    singleUse,
+    spec: () => buildSpec({
+      kind, root: input.root, uid: input.owner.uid, gid: input.owner.gid, image, instance: input.instance, limits,
+      lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
+      readOnlyPaths: kind === 'io-write' ? ['.git', 'llm-runtime.config.yaml'].filter((p) => existsSync(path.join(input.root, p))) : [],
+      ...(kind === 'exec' ? execMounts(masks, emptyDir, config) : {}),
+    }),
+  });
+
+  const ioRead = make('io-read', config.commands.io.container_image, ioLimits, false);
+  const ioWrite = make('io-write', config.commands.io.container_image, ioLimits, false);
+  const exec = make('exec', config.commands.exec.container_image, execLimits, true);
+  return {
+    ioRead, ioWrite, exec, masks,
+    status: () => [ioRead.status(), ioWrite.status(), exec.status()],
+    async drain() {
+      masks.close();
+      await Promise.all([ioRead.drain(), ioWrite.drain(), exec.drain()]);
+    },
+  };
+}
+
+function execMounts(masks: MaskTracker, emptyDir: string, config: LlmrConfig) {
+  const set = masks.current();
+  return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: maskVersion(set.version), emptyDir, env: execEnv(config) };
+}
+
+/** Short label value for a mask set. */
+export function maskVersion(version: string): string {
+  return createHash('sha256').update(version).digest('hex').slice(0, 16);
+}
+
+/** The environment of a command in an exec container: tool caches on tmpfs, plus commands.exec.env. */
+export function execEnv(config: LlmrConfig): string[] {
+  const extra = Object.entries(config.commands.exec.env).map(([k, v]) => `${k}=${v}`);
+  return [...EXEC_ENV, ...extra];
+}

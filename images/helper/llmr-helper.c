@@ -1,0 +1,635 @@
+/*
+ * llmr-helper: the in-container request server of llmr.
+ *
+ * Usage: llmr-helper [ROOT]   (ROOT defaults to /workspace)
+ *
+ * Reads frames from stdin, handles them one at a time, writes frames to stdout.
+ * Frame (both directions): u32be LEN (bytes after it), u8 TYPE, then fields, each
+ * u32be length + bytes. Requests: P ping, R read, W write, X exec. Answers: K ok,
+ * E error [code, message], o/e output chunks and x exit for exec.
+ * Diagnostics go to stderr only. No shell is ever involved.
+ *
+ * Build: gcc -static -O2 -Wall -Wextra -o llmr-helper llmr-helper.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HELPER_VERSION "1"
+#define MAX_FRAME (64u * 1024u * 1024u)
+/* Answers must fit a frame: cap reads and the exec output budget below it. */
+#define MAX_READ_BYTES ((uint64_t)MAX_FRAME - 1024u)
+#define MAX_EXEC_OUTPUT ((uint64_t)MAX_FRAME / 2u)
+#define CHUNK 65536
+#define DRAIN_MS 200
+
+extern char **environ;
+
+typedef struct { const char *p; size_t n; } field_t;
+
+static int root_fd = -1;
+static const char *root_path = "/workspace";
+static unsigned long tmp_counter = 0;
+
+/* ---------- output ---------- */
+
+static void put_u32(unsigned char *b, uint32_t v) {
+    b[0] = (unsigned char)(v >> 24); b[1] = (unsigned char)(v >> 16);
+    b[2] = (unsigned char)(v >> 8); b[3] = (unsigned char)v;
+}
+
+static void writev_all(int fd, struct iovec *iov, int cnt) {
+    while (cnt > 0) {
+        ssize_t w = writev(fd, iov, cnt);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            fprintf(stderr, "llmr-helper: write to stdout failed: %s\n", strerror(errno));
+            exit(1);
+        }
+        size_t left = (size_t)w;
+        while (cnt > 0 && left >= iov->iov_len) { left -= iov->iov_len; iov++; cnt--; }
+        if (cnt > 0) { iov->iov_base = (char *)iov->iov_base + left; iov->iov_len -= left; }
+    }
+}
+
+/* Writes one frame; fields are (pointer, length) pairs. At most 8 fields. */
+static void send_frame(char type, int nf, const field_t *f) {
+    unsigned char head[5], lens[8][4];
+    struct iovec iov[1 + 2 * 8];
+    uint64_t total = 1;
+    int cnt = 0;
+    if (nf > 8) abort();
+    for (int i = 0; i < nf; i++) total += 4 + (uint64_t)f[i].n;
+    if (total > MAX_FRAME) { fprintf(stderr, "llmr-helper: answer too large\n"); exit(2); }
+    put_u32(head, (uint32_t)total);
+    head[4] = (unsigned char)type;
+    iov[cnt].iov_base = head; iov[cnt++].iov_len = 5;
+    for (int i = 0; i < nf; i++) {
+        put_u32(lens[i], (uint32_t)f[i].n);
+        iov[cnt].iov_base = lens[i]; iov[cnt++].iov_len = 4;
+        if (f[i].n > 0) { iov[cnt].iov_base = (void *)f[i].p; iov[cnt++].iov_len = f[i].n; }
+    }
+    writev_all(STDOUT_FILENO, iov, cnt);
+}
+
+static field_t fs(const char *s) { field_t f = { s, strlen(s) }; return f; }
+
+static void send_ok(int n, const char **vals) {
+    field_t f[8];
+    for (int i = 0; i < n; i++) f[i] = fs(vals[i]);
+    send_frame('K', n, f);
+}
+
+static void send_err(const char *code, const char *fmt, ...) {
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    field_t f[2] = { fs(code), fs(r < 0 ? "out of memory" : msg) };
+    send_frame('E', 2, f);
+    if (r >= 0) free(msg);
+}
+
+static const char *errno_code(int e) {
+    switch (e) {
+    case ENOENT: case ENOTDIR: return "FILE_NOT_FOUND";
+    case EISDIR: return "IS_DIRECTORY";
+    case EACCES: case EPERM: case EROFS: return "PERMISSION_DENIED";
+    case ENOSPC: case EDQUOT: return "NO_SPACE";
+    case ELOOP: case ENAMETOOLONG: case ENXIO: return "PATH_INVALID";
+    default: return "IO_ERROR";
+    }
+}
+
+static void send_errno(const char *op, const char *path, int e) {
+    send_err(errno_code(e), "%s %s: %s", op, path, strerror(e));
+}
+
+/* ---------- input ---------- */
+
+static uint32_t get_u32(const unsigned char *b) {
+    return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
+/* Reads exactly n bytes; returns n, 0 on clean EOF before any byte, -1 on short read/error. */
+static ssize_t read_full(int fd, void *buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0) { if (errno == EINTR) continue; return -1; }
+        if (r == 0) return got == 0 ? 0 : -1;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/*
+ * Splits a frame body into fields. Each field is NUL-terminated in place: the byte after a
+ * field is the next field's (already parsed) length or the spare byte at the buffer's end.
+ */
+static int parse_fields(unsigned char *body, size_t len, field_t **out, size_t *count) {
+    size_t off = 1, n = 0, cap = 8;
+    field_t *f = malloc(cap * sizeof *f);
+    if (!f) return -1;
+    while (off < len) {
+        if (len - off < 4) { free(f); return -1; }
+        uint32_t fl = get_u32(body + off);
+        off += 4;
+        if (fl > len - off) { free(f); return -1; }
+        if (n == cap) {
+            field_t *g = realloc(f, (cap *= 2) * sizeof *f);
+            if (!g) { free(f); return -1; }
+            f = g;
+        }
+        f[n].p = (const char *)body + off; f[n].n = fl;
+        n++; off += fl;
+    }
+    for (size_t i = 0; i < n; i++) ((char *)f[i].p)[f[i].n] = '\0';
+    *out = f; *count = n;
+    return 0;
+}
+
+static int has_nul(field_t f) { return memchr(f.p, '\0', f.n) != NULL; }
+
+/* Strict unsigned decimal: digits only, no sign, no overflow. */
+static int parse_u64(field_t f, uint64_t *v) {
+    uint64_t x = 0;
+    if (f.n == 0 || f.n > 19) return -1;
+    for (size_t i = 0; i < f.n; i++) {
+        if (f.p[i] < '0' || f.p[i] > '9') return -1;
+        x = x * 10 + (uint64_t)(f.p[i] - '0');
+    }
+    *v = x;
+    return 0;
+}
+
+/* A relative path with no NUL, no leading '/', no '..' component, not empty. */
+static int path_ok(field_t f) {
+    if (f.n == 0 || has_nul(f) || f.p[0] == '/') return 0;
+    const char *s = f.p;
+    while (*s) {
+        const char *e = strchr(s, '/');
+        size_t l = e ? (size_t)(e - s) : strlen(s);
+        if (l == 2 && s[0] == '.' && s[1] == '.') return 0;
+        if (!e) break;
+        s = e + 1;
+    }
+    return 1;
+}
+
+/* ---------- read ---------- */
+
+static void do_read(field_t *f, size_t n) {
+    uint64_t max;
+    if (n != 2 || parse_u64(f[1], &max) != 0) { send_err("BAD_REQUEST", "read takes [path, maxBytes]"); return; }
+    if (!path_ok(f[0])) { send_err("PATH_INVALID", "invalid path %s", f[0].p); return; }
+    if (max > MAX_READ_BYTES) max = MAX_READ_BYTES;
+    const char *path = f[0].p;
+    struct stat st;
+    if (fstatat(root_fd, path, &st, 0) != 0) { send_errno("stat", path, errno); return; }
+    if (S_ISDIR(st.st_mode)) { send_err("IS_DIRECTORY", "%s is a directory", path); return; }
+    if (!S_ISREG(st.st_mode)) { send_err("PATH_INVALID", "%s is not a regular file", path); return; }
+    if ((uint64_t)st.st_size > max) {
+        send_err("FILE_TOO_LARGE", "%s is %lld bytes, limit %llu", path, (long long)st.st_size, (unsigned long long)max);
+        return;
+    }
+    int fd = openat(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) { send_errno("open", path, errno); return; }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        send_err(S_ISDIR(st.st_mode) ? "IS_DIRECTORY" : "PATH_INVALID", "%s is not a regular file", path);
+        return;
+    }
+    /* Read up to max+1 bytes: the file may have grown since fstat. */
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) { close(fd); send_err("IO_ERROR", "out of memory reading %s", path); return; }
+    for (;;) {
+        if (len == cap) {
+            size_t nc = cap * 2 > max + 1 ? (size_t)max + 1 : cap * 2;
+            if (nc == cap) break; /* max+1 bytes read: too large, reported below */
+            char *nb = realloc(buf, nc);
+            if (!nb) { free(buf); close(fd); send_err("IO_ERROR", "out of memory reading %s", path); return; }
+            buf = nb; cap = nc;
+        }
+        ssize_t r = read(fd, buf + len, cap - len);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            int e = errno; free(buf); close(fd); send_errno("read", path, e); return;
+        }
+        if (r == 0) break;
+        len += (size_t)r;
+    }
+    close(fd);
+    if (len > max) {
+        free(buf);
+        send_err("FILE_TOO_LARGE", "%s is over %llu bytes", path, (unsigned long long)max);
+        return;
+    }
+    char size[24];
+    snprintf(size, sizeof size, "%zu", len);
+    field_t out[2] = { fs(size), { buf, len } };
+    send_frame('K', 2, out);
+    free(buf);
+}
+
+/* ---------- write ---------- */
+
+/* Creates the parent directories of path (mkdir -p, 0755); returns a dirfd and the base name. */
+static int open_parent(char *path, const char **base, int *err, int *not_dir) {
+    int dfd = dup(root_fd);
+    char *s = path;
+    *not_dir = 0;
+    if (dfd < 0) { *err = errno; return -1; }
+    for (;;) {
+        char *e = strchr(s, '/');
+        if (!e) break;
+        *e = '\0';
+        if (*s && strcmp(s, ".") != 0) {
+            if (mkdirat(dfd, s, 0755) != 0 && errno != EEXIST) { *err = errno; *e = '/'; close(dfd); return -1; }
+            int nfd = openat(dfd, s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (nfd < 0) { *err = errno; *not_dir = errno == ENOTDIR; *e = '/'; close(dfd); return -1; }
+            close(dfd);
+            dfd = nfd;
+        }
+        *e = '/';
+        s = e + 1;
+    }
+    *base = s;
+    return dfd;
+}
+
+static int write_all_fd(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) { if (errno == EINTR) continue; return -1; }
+        p += w; n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes content to a fresh temp file next to the target and renames it over the target. */
+static int replace_file(int dfd, const char *base, field_t content, mode_t mode, int *err) {
+    char *tmp = NULL;
+    if (asprintf(&tmp, ".%.200s.llmr-%ld-%lu.tmp", base, (long)getpid(), ++tmp_counter) < 0) { *err = ENOMEM; return -1; }
+    int fd = openat(dfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) { *err = errno; free(tmp); return -1; }
+    int ok = fchmod(fd, mode) == 0 && write_all_fd(fd, content.p, content.n) == 0 && fsync(fd) == 0;
+    if (!ok) *err = errno;
+    if (close(fd) != 0 && ok) { ok = 0; *err = errno; }
+    if (ok && renameat(dfd, tmp, dfd, base) != 0) { ok = 0; *err = errno; }
+    if (!ok) unlinkat(dfd, tmp, 0);
+    free(tmp);
+    if (ok && fsync(dfd) != 0 && errno != EINVAL) { *err = errno; return -1; }
+    return ok ? 0 : -1;
+}
+
+static int parse_mode(field_t f, mode_t *mode) {
+    unsigned v = 0;
+    if (f.n == 0 || f.n > 4) return -1;
+    for (size_t i = 0; i < f.n; i++) {
+        if (f.p[i] < '0' || f.p[i] > '7') return -1;
+        v = v * 8 + (unsigned)(f.p[i] - '0');
+    }
+    *mode = (mode_t)v;
+    return 0;
+}
+
+static void do_write(field_t *f, size_t n) {
+    mode_t mode = 0644;
+    int have_mode = 0, err = 0, not_dir = 0;
+    if (n != 3) { send_err("BAD_REQUEST", "write takes [path, content, mode]"); return; }
+    if (f[2].n > 0) {
+        if (parse_mode(f[2], &mode) != 0) { send_err("BAD_REQUEST", "invalid mode %s", f[2].p); return; }
+        have_mode = 1;
+    }
+    if (!path_ok(f[0])) { send_err("PATH_INVALID", "invalid path %s", f[0].p); return; }
+    char *path = strdup(f[0].p);
+    if (!path) { send_err("IO_ERROR", "out of memory"); return; }
+    const char *base = NULL;
+    int dfd = open_parent(path, &base, &err, &not_dir);
+    if (dfd < 0) {
+        if (not_dir) send_err("PATH_INVALID", "a parent of %s is not a directory", f[0].p);
+        else send_errno("mkdir", f[0].p, err);
+        free(path);
+        return;
+    }
+    struct stat st;
+    int exists = 0;
+    if (*base == '\0' || strcmp(base, ".") == 0) {
+        send_err("IS_DIRECTORY", "%s is a directory", f[0].p); goto out;
+    }
+    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        exists = 1;
+        if (S_ISDIR(st.st_mode)) { send_err("IS_DIRECTORY", "%s is a directory", f[0].p); goto out; }
+        if (!S_ISREG(st.st_mode)) { send_err("PATH_INVALID", "%s is not a regular file", f[0].p); goto out; }
+        if (st.st_nlink != 1) { send_err("PATH_INVALID", "%s has %lu hard links", f[0].p, (unsigned long)st.st_nlink); goto out; }
+        if (!have_mode) mode = st.st_mode & 07777;
+    } else if (errno != ENOENT) {
+        send_errno("stat", f[0].p, errno); goto out;
+    }
+    if (replace_file(dfd, base, f[1], mode, &err) != 0) { send_errno("write", f[0].p, err); goto out; }
+    char bytes[24];
+    snprintf(bytes, sizeof bytes, "%zu", f[1].n);
+    const char *vals[2] = { exists ? "UPDATED" : "CREATED", bytes };
+    send_ok(2, vals);
+out:
+    close(dfd);
+    free(path);
+}
+
+/* ---------- exec ---------- */
+
+typedef struct {
+    int fd;
+    char type;          /* 'o' or 'e' */
+    uint64_t total;     /* bytes read from the child */
+    size_t head_left;   /* bytes still to stream live */
+    uint64_t head_sent; /* bytes streamed live */
+    char *ring;         /* tail ring of ring_cap bytes, allocated on first use */
+    size_t ring_cap, ring_len, ring_pos;
+} stream_t;
+
+static void stream_take(stream_t *s, const char *p, size_t n) {
+    s->total += n;
+    size_t h = n < s->head_left ? n : s->head_left;
+    if (h > 0) { field_t f = { p, h }; send_frame(s->type, 1, &f); s->head_left -= h; s->head_sent += h; p += h; n -= h; }
+    if (n == 0 || s->ring_cap == 0) return;
+    if (!s->ring && !(s->ring = malloc(s->ring_cap))) { s->ring_cap = 0; return; }
+    if (n > s->ring_cap) { p += n - s->ring_cap; n = s->ring_cap; }
+    while (n > 0) {
+        size_t k = s->ring_cap - s->ring_pos < n ? s->ring_cap - s->ring_pos : n;
+        memcpy(s->ring + s->ring_pos, p, k);
+        s->ring_pos = (s->ring_pos + k) % s->ring_cap;
+        s->ring_len = s->ring_len + k > s->ring_cap ? s->ring_cap : s->ring_len + k;
+        p += k; n -= k;
+    }
+}
+
+/* Reads what is available; closes the fd at EOF or error. */
+static void stream_pump(stream_t *s) {
+    char buf[CHUNK];
+    for (;;) {
+        ssize_t r = read(s->fd, buf, sizeof buf);
+        if (r > 0) { stream_take(s, buf, (size_t)r); continue; }
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EAGAIN) return;
+        close(s->fd); s->fd = -1;
+        return;
+    }
+}
+
+/* The tail in order; the caller frees it. omitted = bytes between the live head and the tail. */
+static char *stream_tail(const stream_t *s, size_t *len) {
+    char *t = malloc(s->ring_len ? s->ring_len : 1);
+    if (!t) { *len = 0; return NULL; }
+    size_t start = s->ring_len < s->ring_cap ? 0 : s->ring_pos;
+    for (size_t i = 0; i < s->ring_len; i++) t[i] = s->ring[(start + i) % s->ring_cap];
+    *len = s->ring_len;
+    return t;
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* In the child: wire the pipes, chdir, exec; on failure report (stage, errno) and _exit. */
+static void child_exec(int in, int out, int err, int report, const char *cwd, char **argv, char **envp) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    setpgid(0, 0);
+    int stage = 'c';
+    if (fchdir(root_fd) != 0 || chdir(cwd) != 0) goto fail;
+    stage = 'd';
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) goto fail;
+#ifdef SYS_close_range
+    /* Everything else of ours is O_CLOEXEC already; this catches inherited descriptors. */
+    if (report > 3) syscall(SYS_close_range, 3u, (unsigned)report - 1, 0u);
+    syscall(SYS_close_range, (unsigned)report + 1, ~0u, 0u);
+#endif
+    stage = 'x';
+    environ = envp;
+    execvp(argv[0], argv);
+fail:;
+    int msg[2] = { stage, errno };
+    ssize_t w = write(report, msg, sizeof msg);
+    (void)w;
+    _exit(127);
+}
+
+static void send_exit(int status, const stream_t *so, const stream_t *se) {
+    char code[16], om_o[24], om_e[24];
+    int c = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+    size_t lo = 0, le = 0;
+    char *to = stream_tail(so, &lo), *te = stream_tail(se, &le);
+    snprintf(code, sizeof code, "%d", c);
+    snprintf(om_o, sizeof om_o, "%llu", (unsigned long long)(so->total - so->head_sent - lo));
+    snprintf(om_e, sizeof om_e, "%llu", (unsigned long long)(se->total - se->head_sent - le));
+    field_t f[5] = { fs(code), fs(om_o), fs(om_e), { to ? to : "", lo }, { te ? te : "", le } };
+    send_frame('x', 5, f);
+    free(to);
+    free(te);
+}
+
+static int sig_fd = -1;
+
+static void drain_signals(void) {
+    struct signalfd_siginfo si;
+    while (read(sig_fd, &si, sizeof si) > 0) {}
+}
+
+static void report_spawn_failure(const int msg[2], const char *cwd, const char *cmd) {
+    if (msg[0] == 'x' && (msg[1] == ENOENT || msg[1] == ENOTDIR))
+        send_err("COMMAND_NOT_FOUND", "command not found: %s", cmd);
+    else if (msg[0] == 'x')
+        send_err("EXEC_FAILED", "exec %s: %s", cmd, strerror(msg[1]));
+    else if (msg[0] == 'c')
+        send_err("EXEC_FAILED", "chdir %s: %s", cwd, strerror(msg[1]));
+    else
+        send_err("EXEC_FAILED", "child setup for %s: %s", cmd, strerror(msg[1]));
+}
+
+/* Feeds stdin, pumps stdout/stderr until the child exits and the pipes close (or DRAIN_MS after exit). */
+static int exec_loop(pid_t pid, int in_fd, field_t input, stream_t *so, stream_t *se) {
+    int status = 0, reaped = 0;
+    size_t off = 0;
+    long long deadline = 0;
+    for (;;) {
+        if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
+            reaped = 1;
+            deadline = now_ms() + DRAIN_MS;
+            if (in_fd >= 0) { close(in_fd); in_fd = -1; }
+        }
+        if (reaped && so->fd < 0 && se->fd < 0) break;
+        int timeout = -1;
+        if (reaped) {
+            long long left = deadline - now_ms();
+            if (left <= 0) break;
+            timeout = (int)left;
+        }
+        struct pollfd p[4] = { { in_fd, POLLOUT, 0 }, { so->fd, POLLIN, 0 }, { se->fd, POLLIN, 0 },
+                               { reaped ? -1 : sig_fd, POLLIN, 0 } };
+        if (poll(p, 4, timeout) < 0) {
+            if (errno == EINTR) continue;
+            fprintf(stderr, "llmr-helper: poll: %s\n", strerror(errno));
+            break;
+        }
+        if (in_fd >= 0 && p[0].revents) {
+            ssize_t w = write(in_fd, input.p + off, input.n - off);
+            if (w > 0) off += (size_t)w;
+            /* EPIPE (the child ignores stdin) or done: close; EAGAIN/EINTR: try again later. */
+            if (off == input.n || (w < 0 && errno != EAGAIN && errno != EINTR)) { close(in_fd); in_fd = -1; }
+        }
+        if (so->fd >= 0 && p[1].revents) stream_pump(so);
+        if (se->fd >= 0 && p[2].revents) stream_pump(se);
+        if (p[3].revents) drain_signals();
+    }
+    kill(-pid, SIGKILL); /* the whole process group: backgrounded grandchildren included */
+    if (!reaped) while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (in_fd >= 0) close(in_fd);
+    if (so->fd >= 0) { stream_pump(so); if (so->fd >= 0) close(so->fd); so->fd = -1; }
+    if (se->fd >= 0) { stream_pump(se); if (se->fd >= 0) close(se->fd); se->fd = -1; }
+    while (waitpid(-1, NULL, WNOHANG) > 0) {} /* orphans reparented to us when we are PID 1 */
+    drain_signals();
+    return status;
+}
+
+static void run_child(const char *cwd, uint64_t max, field_t input, char **argv, char **envp) {
+    int in[2], out[2], err[2], rep[2];
+    if (pipe2(in, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); return; }
+    if (pipe2(out, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); close(in[0]); close(in[1]); return; }
+    if (pipe2(err, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); goto close_out; }
+    if (pipe2(rep, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); goto close_err; }
+    drain_signals();
+    pid_t pid = fork();
+    if (pid < 0) { send_errno("fork", argv[0], errno); close(rep[0]); close(rep[1]); goto close_err; }
+    if (pid == 0) child_exec(in[0], out[1], err[1], rep[1], cwd, argv, envp);
+    setpgid(pid, pid); /* also done in the child; whichever runs first wins, errors are harmless */
+    close(in[0]); close(out[1]); close(err[1]); close(rep[1]);
+    int msg[2];
+    ssize_t r = read_full(rep[0], msg, sizeof msg);
+    close(rep[0]);
+    if (r == (ssize_t)sizeof msg) {
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+        close(in[1]); close(out[0]); close(err[0]);
+        report_spawn_failure(msg, cwd, argv[0]);
+        return;
+    }
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    fcntl(err[0], F_SETFL, O_NONBLOCK);
+    if (input.n == 0) { close(in[1]); in[1] = -1; }
+    stream_t so = { .fd = out[0], .type = 'o', .head_left = max / 2, .ring_cap = max / 2 };
+    stream_t se = { .fd = err[0], .type = 'e', .head_left = max / 2, .ring_cap = max / 2 };
+    int status = exec_loop(pid, in[1], input, &so, &se);
+    send_exit(status, &so, &se);
+    free(so.ring);
+    free(se.ring);
+    return;
+close_err:
+    close(err[0]); close(err[1]);
+close_out:
+    close(out[0]); close(out[1]); close(in[0]); close(in[1]);
+}
+
+static void do_exec(field_t *f, size_t n) {
+    uint64_t max, nenv;
+    if (n < 5 || parse_u64(f[1], &max) != 0 || parse_u64(f[3], &nenv) != 0 || nenv > n - 5) {
+        send_err("BAD_REQUEST", "exec takes [cwd, maxOutputBytes, stdin, nEnv, env..., argv...]");
+        return;
+    }
+    size_t argc = n - 4 - (size_t)nenv;
+    field_t *env = f + 4, *args = f + 4 + nenv;
+    for (size_t i = 0; i < nenv; i++)
+        if (has_nul(env[i]) || !strchr(env[i].p, '=')) { send_err("BAD_REQUEST", "invalid environment entry %zu", i); return; }
+    for (size_t i = 0; i < argc; i++)
+        if (has_nul(args[i])) { send_err("BAD_REQUEST", "argument %zu contains a NUL byte", i); return; }
+    if (args[0].n == 0) { send_err("BAD_REQUEST", "empty command"); return; }
+    const char *cwd = f[0].n == 0 ? "." : f[0].p;
+    if (f[0].n > 0 && f[0].p[0] != '/' && !path_ok(f[0])) { send_err("PATH_INVALID", "invalid working directory %s", f[0].p); return; }
+    if (has_nul(f[0])) { send_err("PATH_INVALID", "invalid working directory"); return; }
+    if (max > MAX_EXEC_OUTPUT) max = MAX_EXEC_OUTPUT;
+    char **argv = calloc(argc + 1, sizeof *argv), **envp = calloc(nenv + 1, sizeof *envp);
+    if (!argv || !envp) { free(argv); free(envp); send_err("IO_ERROR", "out of memory"); return; }
+    for (size_t i = 0; i < argc; i++) argv[i] = (char *)args[i].p;
+    for (size_t i = 0; i < nenv; i++) envp[i] = (char *)env[i].p;
+    run_child(cwd, max, f[2], argv, envp);
+    free(argv);
+    free(envp);
+}
+
+/* ---------- main loop ---------- */
+
+static void dispatch(char type, field_t *f, size_t n) {
+    switch (type) {
+    case 'P':
+        if (n != 0) { send_err("BAD_REQUEST", "ping takes no fields"); return; }
+        { const char *vals[2] = { "pong", HELPER_VERSION }; send_ok(2, vals); }
+        return;
+    case 'R': do_read(f, n); return;
+    case 'W': do_write(f, n); return;
+    case 'X': do_exec(f, n); return;
+    default: send_err("BAD_REQUEST", "unknown request type 0x%02x", (unsigned char)type); return;
+    }
+}
+
+static void setup(void) {
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0) exit(1);
+    signal(SIGPIPE, SIG_IGN);
+    umask(022);
+    root_fd = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0) { fprintf(stderr, "llmr-helper: open %s: %s\n", root_path, strerror(errno)); exit(1); }
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 || (sig_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+        fprintf(stderr, "llmr-helper: signalfd: %s\n", strerror(errno));
+        exit(1);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc > 2) { fprintf(stderr, "usage: llmr-helper [ROOT]\n"); return 2; }
+    if (argc == 2) root_path = argv[1];
+    setup();
+    for (;;) {
+        unsigned char hdr[4];
+        ssize_t r = read_full(STDIN_FILENO, hdr, 4);
+        if (r == 0) return 0;
+        if (r < 0) { fprintf(stderr, "llmr-helper: truncated frame header\n"); return 2; }
+        uint32_t len = get_u32(hdr);
+        if (len > MAX_FRAME) { send_err("BAD_REQUEST", "frame of %u bytes exceeds the limit of %u", len, MAX_FRAME); return 2; }
+        if (len == 0) { send_err("BAD_REQUEST", "empty frame"); continue; }
+        unsigned char *body = malloc((size_t)len + 1);
+        if (!body) { send_err("BAD_REQUEST", "out of memory for a frame of %u bytes", len); return 2; }
+        if (read_full(STDIN_FILENO, body, len) != (ssize_t)len) { fprintf(stderr, "llmr-helper: truncated frame\n"); return 2; }
+        field_t *f = NULL;
+        size_t n = 0;
+        if (parse_fields(body, len, &f, &n) != 0) send_err("BAD_REQUEST", "malformed fields");
+        else dispatch((char)body[0], f, n);
+        free(f);
+        free(body);
+    }
+}
