@@ -33,6 +33,10 @@ export interface IndexStatus {
   lastReconcile?: string;
   watcher: 'watching' | 'polling' | 'off';
   error?: string;
+  /** Files seen but not indexed (binary, too large, minified, generated). */
+  skipped?: number;
+  /** Something the user should know, e.g. that a corrupt index database was rebuilt. */
+  note?: string;
 }
 
 export interface WorkspaceStatusResult {

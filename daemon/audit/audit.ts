@@ -37,9 +37,10 @@ export interface AuditLogOptions {
 
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-function failure(file: string, err: unknown): LlmrError {
+/** Opening fails as PERMISSION_DENIED (the usual cause); a failed append is INTERNAL (the daemon logs it). */
+function failure(file: string, err: unknown, stage: 'open' | 'append'): LlmrError {
   const code = (err as NodeJS.ErrnoException).code ?? String(err);
-  return new LlmrError('PERMISSION_DENIED', `cannot write audit log ${file}: ${code}`, undefined, { cause: err });
+  return new LlmrError(stage === 'open' ? 'PERMISSION_DENIED' : 'INTERNAL', `cannot ${stage} audit log ${file}: ${code}`, undefined, { cause: err });
 }
 
 async function openFile(file: string): Promise<fs.FileHandle> {
@@ -92,14 +93,14 @@ export async function openAuditLog(file: string, opts: AuditLogOptions = {}): Pr
   try {
     fh = await openFile(file);
   } catch (err) {
-    throw err instanceof LlmrError ? err : failure(file, err);
+    throw err instanceof LlmrError ? err : failure(file, err, 'open');
   }
   let head: string;
   try {
     head = await resume(file, fh, clock());
   } catch (err) {
     await fh.close();
-    throw failure(file, err);
+    throw failure(file, err, 'open');
   }
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
@@ -110,7 +111,7 @@ export async function openAuditLog(file: string, opts: AuditLogOptions = {}): Pr
       await writeAll(fh, `${line}\n`);
       if (opts.fsync === true) await fh.datasync();
     } catch (err) {
-      throw failure(file, err);
+      throw failure(file, err, 'append');
     }
     head = chain;
   }

@@ -48,7 +48,7 @@ function createStore(db: Database.Database) {
     search: db.prepare<[string, number], ChunkHit>(`WITH top AS (SELECT rowid AS id, rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?)
       SELECT c.id, c.file_id AS fileId, c.start_line AS startLine, c.end_line AS endLine, c.symbols, c.text, c.hash,
         f.path, f.size, f.lines, -top.rank AS score FROM top JOIN chunks c ON c.id = top.id JOIN files f ON f.id = c.file_id ORDER BY top.rank`),
-    chunksOf: db.prepare<[number], ChunkHit>(`SELECT c.id, c.file_id AS fileId, c.start_line AS startLine, c.end_line AS endLine, c.symbols, c.text,
+    chunksOf: db.prepare<[string], ChunkHit>(`SELECT c.id, c.file_id AS fileId, c.start_line AS startLine, c.end_line AS endLine, c.symbols, c.text,
         c.hash, f.path, f.size, f.lines, 0 AS score FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.hash = ?`),
     counts: db.prepare<[], { files: number; skipped: number; chunks: number }>(`SELECT
       (SELECT count(*) FROM files WHERE skip IS NULL) AS files, (SELECT count(*) FROM files WHERE skip IS NOT NULL) AS skipped,
@@ -94,7 +94,7 @@ function createStore(db: Database.Database) {
     dumpChunks: (): ChunkRecord[] => q.dump.all(),
     getMeta: (key: string): string | undefined => q.getMeta.get(key)?.value,
     setMeta: (key: string, value: string): void => void q.setMeta.run(key, value),
-    close: (): void => db.close(),
+    close: (): void => { db.close(); },
   };
 }
 
@@ -153,6 +153,6 @@ export function createPlainBm25() {
   return {
     add: (path: string, body: string): void => void add.run(path, body),
     search: (match: string, limit: number): string[] => search.all(match, limit).map((r) => r.path),
-    close: (): void => db.close(),
+    close: (): void => { db.close(); },
   };
 }

@@ -1,11 +1,11 @@
 /**
- * Which files the index covers: `git ls-files -co --exclude-standard` in a git work tree,
+ * Which files the index covers: `git ls-files -co --exclude-standard` at the top of a git work tree,
  * otherwise a walk that honours `.gitignore` and `.llmrignore` files. `.llmrignore` applies
  * in both cases. Symlinks are never followed (git lists them as files; the reader skips them).
  * Excluded and protected paths (the path guard's `isExcluded`) are dropped here, before any read.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
@@ -113,6 +113,9 @@ function walk(root: string, filter: FileFilter, llmr: Ignore | undefined): Listi
 /** Lists the files to index under a realpath'd root. */
 export async function listFiles(root: string, filter: FileFilter, signal?: AbortSignal): Promise<Listing> {
   const llmr = llmrIgnore(root);
+  // git decides only for the top of a work tree: a root inside another repository (perhaps in
+  // one of its ignored folders) is walked with its own ignore files.
+  if (!existsSync(join(root, '.git'))) return walk(root, filter, llmr);
   const listed = await gitList(root, ['ls-files', '-co', '--exclude-standard', '-z'], signal);
   if (listed === undefined) return walk(root, filter, llmr);
   const ignoredRaw = (await gitList(root, ['ls-files', '-oi', '--exclude-standard', '--directory', '-z'], signal)) ?? [];

@@ -21,6 +21,8 @@ const DEFINITION_BOOST = 3;
 const RRF_K = 60;
 const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|specs?|fixtures?|__fixtures__|__mocks__|mocks?|testdata|e2e|benchmarks?|examples?)\/|(?:^|\/)test_[^/]*\.py$|[._-](?:test|spec)\.[^/]+$|_test\.go$/i;
 const GENERATED_PATH = /(?:^|\/)(?:dist|build|out|generated|gen|vendor|third_party|__generated__)\/|\.d\.ts$/i;
+/** Data and prose rather than code: still found, but after code that matches as well. */
+const DATA_PATH = /\.(?:json|ya?ml|toml|xml|csv|lock|txt|md|rst)$/i;
 
 function isDefinitionFor(hit: ChunkHit, q: ParsedQuery): boolean {
   if (hit.symbols === '') return false;
@@ -40,7 +42,7 @@ function fileBoost(path: string, q: ParsedQuery): number {
   const base = path.slice(path.lastIndexOf('/') + 1);
   const stem = base.replace(/\..*$/, '').toLowerCase();
   let boost = 1;
-  if (q.identifiers.some((id) => id.replace(/[_-]/g, '') === stem.replace(/[_-]/g, ''))) boost *= 2;
+  if (q.identifiers.some((id) => id.replace(/[_-]/g, '') === stem.replace(/[_-]/g, ''))) boost *= q.symbolLike ? 3 : 2;
   else {
     const names = new Set(pathTokens(base).split(' '));
     const hits = q.terms.filter((t) => names.has(t)).length;
@@ -48,6 +50,7 @@ function fileBoost(path: string, q: ParsedQuery): number {
   }
   if (!q.wantsTests && TEST_PATH.test(path)) boost *= 0.35;
   if (GENERATED_PATH.test(path)) boost *= 0.6;
+  if (DATA_PATH.test(path)) boost *= 0.7;
   return boost;
 }
 
@@ -65,7 +68,7 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   const files: FileCandidate[] = [];
   for (const [path, chunks] of byFile) {
     chunks.sort((a, b) => b.score - a.score);
-    const agg = chunks[0].score + 0.3 * (chunks[1]?.score ?? 0) + 0.1 * (chunks[2]?.score ?? 0);
+    const agg = chunks[0].score + 0.15 * (chunks[1]?.score ?? 0) + 0.05 * (chunks[2]?.score ?? 0);
     const coverage = coverageOf(path, chunks, q.terms);
     files.push({ path, raw: agg * (0.2 + 0.8 * coverage * coverage) * fileBoost(path, q), coverage, chunks });
   }

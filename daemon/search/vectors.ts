@@ -24,6 +24,8 @@ export interface Vectors {
   idle(): Promise<void>;
   /** Chunks nearest to the query, best first, or undefined when vectors cannot take part. */
   nearest(query: string, topK: number, signal?: AbortSignal): Promise<Array<{ chunk: ChunkHit; sim: number }> | undefined>;
+  /** Forgets cached vectors (after the database was replaced). */
+  reset(): void;
   close(): void;
 }
 
@@ -115,6 +117,7 @@ export function createVectors(opts: { store: () => Store; client: EmbedClient; l
     kick,
     idle: async () => { while (running) await running; },
     nearest,
+    reset: () => { cache = undefined; },
     close: () => { controller.abort(); if (retry) clearTimeout(retry); },
   };
 }

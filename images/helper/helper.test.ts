@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,83 +7,19 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LlmrError } from '../../protocol/errors.js';
 import {
-  FrameDecoder,
   HELPER_VERSION,
-  decodeExecExit,
   decodePong,
   decodeReadAnswer,
   decodeWriteAnswer,
-  encodeExec,
   encodeFrame,
   encodePing,
   encodeRead,
   encodeWrite,
-  isFinalFrame,
-  type ExecRequestSpec,
-  type Frame,
 } from '../../daemon/containers/helper-codec.js';
+import { HelperProcess, TEST_PATH_ENV } from '../../test/support/helper-process.js';
 
 const SOURCE = fileURLToPath(new URL('./llmr-helper.c', import.meta.url));
-const PATH_ENV = '/usr/local/bin:/usr/bin:/bin';
-
-/** The helper as a local child process, spoken to over its pipes through the codec. */
-class LocalHelper {
-  readonly proc: ChildProcessWithoutNullStreams;
-  private readonly decoder = new FrameDecoder();
-  private frames: Frame[] = [];
-  private wake: (() => void) | undefined;
-  stderr = '';
-
-  constructor(binary: string, root: string) {
-    this.proc = spawn(binary, [root], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.proc.stdout.on('data', (chunk: Buffer) => {
-      this.frames.push(...this.decoder.push(chunk));
-      this.wake?.();
-    });
-    this.proc.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-  }
-
-  /** Sends one request and collects frames up to and including the final one. */
-  async request(frame: Buffer, timeoutMs = 15_000): Promise<Frame[]> {
-    this.proc.stdin.write(frame);
-    const deadline = Date.now() + timeoutMs;
-    const out: Frame[] = [];
-    for (;;) {
-      while (this.frames.length > 0) {
-        const f = this.frames.shift()!;
-        out.push(f);
-        if (isFinalFrame(f)) return out;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`helper did not answer within ${timeoutMs} ms; stderr: ${this.stderr}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  async one(frame: Buffer): Promise<Frame> {
-    const frames = await this.request(frame);
-    return frames[frames.length - 1];
-  }
-
-  async exec(spec: Partial<ExecRequestSpec> & { argv: string[] }) {
-    const frames = await this.request(encodeExec({ cwd: '', maxOutputBytes: 1 << 20, stdin: '', env: { PATH: PATH_ENV }, ...spec }));
-    const pick = (t: string) => Buffer.concat(frames.filter((f) => f.type === t).map((f) => f.fields[0]));
-    return { head: { stdout: pick('o'), stderr: pick('e') }, exit: decodeExecExit(frames[frames.length - 1]), frames };
-  }
-
-  async close(): Promise<number | null> {
-    if (this.proc.exitCode !== null) return this.proc.exitCode;
-    this.proc.stdin.end();
-    const [code] = await once(this.proc, 'exit');
-    return code as number | null;
-  }
-}
+const PATH_ENV = TEST_PATH_ENV;
 
 /** True once no process (or only a zombie) has this pid, within the deadline. */
 async function gone(pid: number, ms: number): Promise<boolean> {
@@ -115,7 +51,7 @@ describe('images/helper', () => {
   let buildDir: string;
   let binary: string;
   let root: string;
-  let helper: LocalHelper;
+  let helper: HelperProcess;
 
   beforeAll(() => {
     buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmr-helper-build-'));
@@ -126,7 +62,7 @@ describe('images/helper', () => {
 
   beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'llmr-helper-root-'));
-    helper = new LocalHelper(binary, root);
+    helper = new HelperProcess(binary, [root]);
   });
   afterEach(async () => {
     helper.proc.kill('SIGKILL');

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { buildSpec, type SpecInput } from './spec.js';
+
+const base: SpecInput = {
+  kind: 'io-read', root: '/repo:with,odd chars', uid: 1000, gid: 1001, image: 'llmr-io:latest', instance: 'abc',
+  limits: { memoryBytes: 64 << 20, nanoCpus: 1e9, pidsLimit: 32, tmpfsBytes: 1 << 20 }, lifetimeSeconds: 600,
+};
+
+describe('containers/spec', () => {
+  it('runs as the repository owner with the repository read-only for reads', () => {
+    const s = buildSpec(base);
+    expect(s.user).toBe('1000:1001');
+    expect(s.readonlyRootfs).toBe(true);
+    expect(s.mounts).toEqual([{ source: '/repo:with,odd chars', target: '/workspace', readOnly: true }]);
+    expect(s.tmpfs['/tmp']).toMatch(/noexec/);
+    expect(s.labels['llmr.kind']).toBe('io-read');
+    expect(s.labels['llmr.daemon']).toBe('abc');
+  });
+
+  it('caps the helper lifetime with fixed argv, never a shell string', () => {
+    expect(buildSpec(base).cmd).toEqual(['timeout', '-s', 'KILL', '600', '/usr/local/bin/llmr-helper', '/workspace']);
+  });
+
+  it('mounts the repository writable for writes with .git re-mounted read-only', () => {
+    const s = buildSpec({ ...base, kind: 'io-write', readOnlyPaths: ['.git'] });
+    expect(s.mounts).toEqual([
+      { source: base.root, target: '/workspace', readOnly: false },
+      { source: `${base.root}/.git`, target: '/workspace/.git', readOnly: true },
+    ]);
+  });
+
+  it('masks excluded files and directories in exec containers and lets /tmp hold executables', () => {
+    const s = buildSpec({ ...base, kind: 'exec', maskFiles: ['.env'], maskDirs: ['secrets'], emptyDir: '/state/empty', maskVersion: 'v1' });
+    expect(s.mounts).toContainEqual({ source: '/dev/null', target: '/workspace/.env', readOnly: true });
+    expect(s.mounts).toContainEqual({ source: '/state/empty', target: '/workspace/secrets', readOnly: true });
+    expect(s.tmpfs['/tmp']).not.toMatch(/noexec/);
+    expect(s.labels['llmr.masks']).toBe('v1');
+  });
+});

@@ -1,0 +1,23 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { saveBackup } from './backup.js';
+
+let dir: string | undefined;
+afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+describe('io/backup', () => {
+  it('keeps each previous content as its own private file in the state directory', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'llmr-state-'));
+    const now = new Date('2026-11-27T03:17:42.123Z');
+    const a = await saveBackup(dir, 'ws1', 'src/a.ts', Buffer.from('one'), now);
+    const b = await saveBackup(dir, 'ws1', 'src/a.ts', Buffer.from('two'), now);
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^backups\/ws1\/src\/a\.ts\.20261127T031742123Z-\d{3}$/);
+    expect(readFileSync(path.join(dir, a), 'utf8')).toBe('one');
+    expect(readFileSync(path.join(dir, b), 'utf8')).toBe('two');
+    expect(statSync(path.join(dir, a)).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dir, 'backups', 'ws1')).mode & 0o777).toBe(0o700);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Test driver for the in-container helper: runs a command whose stdin/stdout speak the helper's
+ * frames (the helper itself, or `docker run -i` of an image) and sends requests through the codec.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { FrameDecoder, decodeExecExit, encodeExec, isFinalFrame, type ExecRequestSpec, type Frame } from '../../daemon/containers/helper-codec.js';
+
+export const TEST_PATH_ENV = '/usr/local/bin:/usr/bin:/bin';
+
+export class HelperProcess {
+  readonly proc: ChildProcessWithoutNullStreams;
+  private readonly decoder = new FrameDecoder();
+  private readonly frames: Frame[] = [];
+  private wake: (() => void) | undefined;
+  private decodeError: unknown;
+  stderr = '';
+
+  constructor(command: string, args: string[]) {
+    this.proc = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stdout.on('data', (chunk: Buffer) => {
+      try {
+        this.frames.push(...this.decoder.push(chunk));
+      } catch (err) {
+        this.decodeError = err;
+      }
+      this.wake?.();
+    });
+    this.proc.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.proc.stdin.on('error', () => {
+      /* EPIPE after the helper exited: the next request times out with the helper's stderr */
+    });
+  }
+
+  /** Sends one request and collects frames up to and including the final one (K, E or x). */
+  async request(frame: Buffer, timeoutMs = 15_000): Promise<Frame[]> {
+    this.proc.stdin.write(frame);
+    const deadline = Date.now() + timeoutMs;
+    const out: Frame[] = [];
+    for (;;) {
+      if (this.decodeError) throw this.decodeError;
+      while (this.frames.length > 0) {
+        const f = this.frames.shift()!;
+        out.push(f);
+        if (isFinalFrame(f)) return out;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`helper did not answer within ${timeoutMs} ms; stderr: ${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** The final frame of one request. */
+  async one(frame: Buffer): Promise<Frame> {
+    const frames = await this.request(frame);
+    return frames[frames.length - 1];
+  }
+
+  /** Runs a command; `head` is what was streamed live, `exit` the decoded `x` frame. */
+  async exec(spec: Partial<ExecRequestSpec> & { argv: string[] }, timeoutMs?: number) {
+    const request = encodeExec({ cwd: '', maxOutputBytes: 1 << 20, stdin: '', env: { PATH: TEST_PATH_ENV }, ...spec });
+    const frames = await this.request(request, timeoutMs);
+    const pick = (t: string) => Buffer.concat(frames.filter((f) => f.type === t).map((f) => f.fields[0]));
+    return { head: { stdout: pick('o'), stderr: pick('e') }, exit: decodeExecExit(frames[frames.length - 1]), frames };
+  }
+
+  /** Ends stdin and waits for the exit status. */
+  async close(): Promise<number | null> {
+    if (this.proc.exitCode !== null) return this.proc.exitCode;
+    const exited = once(this.proc, 'exit');
+    this.proc.stdin.end();
+    const [code] = await exited;
+    return code as number | null;
+  }
+}
