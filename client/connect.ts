@@ -18,6 +18,7 @@ type Env = Record<string, string | undefined>;
 const START_TIMEOUT_MS = 10_000;
 const HELLO_TIMEOUT_MS = 5_000;
 const SLOW_START_MS = 500;
+const TERM_GRACE_MS = 10_000;
 
 export interface ConnectOptions {
   env: Env;
@@ -78,19 +79,33 @@ export async function connectExisting(env: Env): Promise<DaemonClient | undefine
   return opened.client;
 }
 
-/** Ask the daemon to shut down and wait (until `deadline`, epoch ms) for its socket to go away. */
+/**
+ * Ask the daemon to shut down and wait (until `deadline`, epoch ms) for its socket to go away.
+ * When it refuses or does not go, it gets a SIGTERM (its graceful shutdown) and a few more seconds.
+ */
 export async function stopDaemon(client: DaemonClient, deadline: number): Promise<void> {
+  let refused = false;
   try {
     await client.call0(ShutdownRequest);
-  } catch {
-    // the daemon may close the connection before or while answering; the socket check below decides
+  } catch (err) {
+    // a lost connection is expected (the daemon closes it while going away); an error answer is a refusal
+    refused = !(err instanceof LlmrError && err.code === 'DAEMON_UNAVAILABLE');
   }
   client.close();
-  const gone = await pollUntil(async () => (await probeSocket(client.socket)) === 'down', deadline);
-  if (!gone) {
-    const pid = client.hello.pid;
-    const hint = pid > 0 ? `stop it with: kill ${pid}` : `find it with: fuser ${client.socket}`;
-    throw new LlmrError('DAEMON_UNAVAILABLE', `the daemon on ${client.socket} did not stop in time`, hint);
+  const down = async () => (await probeSocket(client.socket)) === 'down';
+  if (!refused && (await pollUntil(down, deadline))) return;
+  const pid = client.hello.pid;
+  if (pid > 0 && signalQuietly(pid) && (await pollUntil(down, Date.now() + TERM_GRACE_MS))) return;
+  const hint = pid > 0 ? `stop it with: kill ${pid}` : `find it with: fuser ${client.socket}`;
+  throw new LlmrError('DAEMON_UNAVAILABLE', `the daemon on ${client.socket} did not stop in time`, hint);
+}
+
+function signalQuietly(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGTERM');
+    return true;
+  } catch {
+    return false; // gone already, or not ours: the socket check decides
   }
 }
 

@@ -5,7 +5,7 @@ import { renderError, type ErrorCode } from '../protocol/errors.js';
 import type { ExecResult } from '../protocol/exec.js';
 import type { ReadResult, WriteResult } from '../protocol/io.js';
 import type { SearchResult } from '../protocol/search.js';
-import { formatSearchText } from './search-text.js';
+import { formatSearchText } from '../protocol/search-format.js';
 import { commandLabel, type ExecCommand, type OpenCommand, type ParsedItem, type SearchCommand, type WriteCommand } from '../protocol/tags.js';
 
 /** An error as the client shows it. */
@@ -55,7 +55,8 @@ function renderBody(o: Outcome, label: string): string {
     case 'exec':
       return renderExec(o.item.arg, label, o.result);
     case 'search':
-      return withNewline(formatSearchText(o.item.query, o.result));
+      // the daemon applies the configured result cap and does not report it: no `[Showing top N]` line here
+      return withNewline(formatSearchText(o.item.query, o.result, { maxResults: Number.POSITIVE_INFINITY }));
     case 'error':
       return renderError(o.error, label);
   }

@@ -10,7 +10,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import { HelloRequest, PROTOCOL_VERSION } from '../protocol/daemon.js';
+import { HelloRequest, PROTOCOL_VERSION, ShutdownRequest } from '../protocol/daemon.js';
 import { rpcNumber, type ErrorCode } from '../protocol/errors.js';
 import { ExecOutputNotification, ExecRequest, type ExecParams } from '../protocol/exec.js';
 import { ReadRequest, WriteRequest, type ReadParams, type WriteParams } from '../protocol/io.js';
@@ -39,6 +39,14 @@ function startFake(path: string, opts: { version?: number; files?: Record<string
     sockets.push(sock);
     const conn: MessageConnection = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
     conn.onRequest(HelloRequest, () => ({ protocolVersion: opts.version ?? PROTOCOL_VERSION, daemonVersion: 'fake', pid: 4242, socket: path }));
+    conn.onRequest(ShutdownRequest, () => {
+      note('daemon/shutdown', undefined);
+      setImmediate(() => {
+        server.close();
+        for (const s of sockets) s.destroy();
+      });
+      return { ok: true as const };
+    });
     conn.onRequest(ReadRequest, (p: ReadParams) => {
       note('io/read', p);
       if (opts.dropOn === p.path) {
@@ -164,6 +172,16 @@ describe('client/tag-mode', () => {
     const r = run(['--no-spawn', '--root', dir], '<open a>');
     expect(await r.status).toBe(4);
     expect(r.stderr.text).toContain(`llmr: the daemon on ${socket} speaks protocol ${PROTOCOL_VERSION + 1}, this client ${PROTOCOL_VERSION}\nhint: `);
+  });
+
+  it('shuts down a daemon of another protocol version and starts a new one', async () => {
+    fake = await startFake(socket, { version: PROTOCOL_VERSION + 1 });
+    const r = run(['--root', dir], '<open a>');
+    // under the test runner there is no built daemon next to the client, so the restart stops at the spawn
+    expect(await r.status).toBe(4);
+    expect(fake.requests.map((q) => q.method)).toEqual(['daemon/shutdown']);
+    expect(r.stderr.text).toContain(`llmr: the daemon (pid 4242) speaks protocol ${PROTOCOL_VERSION + 1}, this client ${PROTOCOL_VERSION}; restarting it\n`);
+    expect(r.stderr.text).toMatch(/llmr: daemon entry point .*daemon\/main\.js is missing\nhint: build llmr first: npm run build\n$/);
   });
 
   it('uses the exit status of the error table for daemon-side problems', async () => {

@@ -3,6 +3,7 @@
  * never through a shell, turning their output into progress lines and their failures into LlmrErrors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { LlmrError, type ErrorCode } from '../protocol/errors.js';
 
 export interface ToolOptions {
@@ -54,6 +55,12 @@ function spawnError(cmd: string, err: NodeJS.ErrnoException): LlmrError {
   return new LlmrError('IMAGE_MISSING', `cannot run ${cmd}: ${err.message}`, undefined, { cause: err });
 }
 
+/** `docker import`, `debootstrap`: the name a person recognises in an error message. */
+function toolName(cmd: string, args: string[]): string {
+  const base = path.basename(cmd);
+  return base === 'docker' && args[0] ? `docker ${args[0]}` : base;
+}
+
 /** Starts a tool; its output is reported through `onLine`, its last lines end up in the error details. */
 export function startTool(cmd: string, args: string[], opts: ToolOptions = {}): StartedTool {
   const child = spawn(cmd, args, {
@@ -82,7 +89,7 @@ export function startTool(cmd: string, args: string[], opts: ToolOptions = {}): 
       if (code === 0) return resolve(captured);
       if (opts.signal?.aborted) return reject(new LlmrError('CANCELLED', `${cmd} was cancelled`));
       const status = code === null ? `signal ${signal}` : `status ${code}`;
-      reject(new LlmrError(opts.failCode ?? 'IMAGE_MISSING', `${cmd} ${args[0] ?? ''} failed with ${status}`.replace('  ', ' '), recent.join('\n')));
+      reject(new LlmrError(opts.failCode ?? 'IMAGE_MISSING', `${toolName(cmd, args)} failed with ${status}`, recent.join('\n')));
     });
   });
   return { child, done };

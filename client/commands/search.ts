@@ -1,6 +1,6 @@
 import { EXIT } from '../../protocol/errors.js';
 import { SearchRequest } from '../../protocol/search.js';
-import { formatSearchText } from '../search-text.js';
+import { formatSearchText } from '../../protocol/search-format.js';
 import type { Invocation } from '../args.js';
 import { withClient, type CliIo } from '../cli-io.js';
 import { renderSearchJson } from '../render.js';
@@ -15,7 +15,7 @@ export async function runSearch(args: SearchArgs, io: CliIo): Promise<number> {
   const result = await withClient(io, args.noSpawn, (client) => client.call(SearchRequest, params));
   if (args.json) io.stdout.write(renderSearchJson(result));
   else {
-    const text = formatSearchText(args.query, result);
+    const text = formatSearchText(args.query, result, { maxResults: args.limit ?? Number.POSITIVE_INFINITY });
     io.stdout.write(text.endsWith('\n') ? text : text + '\n');
   }
   return EXIT.OK;

@@ -83,25 +83,8 @@ async function resume(file: string, fh: fs.FileHandle, now: Date): Promise<strin
   return chain;
 }
 
-/**
- * Open (creating directory 0700 and file 0600) the audit log at `file` and continue its chain.
- * Fails with PERMISSION_DENIED when the file cannot be opened for appending.
- */
-export async function openAuditLog(file: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
-  const clock = opts.clock ?? (() => new Date());
-  let fh: fs.FileHandle;
-  try {
-    fh = await openFile(file);
-  } catch (err) {
-    throw err instanceof LlmrError ? err : failure(file, err, 'open');
-  }
-  let head: string;
-  try {
-    head = await resume(file, fh, clock());
-  } catch (err) {
-    await fh.close();
-    throw failure(file, err, 'open');
-  }
+/** The log object over an open file whose chain continues from `head`. */
+function createWriter(file: string, fh: fs.FileHandle, head: string, clock: () => Date, fsync: boolean): AuditLog {
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
 
@@ -109,7 +92,7 @@ export async function openAuditLog(file: string, opts: AuditLogOptions = {}): Pr
     const { line, chain } = formatLine(timestamp, e, head);
     try {
       await writeAll(fh, `${line}\n`);
-      if (opts.fsync === true) await fh.datasync();
+      if (fsync) await fh.datasync();
     } catch (err) {
       throw failure(file, err, 'append');
     }
@@ -136,4 +119,24 @@ export async function openAuditLog(file: string, opts: AuditLogOptions = {}): Pr
       await fh.close();
     },
   };
+}
+
+/**
+ * Open (creating directory 0700 and file 0600) the audit log at `file` and continue its chain.
+ * Fails with PERMISSION_DENIED when the file cannot be opened for appending.
+ */
+export async function openAuditLog(file: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
+  const clock = opts.clock ?? (() => new Date());
+  let fh: fs.FileHandle;
+  try {
+    fh = await openFile(file);
+  } catch (err) {
+    throw err instanceof LlmrError ? err : failure(file, err, 'open');
+  }
+  try {
+    return createWriter(file, fh, await resume(file, fh, clock()), clock, opts.fsync === true);
+  } catch (err) {
+    await fh.close();
+    throw failure(file, err, 'open');
+  }
 }

@@ -86,7 +86,7 @@ describe('config/env', () => {
     });
     expect(config.logging.level).toBe('info');
     expect(config.commands.exec.enabled).toBe(true);
-    expect(envEntries({ LLMR_SOCKET: 'x', LLMR_TEST_X: 'y' })).toEqual({ entries: [], problems: [] });
+    expect(envEntries({ LLMR_SOCKET: 'x', LLMR_TEST_X: 'y', LLMR_TEST__DOCKER__HOST: 'z' })).toEqual({ entries: [], problems: [] });
   });
 
   it('rejects relative paths from the environment and overrides but expands ~', async () => {

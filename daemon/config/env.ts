@@ -25,6 +25,12 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = {
   LLMR_AUDIT_LOG: 'security.audit_log_path',
 };
 
+/** Variables of other parts of llmr, never config (a trailing `_` makes a prefix). */
+export const ENV_IGNORED = ['LLMR_SOCKET', 'LLMR_DAEMON_LOG', 'LLMR_TEST_'] as const;
+
+const ignored = (variable: string): boolean =>
+  ENV_IGNORED.some((name) => (name.endsWith('_') ? variable.startsWith(name) : variable === name));
+
 /** The full environment variable name of a config key. */
 export function envVarName(key: string): string {
   return ENV_PREFIX + key.toUpperCase().replaceAll('.', '__');
@@ -39,7 +45,7 @@ export function envEntries(env: Env): { entries: EnvEntry[]; problems: EnvProble
   const problems: EnvProblem[] = [];
   for (const variable of Object.keys(env).sort()) {
     const value = env[variable];
-    if (!variable.startsWith(ENV_PREFIX) || value === undefined || value === '') continue;
+    if (!variable.startsWith(ENV_PREFIX) || ignored(variable) || value === undefined || value === '') continue;
     const alias = ENV_ALIASES[variable];
     if (alias !== undefined) {
       entries.push({ key: alias, value, variable });

@@ -1,8 +1,9 @@
 /**
  * Loading the config: built-in defaults < user file (`$XDG_CONFIG_HOME/llmr/config.yaml`) <
  * repository file (`<root>/llm-runtime.config.yaml`) < `LLMR_*` environment < overrides from the
- * command line. A list or mapping value replaces the lower layer's value whole. Every problem of
- * every layer is collected and reported in one CONFIG_INVALID error.
+ * command line. A list or mapping value replaces the lower layer's value whole. Relative paths in
+ * a file are relative to that file's directory; from the environment or overrides they must be
+ * absolute (or `~/…`). Every problem of every layer is collected into one CONFIG_INVALID error.
  */
 import os from 'node:os';
 import path from 'node:path';

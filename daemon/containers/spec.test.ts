@@ -33,7 +33,7 @@ describe('containers/spec', () => {
     const s = buildSpec({ ...base, kind: 'exec', maskFiles: ['.env'], maskDirs: ['secrets'], emptyDir: '/state/empty', maskVersion: 'v1' });
     expect(s.mounts).toContainEqual({ source: '/dev/null', target: '/workspace/.env', readOnly: true });
     expect(s.mounts).toContainEqual({ source: '/state/empty', target: '/workspace/secrets', readOnly: true });
-    expect(s.tmpfs['/tmp']).not.toMatch(/noexec/);
+    expect(s.tmpfs['/tmp']).toMatch(/(^|,)exec,/);
     expect(s.labels['llmr.masks']).toBe('v1');
   });
 });

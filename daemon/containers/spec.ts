@@ -74,7 +74,7 @@ function mounts(input: SpecInput): Mount[] {
 /** The create options for one container of `input.kind`. */
 export function buildSpec(input: SpecInput): ContainerSpec {
   const exec = input.kind === 'exec';
-  const tmpfsOpts = `rw,nosuid,nodev,${exec ? '' : 'noexec,'}size=${input.limits.tmpfsBytes},mode=1777`;
+  const tmpfsOpts = `rw,nosuid,nodev,${exec ? 'exec,' : 'noexec,'}size=${input.limits.tmpfsBytes},mode=1777`;
   const expires = Math.floor(Date.now() / 1000) + input.lifetimeSeconds;
   return {
     image: input.image,

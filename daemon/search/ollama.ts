@@ -80,17 +80,15 @@ export function createEmbedClient(url: string, model: string, timeoutMs = 30_000
     if (res.embeddings.length !== texts.length) throw new Error(`ollama returned ${res.embeddings.length} embeddings for ${texts.length} inputs`);
     return res.embeddings.map(unit);
   };
-  const one = async (text: string, depth: number, signal?: AbortSignal): Promise<Float32Array | null> => {
+  const one = async (text: string, prefix: string, depth: number, signal?: AbortSignal): Promise<Float32Array | null> => {
     try {
-      return (await raw([text], signal))[0];
+      return (await raw([prefix + text], signal))[0];
     } catch (err) {
-      if (!isTooLong(err) || depth >= MAX_SPLIT_DEPTH || text.length < 64) {
-        if (isTooLong(err)) return null;
-        throw err;
-      }
+      if (!isTooLong(err)) throw err;
+      if (depth >= MAX_SPLIT_DEPTH || text.length < 64) return null;
       const [a, b] = halves(text);
-      const va = await one(a, depth + 1, signal);
-      const vb = await one(b, depth + 1, signal);
+      const va = await one(a, prefix, depth + 1, signal);
+      const vb = await one(b, prefix, depth + 1, signal);
       return va && vb ? average(va, vb) : (va ?? vb);
     }
   };
@@ -107,13 +105,13 @@ export function createEmbedClient(url: string, model: string, timeoutMs = 30_000
       }
     },
     async embed(texts, kind, signal) {
-      const input = texts.map((t) => prefixFor(model, kind) + t);
+      const prefix = prefixFor(model, kind);
       try {
-        return await raw(input, signal);
+        return await raw(texts.map((t) => prefix + t), signal);
       } catch (err) {
         if (!isTooLong(err)) throw err;
         const out: Array<Float32Array | null> = [];
-        for (const t of input) out.push(await one(t, 0, signal));
+        for (const t of texts) out.push(await one(t, prefix, 0, signal));
         return out;
       }
     },

@@ -598,6 +598,7 @@ static void setup(void) {
     for (int fd = 0; fd <= 2; fd++)
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0) exit(1);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would auto-reap children and hide their exit */
     umask(022);
     root_fd = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (root_fd < 0) { fprintf(stderr, "llmr-helper: open %s: %s\n", root_path, strerror(errno)); exit(1); }

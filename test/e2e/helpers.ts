@@ -3,7 +3,7 @@
  * socket and XDG directories in a temp home, and cleanup of any daemon it started.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -65,17 +65,34 @@ export function runCli(h: CliHome, args: string[], input = '', opts: { cwd?: str
 }
 
 /**
- * Stop a daemon started under this home (by `llmr daemon stop`; a SIGTERM to its pid when that
- * fails) and remove the home.
+ * Stop a daemon started under this home (by `llmr daemon stop`; when that fails, a SIGTERM to
+ * the daemon processes whose LLMR_SOCKET is this home's socket) and remove the home.
  */
 export async function cleanupHome(h: CliHome): Promise<void> {
-  const status = await runCli(h, ['daemon', 'status', '--json'], '', { timeoutMs: 15_000 });
-  if (status.status === 0) {
-    const pid = (JSON.parse(status.stdout) as { pid?: number }).pid;
-    const stop = await runCli(h, ['daemon', 'stop'], '', { timeoutMs: 20_000 });
-    if (stop.status !== 0 && pid !== undefined) killQuietly(pid);
+  const stop = await runCli(h, ['daemon', 'stop'], '', { timeoutMs: 30_000 });
+  if (stop.status !== 0) {
+    const pids = daemonPids(h.socket);
+    for (const pid of pids) killQuietly(pid);
+    const deadline = Date.now() + 20_000;
+    while (pids.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   }
   rmSync(h.home, { recursive: true, force: true });
+}
+
+/** Daemon processes (`…/daemon/main.js`) started with `LLMR_SOCKET=socket`. */
+function daemonPids(socket: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (environ.includes(`LLMR_SOCKET=${socket}`) && cmdline.includes('daemon/main.js')) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked, or is not readable: not ours
+    }
+  }
+  return pids;
 }
 
 function killQuietly(pid: number): void {

@@ -1,0 +1,42 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createProgress, formatProgress } from './progress.js';
+
+class Sink extends Writable {
+  text = '';
+  isTTY?: boolean;
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+describe('client/progress', () => {
+  it('draws a bar with count and percentage', () => {
+    expect(formatProgress({ phase: 'indexing', done: 30, total: 100 })).toBe(`indexing [${'#'.repeat(9)}${'.'.repeat(21)}] 30/100 (30%)`);
+    expect(formatProgress({ phase: 'scanning', done: 12, total: 0 })).toBe('scanning 12');
+    expect(formatProgress({ phase: 'x', done: 7, total: 5 })).toBe(`x [${'#'.repeat(30)}] 7/5 (100%)`);
+  });
+
+  it('prints a line per phase change and per tenth when stderr is not a terminal', () => {
+    const sink = new Sink();
+    const p = createProgress(sink);
+    for (let i = 0; i <= 100; i++) p.update({ phase: 'indexing', done: i, total: 100 });
+    p.update({ phase: 'embedding', done: 0, total: 10 });
+    p.done();
+    const lines = sink.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(12);
+    expect(lines[0]).toMatch(/^indexing \[\.+\] 0\/100 \(0%\)$/);
+    expect(lines[11]).toMatch(/^embedding /);
+  });
+
+  it('redraws one line in place on a terminal and ends it', () => {
+    const sink = new Sink();
+    sink.isTTY = true;
+    const p = createProgress(sink);
+    p.update({ phase: 'indexing', done: 1, total: 2 });
+    p.update({ phase: 'indexing', done: 2, total: 2 });
+    p.done();
+    expect(sink.text).toBe(`\r\x1b[2K${formatProgress({ phase: 'indexing', done: 1, total: 2 })}\r\x1b[2K${formatProgress({ phase: 'indexing', done: 2, total: 2 })}\n`);
+  });
+});
