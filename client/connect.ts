@@ -2,6 +2,7 @@
  * The client's connection to the daemon: socket, `daemon/hello` version check, auto-start,
  * restart of a daemon of another protocol version.
  */
+import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import type { CancellationToken, MessageConnection, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
@@ -92,20 +93,33 @@ export async function stopDaemon(client: DaemonClient, deadline: number): Promis
     refused = !(err instanceof LlmrError && err.code === 'DAEMON_UNAVAILABLE');
   }
   client.close();
-  const down = async () => (await probeSocket(client.socket)) === 'down';
-  if (!refused && (await pollUntil(down, deadline))) return;
   const pid = client.hello.pid;
-  if (pid > 0 && signalQuietly(pid) && (await pollUntil(down, Date.now() + TERM_GRACE_MS))) return;
+  // gone = socket closed and (when its pid is known) the process ended, so its containers are released
+  const down = async () => (await probeSocket(client.socket)) === 'down' && (pid <= 0 || !processAlive(pid));
+  if (!refused && (await pollUntil(down, deadline))) return;
+  if (pid > 0 && signalQuietly(pid, 'SIGTERM') && (await pollUntil(down, Date.now() + TERM_GRACE_MS))) return;
   const hint = pid > 0 ? `stop it with: kill ${pid}` : `find it with: fuser ${client.socket}`;
   throw new LlmrError('DAEMON_UNAVAILABLE', `the daemon on ${client.socket} did not stop in time`, hint);
 }
 
-function signalQuietly(pid: number): boolean {
+function signalQuietly(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, signal);
     return true;
   } catch {
     return false; // gone already, or not ours: the socket check decides
+  }
+}
+
+/** Whether `pid` still runs; a zombie (ended, not yet reaped by its parent) counts as ended. */
+function processAlive(pid: number): boolean {
+  if (!signalQuietly(pid, 0)) return false;
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …"; the state follows the last ')'
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): the signal check above is all there is
   }
 }
 

@@ -115,24 +115,30 @@ describe('config/legacy', () => {
       'repository.root', 'commands.open.allowed_extensions', 'commands.search.min_similarity_score',
       'commands.search.chunk_size', 'security.rate_limit_per_minute', 'security.log_all_operations',
       'security.follow_symlinks', 'security.allow_hidden_files', 'output',
+      // host paths and daemon settings belong to the user's own config, never to a repository
+      ...named.slice(9).filter((k) => /^(commands\.search\.vector_db_path|security\.audit_log_path|logging\.)/.test(k)),
     ]);
-    expect(err.message).toBe(`repository.root in ${file} is not supported by llmr: ${LEGACY_KEYS['repository.root']} (and 8 more problems)`);
+    expect(named.slice(9)).toEqual(expect.arrayContaining(['commands.search.vector_db_path', 'security.audit_log_path', 'logging.file']));
+    expect(err.message).toBe(`repository.root in ${file} is not supported by llmr: ${LEGACY_KEYS['repository.root']} (and ${problems.length - 1} more problems)`);
     expect(problems[2]).toContain('results are ranked, not cut at a score');
   });
 
-  it('honours every other key of the original shipped config', async () => {
-    writeFileSync(file, originalConfig(false));
+  it('honours every other key of the original shipped config as the user\'s own config', async () => {
+    const userDir = path.join(tmp, 'home', '.config', 'llmr');
+    mkdirSync(userDir, { recursive: true });
+    const userFile = path.join(userDir, 'config.yaml');
+    writeFileSync(userFile, originalConfig(false));
     const { config, sources } = await load();
-    expect(sources).toEqual([file]);
+    expect(sources).toEqual([userFile]);
     expect(config.commands.exec).toMatchObject({ enabled: true, container_image: 'python-go', cpu_limit: 1, memory_limit: 512 * 1024 ** 2 });
     expect(config.commands.exec.whitelist).toEqual(ORIGINAL_WHITELIST);
     expect(config.commands.exec.whitelist).toHaveLength(27);
     expect(config.commands.search).toMatchObject({
-      enabled: true, embedding_model: 'all-MiniLM-L6-v2', max_preview_length: 100, vector_db_path: path.join(root, 'embeddings.db'),
+      enabled: true, embedding_model: 'all-MiniLM-L6-v2', max_preview_length: 100, vector_db_path: path.join(userDir, 'embeddings.db'),
     });
     expect(config.container_pool).toMatchObject({ enabled: true, size: 5, startup_containers: 2, idle_timeout: 300_000, health_check_interval: 30_000 });
-    expect(config.security.audit_log_path).toBe(path.join(root, 'audit.log'));
-    expect(config.logging.file).toBe(path.join(root, 'llm-runtime.log'));
+    expect(config.security.audit_log_path).toBe(path.join(userDir, 'audit.log'));
+    expect(config.logging.file).toBe(path.join(userDir, 'llm-runtime.log'));
     expect(config.repository.excluded_paths).toContain('node_modules');
   });
 });

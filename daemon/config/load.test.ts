@@ -93,9 +93,8 @@ describe('config/load', () => {
       '  write: { max_file_size: 2048, allowed_extensions: [.go, .md] }',
       '  exec: { timeout_seconds: 1m, cpu_limit: 0.5, memory_limit: 1g, env: { GOFLAGS: -mod=mod, N: 3 } }',
       'container_pool: { idle_timeout: 1m30s, health_check_interval: 250ms, acquire_timeout: 2 }',
-      'logging: { level: trace, file: logs/d.log }',
-      'security: { audit_log_path: ~/audit/a.log }',
     ].join('\n'));
+    writeFileSync(userFile, ['logging: { level: trace, file: logs/d.log }', 'security: { audit_log_path: ~/audit/a.log }'].join('\n'));
     const { config } = await load();
     expect(config.commands.open).toEqual({ enabled: false, max_file_size: 65536 });
     expect(config.commands.write.allowed_extensions).toEqual(['.go', '.md']);
@@ -103,7 +102,7 @@ describe('config/load', () => {
     expect(config.container_pool).toMatchObject({ idle_timeout: 90_000, health_check_interval: 250, acquire_timeout: 2000 });
     expect(config.security.audit_log_path).toBe(path.join(home, 'audit/a.log'));
     expect(config.audit.file).toBe(path.join(home, 'audit/a.log'));
-    expect(config.logging).toEqual({ level: 'trace', file: path.join(root, 'logs/d.log'), format: 'json' });
+    expect(config.logging).toEqual({ level: 'trace', file: path.join(path.dirname(userFile), 'logs/d.log'), format: 'json' });
   });
 
   it.each([
@@ -129,10 +128,24 @@ describe('config/load', () => {
   ])('rejects %s: %s naming the key, value and expectation', async (key, yamlValue, expected) => {
     const parts = key.split('.');
     const yamlText = parts.map((p, i) => `${'  '.repeat(i)}${p}:`).join('\n') + ` ${yamlValue}\n`;
-    writeFileSync(repoFile, yamlText);
+    const file = key.startsWith('logging.') || key.startsWith('security.audit') ? userFile : repoFile;
+    writeFileSync(file, yamlText);
     const err = await loadError();
-    expect(err.message).toContain(`${key} in ${repoFile} has bad value`);
+    expect(err.message).toContain(`${key} in ${file} has bad value`);
     expect(err.message).toContain(`; expected ${expected}`);
+  });
+
+  it('refuses keys that choose host paths or daemon settings in the repository file', async () => {
+    for (const line of ['security:\n  audit_log_path: /home/u/.bashrc', 'logging:\n  file: /tmp/x.log', 'commands:\n  search:\n    vector_db_path: /tmp/db',
+      'security:\n  allow_root_owned_repo: true', 'daemon:\n  max_connections: 9']) {
+      writeFileSync(repoFile, `${line}\n`);
+      const err = await loadError();
+      expect(err.message).toMatch(/may not be set by a repository/);
+      writeFileSync(userFile, `${line}\n`);
+      rmSync(repoFile);
+      await expect(load()).resolves.toBeDefined();
+      rmSync(userFile);
+    }
   });
 
   it('names the full dotted key and the file for an unknown key in the repo file', async () => {
@@ -198,12 +211,12 @@ describe('config/load', () => {
 
   it('collects every problem of every layer into one error', async () => {
     writeFileSync(userFile, 'bogus: 1\n');
-    writeFileSync(repoFile, 'logging:\n  level: loud\n');
+    writeFileSync(repoFile, 'commands:\n  exec:\n    pids_limit: loud\n');
     const err = await loadError({ env: { LLMR_DAEMON__NOPE: 'x' }, overrides: { 'container_pool.size': 'many' } });
     expect(err.message).toBe(`unknown key bogus in ${userFile} (and 3 more problems)`);
     const lines = err.details?.split('\n') ?? [];
     expect(lines).toHaveLength(4);
-    expect(lines[1]).toContain(`logging.level in ${repoFile} has bad value "loud"`);
+    expect(lines[1]).toContain(`commands.exec.pids_limit in ${repoFile} has bad value "loud"`);
     expect(lines[2]).toContain('LLMR_DAEMON__NOPE');
     expect(lines[3]).toContain('container_pool.size in command-line overrides has bad value "many"');
   });

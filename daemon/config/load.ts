@@ -81,12 +81,28 @@ function applyLayer(entries: Entry[], values: Map<string, unknown>, homedir: str
   for (const [key, { value }] of layer) values.set(key, value);
 }
 
+/**
+ * Keys a repository's own file may not set: they choose host paths outside the repository,
+ * weaken the ownership check, or configure the daemon as a whole. A cloned repository is
+ * untrusted input; these belong to the user's file, the environment or flags.
+ */
+const NOT_FROM_REPO = ['security.audit_log_path', 'audit.file', 'logging.file', 'commands.search.vector_db_path', 'security.allow_root_owned_repo'];
+const fromRepoAllowed = (key: string): boolean => !NOT_FROM_REPO.includes(key) && !key.startsWith('daemon.') && !key.startsWith('logging.');
+
 async function fileLayer(file: string, root: string | undefined, problems: Problem[], sources: string[]): Promise<Entry[]> {
   const layer = await readConfigFile(file, root);
   problems.push(...layer.problems);
   if (layer.read) sources.push(file);
   const baseDir = path.dirname(file);
-  return layer.entries.map((e) => ({ key: e.key, value: e.value, text: false, where: `${e.key} in ${file}`, baseDir }));
+  const entries = layer.entries.filter((e) => {
+    if (root === undefined || fromRepoAllowed(e.key)) return true;
+    problems.push({
+      message: `${e.key} in ${file} may not be set by a repository`,
+      hint: 'set it in ~/.config/llmr/config.yaml, an LLMR_* environment variable or a flag: a repository must not choose host paths or daemon settings',
+    });
+    return false;
+  });
+  return entries.map((e) => ({ key: e.key, value: e.value, text: false, where: `${e.key} in ${file}`, baseDir }));
 }
 
 function envLayer(env: Env, problems: Problem[]): Entry[] {

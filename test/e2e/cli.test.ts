@@ -2,7 +2,7 @@
  * The built `llmr` as a new user runs it: help, usage errors, no daemon, and (with the daemon,
  * Docker and the images) a piped model reply with several tags on one line.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, REPO_UID } from '../helpers/daemon.js';
@@ -81,7 +81,9 @@ describe('e2e/cli with the daemon, Docker and the images', () => {
   });
   afterAll(async () => {
     await cleanupHome(h);
-    expect(containersMounting(repo)).toEqual([]);
+    const left = containersMounting(repo);
+    rmSync(repo, { recursive: true, force: true });
+    expect(left).toEqual([]);
   });
 
   it('starts the daemon, runs several tags on one line and writes the files byte for byte', async () => {
