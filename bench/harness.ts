@@ -85,7 +85,7 @@ export async function startDaemon(extraEnv: Record<string, string> = {}): Promis
     },
     async stop() {
       for (const c of conns) c.dispose();
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }

@@ -53,7 +53,7 @@ export function defaultExcluded(rel: string): boolean {
 /** A search configuration with the documented defaults. */
 export function benchConfig(indexExtensions: string[]): SearchConfig {
   return {
-    enabled: true, ollamaUrl: 'http://127.0.0.1:9', embeddingModel: 'nomic-embed-text', maxResults: 10,
+    enabled: true, ollamaUrl: 'http://localhost:11434', embeddingModel: 'nomic-embed-text', maxResults: 10,
     maxFileSize: 1_048_576, maxPreviewLength: 100, indexExtensions,
   };
 }

@@ -51,7 +51,7 @@ function startFake(path: string, opts: { version?: number; files?: Record<string
       note('io/read', p);
       if (opts.dropOn === p.path) {
         sock.destroy();
-        return new Promise(() => undefined);
+        return new Promise<never>(() => undefined);
       }
       const content = opts.files?.[p.path];
       if (content === undefined) throw fail('FILE_NOT_FOUND', `file ${p.path} not found`);
@@ -60,7 +60,7 @@ function startFake(path: string, opts: { version?: number; files?: Record<string
     conn.onRequest(WriteRequest, (p: WriteParams) => {
       note('io/write', p);
       if (p.path === 'docker') throw fail('DOCKER_UNAVAILABLE', 'docker is not reachable');
-      return { path: p.path, action: 'CREATED', bytesWritten: Buffer.byteLength(p.content), sha256: 'y' };
+      return { path: p.path, action: 'CREATED' as const, bytesWritten: Buffer.byteLength(p.content), sha256: 'y' };
     });
     conn.onRequest(ExecRequest, async (p: ExecParams) => {
       note('exec/run', p);

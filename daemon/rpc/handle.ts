@@ -29,8 +29,12 @@ let requestCounter = 0;
 /** Register `fn` for `type` on the connection, translating every error through the error table. */
 export function handle<P, R>(scope: ConnectionScope, type: RequestType<P, R, ErrorData> | RequestType0<R, ErrorData>, fn: Handler<P, R>): void {
   // vscode-jsonrpc's overloads cannot follow generic P/R; the constants keep callers typed.
-  const on = scope.conn.onRequest.bind(scope.conn) as (t: unknown, h: (p: P, token: CancellationToken) => Promise<unknown>) => void;
-  on(type, async (params: P, token: CancellationToken) => {
+  const on = scope.conn.onRequest.bind(scope.conn) as (t: unknown, h: (a: P | CancellationToken, b?: CancellationToken) => Promise<unknown>) => void;
+  // A method without params (RequestType0) gets the token as its only argument.
+  const noParams = type.numberOfParams === 0;
+  on(type, async (first: P | CancellationToken, second?: CancellationToken) => {
+    const params = (noParams ? undefined : first) as P;
+    const token = (noParams ? first : second) as CancellationToken;
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     const cancelSub = token.onCancellationRequested(abort);

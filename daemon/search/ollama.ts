@@ -46,9 +46,9 @@ function modelPresent(names: string[], model: string): boolean {
 
 /** Why a request failed, in words for `llmr status`. */
 export function describeFailure(err: unknown, url: string): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string }; status_code?: number };
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string }; status_code?: number };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `ollama at ${url} did not answer in time`;
-  if (e?.cause?.code) return `ollama at ${url} is unreachable (${e.cause.code})`;
+  if (e?.cause?.code || e?.cause?.message) return `ollama at ${url} is unreachable (${e.cause.code ?? e.cause.message})`;
   if (e?.status_code) return `ollama at ${url} answered ${e.status_code}: ${String(e.message).slice(0, 200)}`;
   return `ollama at ${url} failed: ${String(e?.message ?? err).slice(0, 200)}`;
 }

@@ -12,10 +12,10 @@ import { isCorruption, openStore, removeDatabase, type Store } from './db.js';
 import { ALWAYS_PRUNED, extensionSet, hasIndexedExtension, type FileFilter } from './files.js';
 import { indexable, reconcileAll, reconcileKnown, type IndexerDeps, type Progress } from './indexer.js';
 import { createEmbedClient } from './ollama.js';
-import { createWorkQueue, type PendingChange } from './queue.js';
+import { createWorkQueue, type PendingChange, type WorkQueue } from './queue.js';
 import { fuse, rankLexical, scaleFor, toHits, type FileCandidate } from './ranker.js';
 import { parseQuery } from './tokens.js';
-import { createVectors } from './vectors.js';
+import { createVectors, type Vectors } from './vectors.js';
 import { startWatch, type WatchHandle } from './watch.js';
 
 export interface SearchConfig {
@@ -43,6 +43,8 @@ export interface CreateSearchOptions {
 
 const MAX_LIMIT = 100;
 const VECTOR_TOP_K = 50;
+/** Vector neighbours below this cosine similarity are noise, not results. */
+const MIN_SIMILARITY = 0.3;
 
 function disabledService(config: SearchConfig): SearchService {
   const off = (): never => { throw new LlmrError('COMMAND_DISABLED', 'search is disabled by commands.search.enabled'); };
@@ -59,10 +61,134 @@ function disabledService(config: SearchConfig): SearchService {
 function vectorFiles(near: Array<{ chunk: FileCandidate['chunks'][number]; sim: number }>, ok: (p: string) => boolean): FileCandidate[] {
   const byPath = new Map<string, FileCandidate>();
   for (const { chunk, sim } of near) {
-    if (!ok(chunk.path) || byPath.has(chunk.path)) continue;
+    if (sim < MIN_SIMILARITY || !ok(chunk.path) || byPath.has(chunk.path)) continue;
     byPath.set(chunk.path, { path: chunk.path, raw: sim, coverage: 1, chunks: [{ ...chunk, score: sim }] });
   }
   return [...byPath.values()];
+}
+
+/** Mutable state of one workspace's search, shared by the functions below. */
+interface Ctx {
+  opts: CreateSearchOptions;
+  dbPath: string;
+  lifetime: AbortController;
+  store: Store;
+  filter: FileFilter;
+  vectors: Vectors;
+  queue: WorkQueue;
+  watcher?: WatchHandle;
+  state: IndexStatus['state'];
+  note?: string;
+  lastError?: string;
+  lastReconcile?: string;
+  ignoredDirs: Set<string>;
+}
+
+function openInto(ctx: Pick<Ctx, 'dbPath' | 'opts' | 'note'>): Store {
+  const opened = openStore(ctx.dbPath);
+  if (opened.note) {
+    ctx.note = opened.note;
+    ctx.opts.log.warn({ err: opened.cause, dbPath: ctx.dbPath }, 'index database was unreadable; rebuilt it');
+  }
+  return opened.store;
+}
+
+function rebuild(ctx: Ctx, err: unknown): void {
+  ctx.opts.log.warn({ err, dbPath: ctx.dbPath }, 'index database is corrupt; rebuilding it');
+  try { ctx.store.close(); } catch { /* already unusable: closing is best effort */ }
+  removeDatabase(ctx.dbPath);
+  ctx.store = openInto(ctx);
+  ctx.note = `index database ${ctx.dbPath} was corrupt and was rebuilt`;
+  ctx.vectors.reset();
+}
+
+const deps = (ctx: Ctx): IndexerDeps =>
+  ({ root: ctx.opts.root, store: ctx.store, filter: ctx.filter, maxFileSize: ctx.opts.config.maxFileSize, log: ctx.opts.log });
+
+async function fullReconcile(ctx: Ctx, force: boolean, onProgress?: Progress, signal?: AbortSignal): Promise<void> {
+  const s = AbortSignal.any([ctx.lifetime.signal, ...(signal ? [signal] : [])]);
+  const r = await reconcileAll(deps(ctx), { force, onProgress, signal: s });
+  ctx.ignoredDirs = r.listing.ignoredDirs;
+}
+
+/** Runs index work; a corrupt database is rebuilt and filled again. */
+async function guarded(ctx: Ctx, job: () => Promise<unknown>): Promise<void> {
+  try {
+    await job();
+  } catch (err) {
+    if (!isCorruption(err)) throw err;
+    rebuild(ctx, err);
+    await fullReconcile(ctx, true);
+  }
+  ctx.state = 'ready';
+  ctx.lastError = undefined;
+  ctx.lastReconcile = new Date().toISOString();
+  ctx.vectors.kick();
+}
+
+/** Changes to files the index knows are handled alone; anything else lists the tree again. */
+async function reconcileChange(ctx: Ctx, change: PendingChange): Promise<void> {
+  try {
+    const paths = [...change.paths];
+    const known = paths.every((p) => ctx.store.file(p) !== undefined || !indexable(deps(ctx), p));
+    await guarded(ctx, () => (change.full || !known ? fullReconcile(ctx, false) : reconcileKnown(deps(ctx), paths, ctx.lifetime.signal)));
+  } catch (err) {
+    if (ctx.lifetime.signal.aborted) return;
+    ctx.state = 'error';
+    ctx.lastError = (err as Error).message;
+    ctx.opts.log.error({ err }, 'index reconcile failed');
+  }
+}
+
+function pruner(ctx: Ctx): (rel: string, isDir: boolean | undefined) => boolean {
+  return (rel, isDir) => {
+    const segs = rel.split('/');
+    if (segs.some((s) => ALWAYS_PRUNED.has(s)) || ctx.opts.isExcluded(rel)) return true;
+    for (let i = 1; i <= segs.length; i++) if (ctx.ignoredDirs.has(segs.slice(0, i).join('/'))) return true;
+    return isDir === false && !hasIndexedExtension(rel, ctx.filter.extensions);
+  };
+}
+
+async function runQuery(ctx: Ctx, text: string, qopts: { limit?: number; signal?: AbortSignal }): Promise<SearchResult> {
+  const t0 = performance.now();
+  const { config, isExcluded } = ctx.opts;
+  if (text.trim() === '') throw new LlmrError('INVALID_SYNTAX', 'search query is empty');
+  const q = parseQuery(text);
+  const limit = Math.max(1, Math.min(MAX_LIMIT, Math.trunc(qopts.limit ?? config.maxResults) || config.maxResults));
+  const ok = (p: string): boolean => !isExcluded(p);
+  let lexical: FileCandidate[];
+  try {
+    lexical = rankLexical(ctx.store, q).filter((f) => ok(f.path));
+  } catch (err) {
+    if (!isCorruption(err)) throw err;
+    rebuild(ctx, err);
+    void ctx.queue.request({ full: true });
+    throw new LlmrError('INDEX_NOT_FOUND', 'index database was corrupt and is being rebuilt; search again shortly', undefined, { cause: err });
+  }
+  const near = await ctx.vectors.nearest(text, VECTOR_TOP_K, qopts.signal);
+  const mode = near === undefined ? 'lexical' : 'hybrid';
+  const files = near === undefined ? lexical : fuse(lexical, vectorFiles(near, ok));
+  const results = toHits(files, q, { limit, maxPreviewLength: config.maxPreviewLength, scale: scaleFor(files, mode) });
+  return { results, durationMs: performance.now() - t0, mode };
+}
+
+function statusOf(ctx: Ctx): IndexStatus {
+  const { config } = ctx.opts;
+  const v = ctx.vectors.state();
+  const s: IndexStatus = { state: ctx.state, files: 0, chunks: 0, vectors: 0, vectorCoverage: 0, watcher: ctx.watcher?.state() ?? 'off',
+    ollama: { model: config.embeddingModel, url: config.ollamaUrl, inUse: v.inUse, ...(v.reason ? { reason: v.reason } : {}) } };
+  try {
+    const c = ctx.store.counts();
+    const n = ctx.store.vectorCount(config.embeddingModel);
+    Object.assign(s, { files: c.files, chunks: c.chunks, vectors: n, vectorCoverage: c.chunks === 0 ? 0 : n / c.chunks, skipped: c.skipped });
+  } catch (err) {
+    s.state = 'error';
+    s.error = `index database unreadable: ${(err as Error).message}`;
+  }
+  if (ctx.lastReconcile) s.lastReconcile = ctx.lastReconcile;
+  if (ctx.lastError) s.error = ctx.lastError;
+  if (ctx.note) s.note = ctx.note;
+  return s;
 }
 
 /**
@@ -70,141 +196,44 @@ function vectorFiles(near: Array<{ chunk: FileCandidate['chunks'][number]; sim: 
  * the background vector fill. A corrupt index database is rebuilt with a warning.
  */
 export async function createSearch(opts: CreateSearchOptions): Promise<SearchService> {
-  const { root, config, log } = opts;
+  const { config, log } = opts;
   if (!config.enabled) return disabledService(config);
   mkdirSync(opts.cacheDir, { recursive: true, mode: 0o700 });
-  const dbPath = config.dbPath ?? join(opts.cacheDir, 'index.sqlite');
-  const lifetime = new AbortController();
-  let note: string | undefined;
-  let state: IndexStatus['state'] = 'building';
-  let lastError: string | undefined;
-  let lastReconcile: string | undefined;
-  let ignoredDirs = new Set<string>();
-
-  const open = (): Store => {
-    const opened = openStore(dbPath);
-    if (opened.note) {
-      note = opened.note;
-      log.warn({ err: opened.cause, dbPath }, 'index database was unreadable; rebuilt it');
-    }
-    return opened.store;
-  };
-  let store = open();
-  const filter: FileFilter = { isExcluded: opts.isExcluded, extensions: extensionSet(config.indexExtensions) };
-  const deps = (): IndexerDeps => ({ root, store, filter, maxFileSize: config.maxFileSize, log });
-  const vectors = createVectors({ store: () => store, client: createEmbedClient(config.ollamaUrl, config.embeddingModel), log });
-
-  const rebuild = (err: unknown): void => {
-    log.warn({ err, dbPath }, 'index database is corrupt; rebuilding it');
-    note = `index database ${dbPath} was corrupt and was rebuilt`;
-    try { store.close(); } catch { /* already unusable: closing is best effort */ }
-    removeDatabase(dbPath);
-    store = open();
-    vectors.reset();
-  };
-
-  const full = async (force: boolean, onProgress?: Progress, signal?: AbortSignal): Promise<void> => {
-    const s = AbortSignal.any([lifetime.signal, ...(signal ? [signal] : [])]);
-    const r = await reconcileAll(deps(), { force, onProgress, signal: s });
-    ignoredDirs = r.listing.ignoredDirs;
-  };
-  const guarded = async (job: () => Promise<void>): Promise<void> => {
-    try {
-      await job();
-    } catch (err) {
-      if (!isCorruption(err)) throw err;
-      rebuild(err);
-      await full(true);
-    }
-    state = 'ready';
-    lastError = undefined;
-    lastReconcile = new Date().toISOString();
-    vectors.kick();
-  };
-  const reconcile = async (change: PendingChange): Promise<void> => {
-    const known = [...change.paths].every((p) => store.file(p) !== undefined || !indexable(deps(), p));
-    await guarded(() => (change.full || !known ? full(false) : reconcileKnown(deps(), [...change.paths], lifetime.signal).then(() => undefined)));
-  };
-  const queue = createWorkQueue(async (change) => {
-    try {
-      await reconcile(change);
-    } catch (err) {
-      if (lifetime.signal.aborted) return;
-      state = 'error';
-      lastError = (err as Error).message;
-      log.error({ err }, 'index reconcile failed');
-    }
-  });
-
-  const prune = (rel: string, isDir: boolean | undefined): boolean => {
-    const segs = rel.split('/');
-    if (segs.some((s) => ALWAYS_PRUNED.has(s)) || opts.isExcluded(rel)) return true;
-    for (let i = 1; i <= segs.length; i++) if (ignoredDirs.has(segs.slice(0, i).join('/'))) return true;
-    return isDir === false && !hasIndexedExtension(rel, filter.extensions);
-  };
-  const startup = queue.request({ full: true });
-  let watcher: WatchHandle | undefined;
+  const head = { opts, dbPath: config.dbPath ?? join(opts.cacheDir, 'index.sqlite'), note: undefined as string | undefined };
+  const store = openInto(head);
+  const ctx: Ctx = { ...head, store, lifetime: new AbortController(), state: 'building', ignoredDirs: new Set(),
+    filter: { isExcluded: opts.isExcluded, extensions: extensionSet(config.indexExtensions) },
+    vectors: createVectors({ store: () => ctx.store, client: createEmbedClient(config.ollamaUrl, config.embeddingModel), log }),
+    queue: createWorkQueue((change) => reconcileChange(ctx, change)) };
+  const startup = ctx.queue.request({ full: true });
   if (opts.watch !== false) {
     await startup; // the listing knows the ignored folders the watcher must prune
-    watcher = startWatch({ root, prune, log, onChange: (c) => void queue.request(c) });
+    ctx.watcher = startWatch({ root: opts.root, prune: pruner(ctx), log, onChange: (c) => void ctx.queue.request(c) });
   }
-
-  const query: SearchService['query'] = async (text, qopts = {}) => {
-    const t0 = performance.now();
-    if (text.trim() === '') throw new LlmrError('INVALID_SYNTAX', 'search query is empty');
-    const q = parseQuery(text);
-    const limit = Math.max(1, Math.min(MAX_LIMIT, Math.trunc(qopts.limit ?? config.maxResults) || config.maxResults));
-    const ok = (p: string): boolean => !opts.isExcluded(p);
-    let lexical: FileCandidate[];
-    try {
-      lexical = rankLexical(store, q).filter((f) => ok(f.path));
-    } catch (err) {
-      if (!isCorruption(err)) throw err;
-      rebuild(err);
-      void queue.request({ full: true });
-      throw new LlmrError('INDEX_NOT_FOUND', 'index database was corrupt and is being rebuilt; search again shortly', undefined, { cause: err });
-    }
-    const near = await vectors.nearest(text, VECTOR_TOP_K, qopts.signal);
-    const mode = near && near.length > 0 ? 'hybrid' : 'lexical';
-    const files = mode === 'hybrid' ? fuse(lexical, vectorFiles(near!, ok)) : lexical;
-    const results = toHits(files, q, { limit, maxPreviewLength: config.maxPreviewLength, scale: scaleFor(files, mode) });
-    return { results, durationMs: performance.now() - t0, mode };
-  };
-
   return {
-    query,
+    query: (text, qopts = {}) => runQuery(ctx, text, qopts),
     async reindex(ropts = {}) {
       const t0 = performance.now();
-      state = 'building';
-      await queue.exclusive(() => guarded(() => full(true, ropts.onProgress, ropts.signal)));
-      const c = store.counts();
+      ctx.state = 'building';
+      try {
+        await ctx.queue.exclusive(() => guarded(ctx, () => fullReconcile(ctx, true, ropts.onProgress, ropts.signal)));
+      } catch (err) {
+        const cancelled = err instanceof LlmrError && err.code === 'CANCELLED';
+        ctx.state = cancelled ? 'ready' : 'error'; // a cancelled run leaves every file either old or new, never half
+        if (!cancelled) ctx.lastError = (err as Error).message;
+        throw err;
+      }
+      const c = ctx.store.counts();
       return { files: c.files, chunks: c.chunks, durationMs: performance.now() - t0 };
     },
-    status() {
-      const base = { model: config.embeddingModel, url: config.ollamaUrl };
-      const v = vectors.state();
-      const s: IndexStatus = { state, files: 0, chunks: 0, vectors: 0, vectorCoverage: 0, watcher: watcher?.state() ?? 'off',
-        ollama: { ...base, inUse: v.inUse, ...(v.reason ? { reason: v.reason } : {}) } };
-      try {
-        const c = store.counts();
-        const n = store.vectorCount(config.embeddingModel);
-        Object.assign(s, { files: c.files, chunks: c.chunks, vectors: n, vectorCoverage: c.chunks === 0 ? 0 : n / c.chunks, skipped: c.skipped });
-      } catch (err) {
-        s.state = 'error';
-        s.error = `index database unreadable: ${(err as Error).message}`;
-      }
-      if (lastReconcile) s.lastReconcile = lastReconcile;
-      if (lastError) s.error = lastError;
-      if (note) s.note = note;
-      return s;
-    },
-    ready: async () => { await startup; await watcher?.ready(); await queue.idle(); },
+    status: () => statusOf(ctx),
+    ready: async () => { await startup; await ctx.watcher?.ready(); await ctx.queue.idle(); },
     async close() {
-      lifetime.abort();
-      vectors.close();
-      await watcher?.close();
-      await queue.idle();
-      store.close();
+      ctx.lifetime.abort();
+      ctx.vectors.close();
+      await ctx.watcher?.close();
+      await ctx.queue.idle();
+      ctx.store.close();
     },
   };
 }

@@ -10,6 +10,8 @@ import type { PathGuard } from '../paths/guard.js';
 export interface MaskSet {
   files: string[];
   dirs: string[];
+  /** Temp files of writes interrupted by a killed container (`.<name>.llmr-<pid>-<n>.tmp`). */
+  staleTemps: string[];
   /** Changes whenever the set changes. */
   version: string;
 }
@@ -21,12 +23,15 @@ export interface MaskTracker {
 }
 
 const MAX_ENTRIES = 200_000;
+/** The helper's temp-file names (images/helper/llmr-helper.c). */
+export const HELPER_TEMP = /^\..+\.llmr-\d+-\d+\.tmp$/;
 const REFRESH_MS = 2000;
 
 /** Walk the repository (never following symlinks) and collect the excluded paths. */
 export async function findMasks(root: string, guard: Pick<PathGuard, 'isExcluded'>): Promise<MaskSet> {
   const files: string[] = [];
   const dirs: string[] = [];
+  const staleTemps: string[] = [];
   let seen = 0;
   const queue: string[] = [''];
   while (queue.length > 0 && seen < MAX_ENTRIES) {
@@ -40,12 +45,14 @@ export async function findMasks(root: string, guard: Pick<PathGuard, 'isExcluded
         if (excluded) dirs.push(child); else queue.push(child);
       } else if (excluded) {
         files.push(child); // symlinks and special files too: the mount hides whatever the name is
+      } else if (entry.isFile() && HELPER_TEMP.test(entry.name)) {
+        staleTemps.push(child);
       }
     }
   }
   files.sort();
   dirs.sort();
-  return { files, dirs, version: JSON.stringify([files, dirs]) };
+  return { files, dirs, staleTemps, version: JSON.stringify([files, dirs]) };
 }
 
 /** Track the mask set of `root`, refreshed when it is older than two seconds. */

@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { PoolStatus } from '../../protocol/workspace.js';
@@ -42,6 +42,18 @@ const EXEC_ENV = [
   'PYTHONDONTWRITEBYTECODE=1', 'LANG=C.UTF-8',
 ];
 
+/**
+ * Remove temp files of writes whose container was killed mid-write (daemon crash, then the
+ * reaper). Only regular files with the helper's temp-name pattern, found by a walk that never
+ * follows symlinks; unlink removes the name itself.
+ */
+async function removeStaleTemps(root: string, rels: string[], log: Logger): Promise<void> {
+  for (const rel of rels) {
+    await unlink(path.join(root, rel)).then(() => log.info({ file: rel }, 'removed temp file of an interrupted write'),
+      (err: unknown) => log.warn({ err, file: rel }, 'could not remove temp file'));
+  }
+}
+
 /** Build the pools; they start warming in the background. */
 export async function createWorkspacePools(input: PoolsInput): Promise<WorkspacePools> {
   const { config } = input;
@@ -49,6 +61,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   const emptyDir = path.join(input.stateDir, 'empty');
   await mkdir(emptyDir, { recursive: true, mode: 0o555 });
   const masks = await createMaskTracker(input.root, input.guard);
+  await removeStaleTemps(input.root, masks.current().staleTemps, input.log);
   const ioLimits: Limits = {
     memoryBytes: config.commands.io.memory_limit,
     nanoCpus: Math.round(config.commands.io.cpu_limit * 1e9),

@@ -149,6 +149,25 @@ describe('search/service (real SQLite, temp directories)', () => {
     expect(JSON.stringify(incremental)).not.toContain('README.md');
   });
 
+  it('ranks the defining file above files that only use a symbol, and tests last unless asked for', async () => {
+    put('src/billing/report.ts', Array.from({ length: 30 }, () => 'renderTotal(lines); renderTotal(more);').join('\n'));
+    put('src/billing/total.ts', 'export function renderTotal(lines: Line[]) {\n  return lines.length;\n}\n');
+    put('test/billing/total.spec.ts', 'describe("renderTotal", () => { renderTotal([]); renderTotal([1]); });\n');
+    const s = await start();
+    expect((await s.query('renderTotal')).results.map((h) => h.path).slice(0, 3)).toEqual(['src/billing/total.ts', 'src/billing/report.ts', 'test/billing/total.spec.ts']);
+    expect((await s.query('renderTotal spec tests')).results[0].path).toBe('test/billing/total.spec.ts');
+  });
+
+  it('stops a reindex with CANCELLED when its signal is aborted', async () => {
+    for (let i = 0; i < 300; i++) put(`many/f${i}.ts`, `export const v${i} = ${i};\n`);
+    const s = await start();
+    const ac = new AbortController();
+    const run = s.reindex({ signal: ac.signal, onProgress: (p) => { if (p.done >= 100) ac.abort(); } });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(s.status().state).toBe('ready');
+    expect((await s.query('verifyPassword')).results[0].path).toBe('src/auth/login.ts');
+  });
+
   it('refuses queries with a clear error when search is disabled', async () => {
     const s = await createSearch({ root, cacheDir, config: { ...config, enabled: false }, isExcluded, log: pino({ level: 'silent' }) });
     await expect(s.query('x')).rejects.toMatchObject({ code: 'COMMAND_DISABLED' });
