@@ -60,7 +60,7 @@ export async function connectDaemon(opts: ConnectOptions): Promise<DaemonClient>
   if (opened.kind === 'mismatch') {
     if (opts.noSpawn) throw mismatchError(socket, opened.version);
     const pid = opened.client.hello.pid;
-    opts.say(`llmr: the daemon (pid ${pid}) speaks protocol ${opened.version ?? 'unknown'}, this client ${PROTOCOL_VERSION}; restarting it`);
+    opts.say(`llmr: the daemon (pid ${pid}) is llmr ${opened.client.hello.daemonVersion} with protocol ${opened.version ?? 'unknown'}, this client is ${clientVersion()} with protocol ${PROTOCOL_VERSION}; restarting it`);
     await stopDaemon(opened.client, Date.now() + (opts.timeoutMs ?? START_TIMEOUT_MS));
     opened = await startAndOpen(socket, opts);
     if (opened.kind === 'mismatch') {
@@ -178,7 +178,10 @@ async function openClient(socket: string, env: Env): Promise<Opened> {
     throw e;
   }
   const client = makeClient(partial, hello);
-  if (hello.protocolVersion !== PROTOCOL_VERSION) return { kind: 'mismatch', client, version: hello.protocolVersion };
+  // Another protocol cannot be spoken; another release of the same protocol would run old code.
+  if (hello.protocolVersion !== PROTOCOL_VERSION || (hello.daemonVersion !== 'unknown' && hello.daemonVersion !== clientVersion())) {
+    return { kind: 'mismatch', client, version: hello.protocolVersion };
+  }
   return { kind: 'ok', client };
 }
 

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { HelloRequest, PROTOCOL_VERSION, ShutdownRequest } from '../protocol/daemon.js';
+import { clientVersion } from './version.js';
 import { rpcNumber, type ErrorCode } from '../protocol/errors.js';
 import { ExecOutputNotification, ExecRequest, type ExecParams } from '../protocol/exec.js';
 import { ReadRequest, WriteRequest, type ReadParams, type WriteParams } from '../protocol/io.js';
@@ -38,7 +39,7 @@ function startFake(path: string, opts: { version?: number; files?: Record<string
   const server = createServer((sock) => {
     sockets.push(sock);
     const conn: MessageConnection = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
-    conn.onRequest(HelloRequest, () => ({ protocolVersion: opts.version ?? PROTOCOL_VERSION, daemonVersion: 'fake', pid: 4242, socket: path }));
+    conn.onRequest(HelloRequest, () => ({ protocolVersion: opts.version ?? PROTOCOL_VERSION, daemonVersion: clientVersion(), pid: 4242, socket: path }));
     conn.onRequest(ShutdownRequest, () => {
       note('daemon/shutdown', undefined);
       setImmediate(() => {
@@ -180,7 +181,7 @@ describe('client/tag-mode', () => {
     // under the test runner there is no built daemon next to the client, so the restart stops at the spawn
     expect(await r.status).toBe(4);
     expect(fake.requests.map((q) => q.method)).toEqual(['daemon/shutdown']);
-    expect(r.stderr.text).toContain(`llmr: the daemon (pid 4242) speaks protocol ${PROTOCOL_VERSION + 1}, this client ${PROTOCOL_VERSION}; restarting it\n`);
+    expect(r.stderr.text).toContain(`llmr: the daemon (pid 4242) is llmr ${clientVersion()} with protocol 2, this client is ${clientVersion()} with protocol 1; restarting it`);
     expect(r.stderr.text).toMatch(/llmr: daemon entry point .*daemon\/main\.js is missing\nhint: build llmr first: npm run build\n$/);
   });
 

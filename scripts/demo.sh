@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up llmr and run it on an example repository: install and build, build the container images
 # when they are missing, copy test/fixtures/demo-repo to a temp directory and pipe a model's
-# reply (reply.txt: several <open>, <write>, <exec> and <search> tags) through llmr.
+# reply (test/fixtures/demo-reply.txt: several <open>, <write>, <exec> and <search> tags) through llmr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -22,8 +22,8 @@ cp -R test/fixtures/demo-repo/. "$example/"
 if [ "$(id -u)" = 0 ]; then chown -R 65534:65534 "$example"; fi
 
 echo "== example repository: $example" >&2
-echo "== piping $example/reply.txt through llmr" >&2
+echo "== piping test/fixtures/demo-reply.txt through llmr" >&2
 status=0
-node "$top/dist/client/main.js" --root "$example" < "$example/reply.txt" || status=$?
+node "$top/dist/client/main.js" --root "$example" < "$top/test/fixtures/demo-reply.txt" || status=$?
 echo "== llmr exited with $status (1 = some commands were refused or failed, as the reply intends)" >&2
 echo "== files written: $(cd "$example" && ls src tests | tr '\n' ' ')" >&2

@@ -30,8 +30,8 @@ describe('containers/spec', () => {
   });
 
   it('masks excluded files and directories in exec containers and lets /tmp hold executables', () => {
-    const s = buildSpec({ ...base, kind: 'exec', maskFiles: ['.env'], maskDirs: ['secrets'], emptyDir: '/state/empty', maskVersion: 'v1' });
-    expect(s.mounts).toContainEqual({ source: '/dev/null', target: '/workspace/.env', readOnly: true });
+    const s = buildSpec({ ...base, kind: 'exec', maskFiles: ['.env'], maskDirs: ['secrets'], emptyDir: '/state/empty', emptyFile: '/state/empty-file', maskVersion: 'v1' });
+    expect(s.mounts).toContainEqual({ source: '/state/empty-file', target: '/workspace/.env', readOnly: true });
     expect(s.mounts).toContainEqual({ source: '/state/empty', target: '/workspace/secrets', readOnly: true });
     expect(s.tmpfs['/tmp']).toMatch(/(^|,)exec,/);
     expect(s.labels['llmr.masks']).toBe('v1');

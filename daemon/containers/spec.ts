@@ -38,6 +38,8 @@ export interface SpecInput {
   maskVersion?: string;
   /** Empty directory on the host used to mask directories. */
   emptyDir?: string;
+  /** Empty read-only regular file on the host used to mask files (tools still see a plain file). */
+  emptyFile?: string;
   env?: string[];
 }
 
@@ -64,7 +66,8 @@ function mounts(input: SpecInput): Mount[] {
   const rw = input.kind === 'io-write';
   const list = [bind(input.root, WORKSPACE, !rw)];
   for (const rel of input.readOnlyPaths ?? []) list.push(bind(`${input.root}/${rel}`, `${WORKSPACE}/${rel}`, true));
-  for (const rel of input.maskFiles ?? []) list.push(bind('/dev/null', `${WORKSPACE}/${rel}`, true));
+  const maskFile = input.emptyFile ?? '/dev/null';
+  for (const rel of input.maskFiles ?? []) list.push(bind(maskFile, `${WORKSPACE}/${rel}`, true));
   if (input.emptyDir !== undefined) {
     for (const rel of input.maskDirs ?? []) list.push(bind(input.emptyDir, `${WORKSPACE}/${rel}`, true));
   }

@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, unlink } from 'node:fs/promises';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { PoolStatus } from '../../protocol/workspace.js';
@@ -59,7 +59,9 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   const { config } = input;
   const pc = config.container_pool;
   const emptyDir = path.join(input.stateDir, 'empty');
+  const emptyFile = path.join(input.stateDir, 'empty-file');
   await mkdir(emptyDir, { recursive: true, mode: 0o555 });
+  await writeFile(emptyFile, '', { mode: 0o444, flag: 'a' });
   const masks = await createMaskTracker(input.root, input.guard);
   await removeStaleTemps(input.root, masks.current().staleTemps, input.log);
   const ioLimits: Limits = {
@@ -94,7 +96,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
       kind, root: input.root, uid: input.owner.uid, gid: input.owner.gid, image, instance: input.instance, limits,
       lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
       readOnlyPaths: kind === 'io-write' ? ['.git', 'llm-runtime.config.yaml'].filter((p) => existsSync(path.join(input.root, p))) : [],
-      ...(kind === 'exec' ? execMounts(masks, emptyDir, config) : {}),
+      ...(kind === 'exec' ? execMounts(masks, emptyDir, emptyFile, config) : {}),
     }),
   });
 
@@ -111,9 +113,9 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   };
 }
 
-function execMounts(masks: MaskTracker, emptyDir: string, config: LlmrConfig) {
+function execMounts(masks: MaskTracker, emptyDir: string, emptyFile: string, config: LlmrConfig) {
   const set = masks.current();
-  return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: maskVersion(set.version), emptyDir, env: execEnv(config) };
+  return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: maskVersion(set.version), emptyDir, emptyFile, env: execEnv(config) };
 }
 
 /** Short label value for a mask set. */
