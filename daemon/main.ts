@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(0), 50);
   };
   const services = createServices({
-    version: packageVersion(), socket, startedAt: Date.now(), docker, registry,
+    version: packageVersion(), socket: () => server.socket, startedAt: Date.now(), docker, registry,
     connections: () => server.connections(), defaultAuditFile: auditFile(config, state),
     requestShutdown: () => void shutdown('shutdown request'),
   });

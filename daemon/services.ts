@@ -35,7 +35,8 @@ export interface Services {
 
 export interface ServiceDeps {
   version: string;
-  socket: string;
+  /** The socket actually listened on (an inherited one under systemd socket activation). */
+  socket: () => string;
   startedAt: number;
   docker: DockerClient;
   registry: WorkspaceRegistry;
@@ -53,13 +54,14 @@ export function createServices(d: ServiceDeps): Services {
   const ws = (root: unknown): Promise<Workspace> => d.registry.get(root);
   return {
     daemon: {
-      hello: async () => ({ protocolVersion: PROTOCOL_VERSION, daemonVersion: d.version, pid: process.pid, socket: d.socket }),
+      hello: async () => ({ protocolVersion: PROTOCOL_VERSION, daemonVersion: d.version, pid: process.pid, socket: d.socket() }),
       status: async () => ({
         pid: process.pid, daemonVersion: d.version, protocolVersion: PROTOCOL_VERSION, uptimeMs: Date.now() - d.startedAt,
-        socket: d.socket, workspaces: d.registry.roots(), connections: d.connections(),
+        socket: d.socket(), workspaces: d.registry.roots(), connections: d.connections(),
         docker: await d.docker.ping().then((v) => ({ reachable: true, ...v }), (e: Error) => ({ reachable: false, error: e.message })),
       }),
-      shutdown: async () => { setImmediate(d.requestShutdown); return { ok: true as const }; },
+      // answer first: vscode-jsonrpc writes the response a few ticks after the handler resolves
+      shutdown: async () => { setTimeout(d.requestShutdown, 100); return { ok: true as const }; },
       doctor: async (p) => runDoctor(d.docker, d.registry, p),
     },
     audit: {

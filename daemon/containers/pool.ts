@@ -29,6 +29,8 @@ export interface PoolOptions {
   enabled: boolean;
   size: number;
   minIdle: number;
+  /** Containers started when the pool is created (at least `minIdle` are kept afterwards). */
+  startup: number;
   maxUses: number;
   idleTimeoutMs: number;
   healthIntervalMs: number;
@@ -106,9 +108,17 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
     })
     : undefined;
 
+  if (pool && opts.startup > pool.min) void warmUp(pool, Math.min(opts.startup, opts.size));
+
   const health = opts.enabled && opts.healthIntervalMs > 0
     ? setInterval(() => void checkHealth(), opts.healthIntervalMs).unref()
     : undefined;
+
+  /** Start `count` containers now by borrowing them all once; they stay idle until idle_timeout. */
+  async function warmUp(p: genericPool.Pool<Lease>, count: number): Promise<void> {
+    const leases = await Promise.allSettled(Array.from({ length: count }, () => p.acquire()));
+    for (const l of leases) if (l.status === 'fulfilled') await p.release(l.value);
+  }
 
   async function checkHealth(): Promise<void> {
     for (const lease of [...live]) {

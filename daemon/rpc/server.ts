@@ -76,14 +76,20 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
     }
     await chmod(opts.socket, 0o600);
   }
-  opts.log.info({ socket: opts.socket, inherited: fd !== undefined }, 'listening');
+  const address = server.address();
+  const socket = typeof address === 'string' && address !== '' ? address : opts.socket;
+  opts.log.info({ socket, inherited: fd !== undefined }, 'listening');
   return {
-    socket: opts.socket,
+    socket,
     connections: () => live.size,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const s of live) s.destroy();
+        // end() lets answers already written (e.g. to daemon/shutdown) reach the client first
+        for (const s of live) {
+          s.end();
+          setTimeout(() => s.destroy(), 500).unref();
+        }
       });
       if (fd === undefined) await unlink(opts.socket).catch(() => undefined); // already gone is fine
     },

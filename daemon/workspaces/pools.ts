@@ -86,6 +86,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
     enabled: pc.enabled,
     size: pc.size,
     minIdle: pc.min_idle,
+    startup: pc.startup_containers,
     maxUses: pc.max_uses_per_container,
     idleTimeoutMs: pc.idle_timeout,
     healthIntervalMs: pc.health_check_interval,
