@@ -9,6 +9,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { ReadRequest, WriteRequest, type ReadParams, type WriteParams } from '../../protocol/io.js';
 import { HelloRequest, PROTOCOL_VERSION } from '../../protocol/daemon.js';
 import { WorkspaceStatusRequest } from '../../protocol/workspace.js';
+import { AuditVerifyRequest } from '../../protocol/audit.js';
 import { REPO_UID, containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
@@ -144,6 +145,21 @@ describe('integration/io', () => {
     const rootOwned = makeRepo({ 'a.txt': 'a' });
     spawnSync('chown', ['-R', '0:0', rootOwned]);
     expect(await codeOf(conn.sendRequest(ReadRequest, { root: rootOwned, path: 'a.txt' }))).toBe('REPO_OWNER_ROOT');
+  });
+
+  it('audits every operation with escaped fields and a hash chain that detects tampering', async () => {
+    const file = path.join(d.env.XDG_STATE_HOME, 'llmr', 'audit.log');
+    await write({ path: 'out/a|b.txt', content: 'x' });
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines.some((l) => /\|session:\w+\|open\|src\/a\.ts\|success\|bytes:24,sha256:[0-9a-f]{64}\|chain:[0-9a-f]{64}$/.test(l))).toBe(true);
+    expect(lines.some((l) => l.includes('|write|out/a\\|b.txt|success|hash:'))).toBe(true);
+    expect(lines.some((l) => /\|open\|\.env\|failed\|PATH_EXCLUDED: /.test(l))).toBe(true);
+    expect(await conn.sendRequest(AuditVerifyRequest, {})).toMatchObject({ ok: true, lines: lines.length });
+    const forged = lines.map((l, i) => (i === 1 ? l.replace('|success|', '|failed|') : l));
+    writeFileSync(file, `${forged.join('\n')}\n`);
+    expect(await conn.sendRequest(AuditVerifyRequest, {})).toMatchObject({ ok: false, firstBadLine: 2 });
+    writeFileSync(file, `${lines.join('\n')}\n`);
   });
 
   it('serves other clients after a client disconnects mid-request', async () => {
