@@ -12,7 +12,7 @@ import { ReadRequest, WriteRequest } from '../protocol/io.js';
 import { chownTree, makeRepo, type TestDaemon } from './harness.js';
 
 export interface OpStats { op: string; mode: 'cold' | 'warm'; n: number; p50: number; p95: number; errors: number }
-export interface Throughput { clients: number; ops: number; seconds: number; opsPerSecond: number; errors: number }
+export interface Throughput { mix: string; clients: number; ops: number; seconds: number; opsPerSecond: number; errors: number }
 
 const CONFIG = (pool: boolean): string => [
   'container_pool:', `  enabled: ${pool}`, '  size: 16', '  min_idle: 4',
@@ -64,10 +64,15 @@ export async function measure(conn: MessageConnection, root: string, op: Op, mod
   return { op: op.name, mode, n: times.length, p50: round(percentile(times, 50)), p95: round(percentile(times, 95)), errors };
 }
 
-/** `clients` connections each issuing `perClient` mixed warm operations at once. */
-export async function throughput(d: TestDaemon, root: string, clients: number, perClient: number): Promise<Throughput> {
+export const MIXES = {
+  'open/write/exec 3:1:1': [OPS[0], OPS[0], OPS[0], OPS[2], OPS[3]],
+  'open/write 3:1': [OPS[0], OPS[0], OPS[0], OPS[2]],
+} as const;
+
+/** `clients` connections each issuing `perClient` warm operations of `mix` at once. */
+export async function throughput(d: TestDaemon, root: string, clients: number, perClient: number, mixName: keyof typeof MIXES): Promise<Throughput> {
   const conns = await Promise.all(Array.from({ length: clients }, () => d.connect()));
-  const mix = [OPS[0], OPS[0], OPS[0], OPS[2], OPS[3]];
+  const mix = MIXES[mixName];
   let errors = 0;
   const t0 = performance.now();
   await Promise.all(conns.map(async (c, ci) => {
@@ -78,7 +83,7 @@ export async function throughput(d: TestDaemon, root: string, clients: number, p
   const seconds = (performance.now() - t0) / 1000;
   for (const c of conns) c.dispose();
   const ops = clients * perClient;
-  return { clients, ops, seconds: Math.round(seconds * 100) / 100, opsPerSecond: Math.round(ops / seconds), errors };
+  return { mix: mixName, clients, ops, seconds: Math.round(seconds * 100) / 100, opsPerSecond: Math.round(ops / seconds), errors };
 }
 
 export function writeJson(dir: string, name: string, data: unknown): void {

@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OPS, benchRepo, measure, throughput, writeJson } from './cold-warm.js';
+import { MIXES, OPS, benchRepo, measure, throughput, writeJson } from './cold-warm.js';
 import { containersOf, startDaemon } from './harness.js';
 import { markdown, svg, type ColdWarmReport } from './report.js';
 
@@ -29,9 +29,11 @@ async function main(): Promise<void> {
       ops.push({ op: op.name, cold: c, warm: w, ratio: Math.round((c.p50 / Math.max(w.p50, 0.01)) * 10) / 10 });
     }
     const tp = [];
-    for (const clients of [1, 4, 16]) {
-      process.stderr.write(`throughput with ${clients} clients …\n`);
-      tp.push(await throughput(d, warm, clients, quick ? 20 : 100));
+    for (const mix of Object.keys(MIXES) as Array<keyof typeof MIXES>) {
+      for (const clients of [1, 4, 16]) {
+        process.stderr.write(`throughput of ${mix} with ${clients} clients …\n`);
+        tp.push(await throughput(d, warm, clients, quick ? 20 : 100, mix));
+      }
     }
     const report: ColdWarmReport = {
       date: new Date().toISOString(), quick, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.release()}`, ops, throughput: tp,

@@ -77,7 +77,7 @@ export const KEYS: readonly KeySpec[] = [
   k('commands.exec.allow_shell', 'bool', false, 'allow shell operators (; && | > $( ) …) by running the command under sh -c'),
   k('commands.exec.env', 'map', {}, 'extra environment variables for exec containers', { check: envName }),
   k('commands.io.container_image', 'string', 'llmr-io:latest', 'image of the read/write containers', { check: image }),
-  k('commands.io.timeout_seconds', 'seconds', 30, 'time limit of one read or write', { min: 0.1 }),
+  k('commands.io.timeout_seconds', 'seconds', 30, 'time limit of one read or write', { min: 0.01 }),
   k('commands.io.memory_limit', 'size', '128m', 'memory of an I/O container', { min: 6 * MIB }),
   k('commands.io.cpu_limit', 'number', 1, 'CPUs of an I/O container', { min: 0.01, max: 1024 }),
   k('commands.io.pids_limit', 'int', 32, 'processes in an I/O container', { min: 8 }),

@@ -8,7 +8,7 @@ import { withLease } from '../containers/with-lease.js';
 import type { ResolvedPath } from '../paths/guard.js';
 import type { RequestContext } from '../rpc/handle.js';
 import type { Workspace } from '../workspaces/workspace.js';
-import { auditFailure, requireString } from './common.js';
+import { auditFailure, requireString, withIoDeadline } from './common.js';
 
 const SNIFF_BYTES = 8000;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -62,7 +62,8 @@ export async function readFile(ws: Workspace, params: ReadParams, ctx: RequestCo
     if (target.size !== undefined && target.size > max) {
       throw new LlmrError('FILE_TOO_LARGE', `${shown} is ${target.size} bytes, limit ${max} (commands.open.max_file_size)`);
     }
-    const fields = await withLease(ws.pools.ioRead, ctx.signal, (lease) => lease.conn.request('R', [target.rel, String(max)], ctx.signal));
+    const fields = await withIoDeadline(ws, ctx, `reading ${shown}`,
+      (signal) => withLease(ws.pools.ioRead, signal, (lease) => lease.conn.request('R', [target.rel, String(max)], signal)));
     const bytes = fields[1] ?? Buffer.alloc(0);
     const text = decodeText(bytes, shown);
     const sha256 = createHash('sha256').update(bytes).digest('hex');

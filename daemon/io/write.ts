@@ -10,7 +10,7 @@ import { withLease } from '../containers/with-lease.js';
 import type { RequestContext } from '../rpc/handle.js';
 import type { Workspace } from '../workspaces/workspace.js';
 import { saveBackup } from './backup.js';
-import { auditFailure, requireString } from './common.js';
+import { auditFailure, requireString, withIoDeadline } from './common.js';
 
 /** The helper's frame limit leaves room for the header; bigger files are not backed up through it. */
 const MAX_PREVIOUS_BYTES = 60 * 1024 * 1024;
@@ -55,9 +55,9 @@ export async function writeFile(ws: Workspace, params: WriteParams, ctx: Request
   try {
     checkRequest(ws, shown, content);
     const target = await ws.guard.forWrite(shown);
-    const result = await serialized(target.abs, () => withLease(ws.pools.ioWrite, ctx.signal, async (lease): Promise<WriteResult> => {
+    const result = await serialized(target.abs, () => withIoDeadline(ws, ctx, `writing ${shown}`, (signal) => withLease(ws.pools.ioWrite, signal, async (lease): Promise<WriteResult> => {
       let backup: string | undefined;
-      const before = await lease.conn.request('R', [target.rel, String(MAX_PREVIOUS_BYTES)], ctx.signal)
+      const before = await lease.conn.request('R', [target.rel, String(MAX_PREVIOUS_BYTES)], signal)
         .then((f) => f[1] ?? Buffer.alloc(0))
         .catch((err: unknown) => { if (err instanceof LlmrError && err.code === 'FILE_NOT_FOUND') return undefined; throw err; });
       if (params.expectedSha256 !== undefined && (before === undefined || sha256(before) !== params.expectedSha256)) {
@@ -67,7 +67,7 @@ export async function writeFile(ws: Workspace, params: WriteParams, ctx: Request
       if (before !== undefined && ws.config.commands.write.backup_before_write) {
         backup = await saveBackup(ws.stateDir, ws.id, target.rel, before);
       }
-      const [action, written] = await lease.conn.request('W', [target.rel, content, ''], ctx.signal);
+      const [action, written] = await lease.conn.request('W', [target.rel, content, ''], signal);
       return {
         path: target.rel,
         action: action?.toString() === 'UPDATED' ? 'UPDATED' : 'CREATED',
@@ -75,7 +75,7 @@ export async function writeFile(ws: Workspace, params: WriteParams, ctx: Request
         sha256: sha256(content),
         ...(backup !== undefined ? { backup } : {}),
       };
-    }));
+    })));
     const meta = `hash:${result.sha256},bytes:${result.bytesWritten},action:${result.action.toLowerCase()}${result.backup ? `,backup:${result.backup}` : ''}`;
     ws.audit.record({ session: ctx.session, operation: 'write', target: shown, status: 'success', metadata: meta });
     return result;

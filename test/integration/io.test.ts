@@ -162,6 +162,14 @@ describe('integration/io', () => {
     writeFileSync(file, `${lines.join('\n')}\n`);
   });
 
+  it('gives up on an I/O operation after commands.io.timeout_seconds with COMMAND_TIMEOUT', async () => {
+    // cold mode: starting a container alone takes longer than the 20 ms allowed here
+    const slow = makeRepo({ 'a.txt': 'a\n', 'llm-runtime.config.yaml': 'container_pool:\n  enabled: false\ncommands:\n  io:\n    timeout_seconds: 0.02\n' });
+    const r = await conn.sendRequest(ReadRequest, { root: slow, path: 'a.txt' }).catch((e: { message: string; data: { code: string } }) => e);
+    expect(r).toMatchObject({ data: { code: 'COMMAND_TIMEOUT' } });
+    expect((r as { message: string }).message).toBe('reading a.txt did not finish within 0.02s');
+  });
+
   it('serves other clients after a client disconnects mid-request', async () => {
     const c2 = await d.connect();
     const pending = c2.sendRequest(ReadRequest, { root: repo, path: 'src/a.ts' }).catch(() => undefined);
