@@ -162,6 +162,25 @@ describe('integration/exec', () => {
     expect((await run('true')).exitCode).toBe(0);
   });
 
+  it('reports POOL_EXHAUSTED after the acquire timeout when every container is busy, and recycles after max uses', async () => {
+    const busy = makeRepo({ 'a.txt': 'a\n', 'llm-runtime.config.yaml': [
+      'commands:', '  exec:', '    whitelist: ["sleep"]',
+      'container_pool:', '  acquire_timeout: 500ms', '  max_uses_per_container: 2', '',
+    ].join('\n') });
+    const size = 2; // LLMR_POOL_SIZE of the test daemon
+    const sleepers = Array.from({ length: size }, () => conn.sendRequest(ExecRequest, { root: busy, command: 'sleep 4' }));
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = Date.now();
+    const f = await failure(conn.sendRequest(ExecRequest, { root: busy, command: 'sleep 0' }));
+    expect(f.code).toBe('POOL_EXHAUSTED');
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await Promise.all(sleepers);
+    for (let i = 0; i < 5; i += 1) await conn.sendRequest(ReadRequest, { root: busy, path: 'a.txt' });
+    const io = (await conn.sendRequest(WorkspaceStatusRequest, { root: busy })).pools.find((p) => p.kind === 'io-read');
+    expect(io?.created).toBeGreaterThanOrEqual(3); // 5 reads, at most 2 per container
+    expect(io?.hits).toBeGreaterThan(0);
+  });
+
   it('handles 16 clients issuing 100 mixed operations each with no error', async () => {
     const clients = await Promise.all(Array.from({ length: 16 }, () => d.connect()));
     let errors = 0;
