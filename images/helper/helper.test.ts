@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LlmrError } from '../../protocol/errors.js';
 import {
   HELPER_VERSION,
   decodePong,
@@ -16,7 +15,7 @@ import {
   encodeRead,
   encodeWrite,
 } from '../../daemon/containers/helper-codec.js';
-import { HelperProcess, TEST_PATH_ENV } from '../../test/support/helper-process.js';
+import { HelperProcess, TEST_PATH_ENV, errorCode } from '../../test/support/helper-process.js';
 
 const SOURCE = fileURLToPath(new URL('./llmr-helper.c', import.meta.url));
 const PATH_ENV = TEST_PATH_ENV;
@@ -35,16 +34,6 @@ async function gone(pid: number, ms: number): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return false;
-}
-
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(LlmrError);
-    return (err as LlmrError).code;
-  }
-  throw new Error('expected an error');
 }
 
 describe('images/helper', () => {

@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LlmrError } from '../../protocol/errors.js';
 import { decodePong, decodeReadAnswer, decodeWriteAnswer, encodePing, encodeRead, encodeWrite, HELPER_VERSION } from '../../daemon/containers/helper-codec.js';
 import { imageStatus } from '../../images/build.js';
 import { EXEC_IMAGE, IMAGE_VERSION, IO_IMAGE } from '../../images/version.js';
-import { HelperProcess } from '../support/helper-process.js';
+import { HelperProcess, errorCode } from '../support/helper-process.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const RUN_ID = randomBytes(4).toString('hex');
@@ -26,16 +25,6 @@ function hardened(image: string, kind: string, mount: string): HelperProcess {
   const helper = new HelperProcess('docker', args);
   helpers.push(helper);
   return helper;
-}
-
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(LlmrError);
-    return (err as LlmrError).code;
-  }
-  throw new Error('expected an error');
 }
 
 describe('integration/images', () => {

@@ -4,7 +4,19 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { LlmrError } from '../../protocol/errors.js';
 import { FrameDecoder, decodeExecExit, encodeExec, isFinalFrame, type ExecRequestSpec, type Frame } from '../../daemon/containers/helper-codec.js';
+
+/** The LlmrError code `p` rejects with (fails when it resolves or rejects with something else). */
+export async function errorCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (!(err instanceof LlmrError)) throw new Error(`expected an LlmrError, got ${String(err)}`);
+    return err.code;
+  }
+  throw new Error('expected an error');
+}
 
 export const TEST_PATH_ENV = '/usr/local/bin:/usr/bin:/bin';
 
