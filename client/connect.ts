@@ -11,7 +11,7 @@ import { HelloRequest, PROTOCOL_VERSION, ShutdownRequest, type HelloResult } fro
 import { LlmrError, type ErrorData } from '../protocol/errors.js';
 import { socketPath } from '../protocol/socket-path.js';
 import { fromRpcError } from './rpc-error.js';
-import { daemonLogPath, pollUntil, probeSocket, socketError, spawnDaemon, type SpawnedDaemon } from './spawn.js';
+import { daemonEventLogPath, daemonLogPath, pollUntil, probeSocket, socketError, spawnDaemon, type SpawnedDaemon } from './spawn.js';
 import { clientVersion } from './version.js';
 
 type Env = Record<string, string | undefined>;
@@ -149,7 +149,7 @@ function startFailed(socket: string, env: Env, child: SpawnedDaemon, exitStatus:
     exitStatus !== undefined
       ? `the daemon (pid ${child.pid}) exited with status ${exitStatus} before listening on ${socket}`
       : `the daemon (pid ${child.pid}) did not listen on ${socket} in time`;
-  return new LlmrError('DAEMON_UNAVAILABLE', message, `see ${log}, or run it in the foreground: llmr daemon run`);
+  return new LlmrError('DAEMON_UNAVAILABLE', message, `see ${log} and ${daemonEventLogPath(env)}, or run it in the foreground: llmr daemon run`);
 }
 
 async function openClient(socket: string, env: Env): Promise<Opened> {
@@ -159,7 +159,7 @@ async function openClient(socket: string, env: Env): Promise<Opened> {
   // vscode-jsonrpc leaves pending requests unanswered on close; disposing rejects them
   conn.onClose(() => conn.dispose());
   conn.listen();
-  const log = daemonLogPath(env);
+  const log = daemonEventLogPath(env);
   const partial = { socket, conn, log, sock };
   let hello: HelloResult;
   try {

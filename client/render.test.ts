@@ -13,6 +13,16 @@ const execResult = (over: Partial<ExecResult>): ExecResult => ({ exitCode: 0, du
 const read = { path: 'src/a.go', size: 12, lineCount: 1, sha256: 'ab' };
 
 describe('client/render', () => {
+  it('shows what a timed-out command printed before it was killed, in text and JSON', () => {
+    const item: ExecCommand = { kind: 'exec', arg: 'sleep-test', command: 'sleep-test', line: 1 };
+    const error = { code: 'COMMAND_TIMEOUT', message: 'command timed out after 2.0s and was killed', output: { stdout: 'partial\n', stderr: '', durationMs: 2012 } } as const;
+    expect(renderOutcomeText({ kind: 'error', item, error })).toBe([
+      '=== COMMAND: <exec sleep-test> ===', '=== ERROR: COMMAND_TIMEOUT ===', 'Message: command timed out after 2.0s and was killed',
+      'Command: <exec sleep-test>', 'Duration: 2.012s', 'Output:', 'partial', '=== END ERROR ===', '=== END COMMAND ===', '',
+    ].join('\n'));
+    expect(JSON.parse(renderOutcomeJson({ kind: 'error', item, error })).error.output.stdout).toBe('partial\n');
+  });
+
   it('frames a file read and appends a newline only when the content lacks one', () => {
     const o = { kind: 'open', item: open('src/a.go'), result: { ...read, content: 'package a' } } as const;
     expect(renderOutcomeText(o)).toBe(

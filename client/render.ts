@@ -1,7 +1,7 @@
 /**
  * Text frames (DESIGN §3, reference §2) and JSON lines of the tag mode. Pure: strings in, strings out.
  */
-import { renderError, type ErrorCode } from '../protocol/errors.js';
+import { renderError, type ErrorCode, type ExecOutputSoFar } from '../protocol/errors.js';
 import type { ExecResult } from '../protocol/exec.js';
 import type { ReadResult, WriteResult } from '../protocol/io.js';
 import type { SearchResult } from '../protocol/search.js';
@@ -13,6 +13,8 @@ export interface ShownError {
   code: ErrorCode;
   message: string;
   details?: string;
+  /** What a command printed before it timed out or was cancelled. */
+  output?: ExecOutputSoFar;
 }
 
 /** What became of one parsed item. */
@@ -58,7 +60,9 @@ function renderBody(o: Outcome, label: string): string {
       // the daemon applies the configured result cap and does not report it: no `[Showing top N]` line here
       return withNewline(formatSearchText(o.item.query, o.result, { maxResults: Number.POSITIVE_INFINITY }));
     case 'error':
-      return renderError(o.error, label);
+      return renderError(o.error, label, o.error.output === undefined ? [] : [
+        `Duration: ${formatSeconds(o.error.output.durationMs, 3)}`, ...outputLines(o.error.output.stdout, o.error.output.stderr),
+      ]);
   }
 }
 
@@ -136,8 +140,12 @@ export function formatSeconds(ms: number, decimals: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(decimals)}s`;
 }
 
-function errorJson(e: ShownError): { code: ErrorCode; message: string; details?: string } {
-  return e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details };
+function errorJson(e: ShownError): ShownError {
+  return {
+    code: e.code, message: e.message,
+    ...(e.details !== undefined ? { details: e.details } : {}),
+    ...(e.output !== undefined ? { output: e.output } : {}),
+  };
 }
 
 function jsonLine(value: unknown): string {

@@ -16,7 +16,7 @@ export function fromRpcError(err: unknown, logPath?: string): LlmrError {
   if (err instanceof ResponseError) {
     const data = err.data as Partial<ErrorData> | undefined;
     if (data !== undefined && data !== null && isErrorCode(data.code)) {
-      return new LlmrError(data.code, err.message, data.details, { cause: err });
+      return new LlmrError(data.code, err.message, data.details, { cause: err, ...(data.output !== undefined ? { output: data.output } : {}) });
     }
     if (LOST.has(err.code)) return lost(logPath, err);
     if (err.code === REQUEST_CANCELLED) return new LlmrError('CANCELLED', 'request cancelled', undefined, { cause: err });

@@ -17,7 +17,12 @@ export function stateDir(env: Env): string {
   return xdg !== undefined && xdg.startsWith('/') ? join(xdg, 'llmr') : join(homedir(), '.local', 'state', 'llmr');
 }
 
-/** Where a daemon started by the client writes its standard output and error. */
+/** The daemon's own log (JSON lines; `logging.file` may move it). */
+export function daemonEventLogPath(env: Env): string {
+  return join(stateDir(env), 'daemon.log');
+}
+
+/** Where a daemon started by the client writes its standard output and error (start-up failures). */
 export function daemonLogPath(env: Env): string {
   return join(stateDir(env), 'daemon.out');
 }

@@ -160,7 +160,8 @@ class Session {
       return await this.send(client, item, this.current.token, cancel);
     } catch (err) {
       const e = asClientError(err);
-      return { kind: 'error', item, error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
+      const shown = { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}), ...(e.output !== undefined ? { output: e.output } : {}) };
+      return { kind: 'error', item, error: shown };
     } finally {
       this.current = undefined;
       cancel.dispose();

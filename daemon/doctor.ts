@@ -16,11 +16,13 @@ async function dockerCheck(docker: DockerClient): Promise<DoctorCheck> {
 }
 
 async function imageCheck(docker: DockerClient, image: string): Promise<DoctorCheck> {
+  const ours = image === IO_IMAGE || image === EXEC_IMAGE;
+  const fix = ours ? 'llmr images build' : `build or load ${image} (FROM llmr-exec:latest or llmr-io:latest, so that it has the helper), or change the image in your config`;
   try {
     const labels = await docker.imageLabels(image);
-    if (labels === undefined) return { name: `image ${image}`, ok: false, detail: 'not present', fix: 'llmr images build' };
+    if (labels === undefined) return { name: `image ${image}`, ok: false, detail: 'not present', fix };
     const version = labels[IMAGE_LABEL];
-    if (version !== IMAGE_VERSION) return { name: `image ${image}`, ok: false, detail: `helper version ${version ?? 'unknown'}, need ${IMAGE_VERSION}`, fix: 'llmr images build' };
+    if (version !== IMAGE_VERSION) return { name: `image ${image}`, ok: false, detail: `helper version ${version ?? 'unknown'}, need ${IMAGE_VERSION}`, fix };
     return { name: `image ${image}`, ok: true, detail: `helper version ${version}` };
   } catch (err) {
     return { name: `image ${image}`, ok: false, detail: asLlmrError(err).message };
@@ -45,9 +47,19 @@ async function workspaceChecks(registry: WorkspaceRegistry, root: string): Promi
   }
 }
 
+/** The images a workspace is configured to use (the defaults without a root or when its config is broken). */
+async function configuredImages(registry: WorkspaceRegistry, root: string | undefined): Promise<string[]> {
+  if (root === undefined) return [IO_IMAGE, EXEC_IMAGE];
+  const ws = await registry.get(root).catch(() => undefined);
+  return ws === undefined ? [IO_IMAGE, EXEC_IMAGE] : [ws.config.commands.io.container_image, ws.config.commands.exec.container_image];
+}
+
 export async function runDoctor(docker: DockerClient, registry: WorkspaceRegistry, params: DoctorParams): Promise<DoctorResult> {
+  const root = typeof params.root === 'string' ? params.root : undefined;
   const checks = [await dockerCheck(docker)];
-  if (checks[0].ok) checks.push(await imageCheck(docker, IO_IMAGE), await imageCheck(docker, EXEC_IMAGE));
-  if (typeof params.root === 'string') checks.push(...(await workspaceChecks(registry, params.root)));
+  if (checks[0].ok) {
+    for (const image of await configuredImages(registry, root)) checks.push(await imageCheck(docker, image));
+  }
+  if (root !== undefined) checks.push(...(await workspaceChecks(registry, root)));
   return { checks };
 }

@@ -3,7 +3,7 @@ import { EXIT } from '../../protocol/errors.js';
 import type { Invocation } from '../args.js';
 import { connectFor, type CliIo } from '../cli-io.js';
 import { clientSocketPath, connectExisting, stopDaemon } from '../connect.js';
-import { daemonLogPath, probeSocket, runDaemonForeground } from '../spawn.js';
+import { daemonEventLogPath, daemonLogPath, probeSocket, runDaemonForeground } from '../spawn.js';
 import { formatDaemonStatus } from './status-format.js';
 
 type DaemonArgs = Extract<Invocation, { command: 'daemon' }>;
@@ -47,7 +47,7 @@ async function stop(io: CliIo): Promise<number> {
 
 async function status(json: boolean, io: CliIo): Promise<number> {
   const client = await connectExisting(io.env);
-  const log = daemonLogPath(io.env);
+  const log = daemonEventLogPath(io.env);
   if (client === undefined) {
     const socket = clientSocketPath(io.env);
     io.stdout.write(json ? JSON.stringify({ running: false, socket, log }) + '\n' : `llmr daemon: not running (${socket})\n`);

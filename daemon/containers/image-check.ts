@@ -3,6 +3,7 @@
  * and — for llmr's own images — that it was built for this version of the helper protocol.
  */
 import { IMAGE_VERSION_LABEL as IMAGE_LABEL, IMAGE_VERSION, IO_IMAGE, EXEC_IMAGE } from '../../images/version.js';
+import { LlmrError } from '../../protocol/errors.js';
 import { imageMissing, type DockerClient } from './docker.js';
 
 const OK_FOR_MS = 60_000;
@@ -13,8 +14,12 @@ export function withImageCheck(docker: DockerClient): DockerClient {
     const at = checked.get(image);
     if (at !== undefined && Date.now() - at < OK_FOR_MS) return;
     const labels = await docker.imageLabels(image);
-    if (labels === undefined) throw imageMissing(image);
     const ours = image === IO_IMAGE || image === EXEC_IMAGE;
+    if (labels === undefined && !ours) {
+      throw new LlmrError('IMAGE_MISSING', `image ${image} is not present`,
+        `build or load it (FROM llmr-exec:latest or llmr-io:latest, so that it has the helper), or fix commands.exec.container_image / commands.io.container_image`);
+    }
+    if (labels === undefined) throw imageMissing(image);
     if (ours && labels[IMAGE_LABEL] !== IMAGE_VERSION) {
       throw imageMissing(image, undefined, `was built for helper version ${labels[IMAGE_LABEL] ?? 'unknown'}, this llmr needs ${IMAGE_VERSION}`);
     }

@@ -44,11 +44,13 @@ describe('integration/docker-errors', () => {
     expect(doctor.checks[0]).toMatchObject({ name: 'docker engine', ok: false });
   });
 
-  it('reports IMAGE_MISSING with the command that builds it', async () => {
+  it('reports IMAGE_MISSING with what to do, and doctor checks the configured image', async () => {
     const conn = await noImage.connect();
     const f = await failure(conn.sendRequest(ReadRequest, { root: repo, path: 'a.txt' }));
     expect(f.code).toBe('IMAGE_MISSING');
     expect(f.message).toContain('llmr-io:missing-for-test');
-    expect(f.details).toBe('build it with: llmr images build');
+    expect(f.details).toMatch(/build or load it .*commands\.io\.container_image/);
+    const doctor = await conn.sendRequest(DoctorRequest, { root: repo });
+    expect(doctor.checks.find((c) => c.name === 'image llmr-io:missing-for-test')).toMatchObject({ ok: false, detail: 'not present' });
   });
 });
