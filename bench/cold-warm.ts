@@ -15,9 +15,12 @@ export interface OpStats { op: string; mode: 'cold' | 'warm'; n: number; p50: nu
 export interface Throughput { mix: string; clients: number; ops: number; seconds: number; opsPerSecond: number; errors: number }
 
 const CONFIG = (pool: boolean): string => [
-  'container_pool:', `  enabled: ${pool}`, '  size: 16', '  min_idle: 4',
+  'container_pool:', `  enabled: ${pool}`,
   'commands:', '  exec:', '    whitelist: ["true", "python3 -c"]', '',
 ].join('\n');
+
+/** Pool sizes are the daemon's (user's) settings, never a repository's. */
+export const BENCH_ENV = { LLMR_POOL_SIZE: '16', LLMR_CONTAINER_POOL__MIN_IDLE: '4' };
 
 export function benchRepo(pool: boolean): string {
   const repo = makeRepo({

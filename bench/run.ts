@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MIXES, OPS, benchRepo, measure, throughput, writeJson } from './cold-warm.js';
+import { BENCH_ENV, MIXES, OPS, benchRepo, measure, throughput, writeJson } from './cold-warm.js';
 import { containersOf, startDaemon } from './harness.js';
 import { markdown, svg, type ColdWarmReport } from './report.js';
 
@@ -15,7 +15,7 @@ const resultsDir = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '.
 
 async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
-  const d = await startDaemon({ LLMR_LOG_LEVEL: 'warn' });
+  const d = await startDaemon({ LLMR_LOG_LEVEL: 'warn', ...BENCH_ENV });
   const cold = benchRepo(false);
   const warm = benchRepo(true);
   try {

@@ -10,6 +10,7 @@ import type { ReadParams, ReadResult, WriteParams, WriteResult } from '../protoc
 import { SearchProgressNotification, type ReindexParams, type ReindexResult, type SearchParams, type SearchResult } from '../protocol/search.js';
 import type { WorkspaceParams, WorkspaceStatusResult } from '../protocol/workspace.js';
 import { verifyAuditLog } from './audit/verify.js';
+import { envEntries } from './config/env.js';
 import type { DockerClient } from './containers/docker.js';
 import { runDoctor } from './doctor.js';
 import { runExec } from './exec/run.js';
@@ -45,6 +46,15 @@ export interface ServiceDeps {
   requestShutdown: () => void;
 }
 
+/** Config variables whose values differ between the daemon's environment and a client's. */
+export function configEnvMismatch(daemonEnv: Record<string, string | undefined>, clientEnv: unknown): string[] {
+  if (clientEnv === null || typeof clientEnv !== 'object') return [];
+  const mine = new Map(envEntries(daemonEnv).entries.map((e) => [e.variable, e.value]));
+  const theirs = new Map(envEntries(clientEnv as Record<string, string>).entries.map((e) => [e.variable, e.value]));
+  const names = new Set([...mine.keys(), ...theirs.keys()]);
+  return [...names].filter((n) => mine.get(n) !== theirs.get(n)).sort();
+}
+
 function searchOf(ws: Workspace) {
   if (ws.search === undefined) throw new LlmrError('COMMAND_DISABLED', 'search is disabled by commands.search.enabled');
   return ws.search;
@@ -54,7 +64,10 @@ export function createServices(d: ServiceDeps): Services {
   const ws = (root: unknown): Promise<Workspace> => d.registry.get(root);
   return {
     daemon: {
-      hello: async () => ({ protocolVersion: PROTOCOL_VERSION, daemonVersion: d.version, pid: process.pid, socket: d.socket() }),
+      hello: async (p) => ({
+        protocolVersion: PROTOCOL_VERSION, daemonVersion: d.version, pid: process.pid, socket: d.socket(),
+        envMismatch: configEnvMismatch(process.env, p.env),
+      }),
       status: async () => ({
         pid: process.pid, daemonVersion: d.version, protocolVersion: PROTOCOL_VERSION, uptimeMs: Date.now() - d.startedAt,
         socket: d.socket(), workspaces: d.registry.roots(), connections: d.connections(),

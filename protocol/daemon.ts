@@ -9,6 +9,8 @@ export interface HelloParams {
   protocolVersion: number;
   /** The client's package version, for logs. */
   clientVersion: string;
+  /** The client's `LLMR_*` environment variables, so the daemon can say which config ones it does not share. */
+  env?: Record<string, string>;
 }
 
 export interface HelloResult {
@@ -17,6 +19,11 @@ export interface HelloResult {
   pid: number;
   /** Absolute path of the socket the daemon listens on. */
   socket: string;
+  /**
+   * Config variables (`LLMR_*`) set differently in the client's environment than in the daemon's,
+   * which reads its environment once at start: a restart (`llmr daemon stop`) applies them.
+   */
+  envMismatch?: string[];
 }
 
 export interface DaemonStatusResult {

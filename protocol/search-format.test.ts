@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPreview, formatSearchText, formatSize } from './search-format.js';
+import { cutPreview, formatPreview, formatSearchText, formatSize } from './search-format.js';
 import type { SearchResult } from './search.js';
 
 describe('protocol/search-format', () => {
@@ -13,10 +13,24 @@ describe('protocol/search-format', () => {
   });
 
   it('indents every preview line and cuts long previews at a newline past half the cap', () => {
-    expect(formatPreview('  a\nb  ')).toBe('  a\n  b');
+    expect(formatPreview('a\nb  ')).toBe('  a\n  b');
     const long = `${'x'.repeat(60)}\n${'y'.repeat(60)}`;
     expect(formatPreview(long, 100)).toBe(`  ${'x'.repeat(60)}\n  ...`);
     expect(formatPreview('z'.repeat(150), 100)).toBe(`  ${'z'.repeat(100)}\n  ...`);
+  });
+
+  it('keeps the first line\'s own indentation and drops only blank lines before it', () => {
+    expect(formatPreview('    """Return a polite goodbye."""\n    return x\n')).toBe('      """Return a polite goodbye."""\n      return x');
+    expect(formatPreview('\n  \r\n\tif (x) {\n\t}')).toBe('  \tif (x) {\n  \t}');
+  });
+
+  it('leaves a snippet the daemon already cut alone and never splits a surrogate pair', () => {
+    const cut = cutPreview(`  ${'a'.repeat(200)}`, 100);
+    expect(cut).toBe(`  ${'a'.repeat(98)}\n...`);
+    expect(formatPreview(cut, 100)).toBe(`    ${'a'.repeat(98)}\n  ...`);
+    expect(formatPreview(cut, 20)).toBe(`    ${'a'.repeat(98)}\n  ...`);
+    expect(cutPreview('short', 100)).toBe('short');
+    expect(cutPreview(`${'x'.repeat(9)}\u{1F642}tail`, 10)).toBe(`${'x'.repeat(9)}\n...`);
   });
 
   it('renders the SEARCH framing with line ranges when there are results', () => {
@@ -46,5 +60,14 @@ describe('protocol/search-format', () => {
     const one = { path: 'a', score: 1, startLine: 1, endLine: 2, snippet: 's' };
     const full = formatSearchText('q', { durationMs: 0, mode: 'lexical', results: [one, one] }, { maxResults: 2 });
     expect(full).toContain('[Showing top 2 results]\n=== END SEARCH ===');
+  });
+
+  it('shows the truncation line at the limit the daemon applied when the result carries one', () => {
+    const one = { path: 'a', score: 1, startLine: 1, endLine: 2, snippet: 's' };
+    const capped = { durationMs: 0, mode: 'lexical' as const, results: [one, one, one], limit: 3 };
+    expect(formatSearchText('q', capped, {})).toContain('[Showing top 3 results]\n=== END SEARCH ===');
+    expect(formatSearchText('q', capped, { maxResults: Number.POSITIVE_INFINITY })).toContain('[Showing top 3 results]');
+    expect(formatSearchText('q', { ...capped, limit: 5 }, {})).not.toContain('[Showing top');
+    expect(formatSearchText('q', { ...capped, limit: undefined }, {})).not.toContain('[Showing top');
   });
 });

@@ -5,8 +5,11 @@
 import type { SearchHit, SearchResult } from './search.js';
 
 export interface SearchFormatOptions {
-  /** The configured result cap; `[Showing top N results]` appears when the list reaches it. */
-  maxResults: number;
+  /**
+   * A result cap; `[Showing top N results]` appears when the list reaches the smaller of this
+   * and the result's own `limit` (the cap the daemon applied).
+   */
+  maxResults?: number;
   /** Preview cap (the original's `max_preview_length`, 100 by default). */
   maxPreviewLength?: number;
 }
@@ -25,15 +28,30 @@ export function formatSize(bytes: number): string {
   return `${value.toFixed(1)} ${UNITS[unit]}B`;
 }
 
-/** The original's preview: trimmed, cut at the cap (at a newline past half of it) with `\n...`, every line indented by two spaces. */
+/** Marks a snippet or preview that was cut. */
+export const CUT_MARK = '\n...';
+
+/**
+ * The original's cut: at `max` characters, or at the last newline past half of them, then
+ * `\n...`. Text within the cap comes back unchanged; a surrogate pair is never split.
+ */
+export function cutPreview(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max);
+  const nl = cut.lastIndexOf('\n');
+  if (nl > max / 2) cut = cut.slice(0, nl);
+  else if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}${CUT_MARK}`;
+}
+
+/**
+ * The preview of a snippet: leading blank lines and trailing white space dropped (the first
+ * line keeps its own indentation), cut like the original unless already cut, every line
+ * indented by two spaces.
+ */
 export function formatPreview(snippet: string, maxPreviewLength = 100): string {
-  let text = snippet.trim();
-  if (text.length > maxPreviewLength && !text.endsWith('\n...')) {
-    let cut = text.slice(0, maxPreviewLength);
-    const nl = cut.lastIndexOf('\n');
-    if (nl > maxPreviewLength / 2) cut = cut.slice(0, nl);
-    text = `${cut}\n...`;
-  }
+  let text = snippet.replace(/^(?:[ \t]*\r?\n)+/, '').trimEnd();
+  if (!text.endsWith(CUT_MARK)) text = cutPreview(text, maxPreviewLength);
   return text.split('\n').map((line) => `  ${line}`).join('\n');
 }
 
@@ -55,7 +73,8 @@ export function formatSearchText(query: string, result: SearchResult, opts: Sear
     out.push('No files found matching query.', 'Try broader search terms or check if files are indexed.');
   } else {
     result.results.forEach((hit, i) => out.push(...formatHit(hit, i, opts)));
-    if (result.results.length >= opts.maxResults) out.push(`[Showing top ${opts.maxResults} results]`);
+    const cap = Math.min(opts.maxResults ?? Number.POSITIVE_INFINITY, result.limit ?? Number.POSITIVE_INFINITY);
+    if (result.results.length >= cap) out.push(`[Showing top ${cap} results]`);
   }
   out.push('=== END SEARCH ===');
   return out.join('\n');

@@ -26,6 +26,8 @@ export interface SearchResult {
   durationMs: number;
   /** Whether vectors took part in the ranking. */
   mode: 'lexical' | 'hybrid';
+  /** The cap applied to results (the query's limit or commands.search.max_results). */
+  limit?: number;
 }
 
 export interface ReindexParams {

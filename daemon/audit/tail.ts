@@ -50,13 +50,35 @@ export async function readTail(file: string): Promise<Tail> {
   }
 }
 
-/** The number of lines in the file: newlines, plus one for an unterminated last line. */
-export async function countLines(file: string): Promise<number> {
+/** `|chain:` and 64 hex digits: how a line ends. */
+const CHAIN_SUFFIX_BYTES = 71;
+
+export interface LineScan {
+  /** Newlines, plus one for an unterminated last line. */
+  lines: number;
+  /** The last 71 bytes (latin1) of line `at`, when the file has that line: its `|chain:HEX` field. */
+  endOfLine?: string;
+}
+
+/** Count the lines of `file` in one pass, noting how line `at` (1-based; 0 for none) ends. */
+export async function scanLines(file: string, at = 0): Promise<LineScan> {
   let lines = 0;
   let last = 0x0a;
+  let carry = Buffer.alloc(0); // the bytes before the current chunk, at most CHAIN_SUFFIX_BYTES
+  let endOfLine: string | undefined;
+  const suffix = (before: Buffer): string => before.subarray(-CHAIN_SUFFIX_BYTES).toString('latin1');
   for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines += 1;
-    if (chunk.length > 0) last = chunk[chunk.length - 1];
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) {
+      lines += 1;
+      if (lines === at) endOfLine = suffix(Buffer.concat([carry, chunk.subarray(0, i)]));
+    }
+    if (chunk.length === 0) continue;
+    last = chunk[chunk.length - 1];
+    carry = chunk.length >= CHAIN_SUFFIX_BYTES
+      ? Buffer.from(chunk.subarray(-CHAIN_SUFFIX_BYTES))
+      : Buffer.concat([carry, chunk]).subarray(-CHAIN_SUFFIX_BYTES);
   }
-  return last === 0x0a ? lines : lines + 1;
+  if (last === 0x0a) return { lines, endOfLine };
+  lines += 1;
+  return { lines, endOfLine: lines === at ? suffix(carry) : endOfLine };
 }

@@ -116,8 +116,10 @@ describe('config/legacy', () => {
       'commands.search.chunk_size', 'security.rate_limit_per_minute', 'security.log_all_operations',
       'security.follow_symlinks', 'security.allow_hidden_files', 'output',
       // host paths and daemon settings belong to the user's own config, never to a repository
-      ...named.slice(9).filter((k) => /^(commands\.search\.vector_db_path|security\.audit_log_path|logging\.)/.test(k)),
+      // host paths, resources and daemon settings belong to the user's own config, never to a repository
+      ...named.slice(9),
     ]);
+    expect(named.slice(9).every((k) => /^(commands\.search\.(vector_db_path|ollama_url)|security\.audit_log_path|logging\.|container_pool\.(size|startup_containers)|commands\.exec\.(memory_limit|cpu_limit))/.test(k))).toBe(true);
     expect(named.slice(9)).toEqual(expect.arrayContaining(['commands.search.vector_db_path', 'security.audit_log_path', 'logging.file']));
     expect(err.message).toBe(`repository.root in ${file} is not supported by llmr: ${LEGACY_KEYS['repository.root']} (and ${problems.length - 1} more problems)`);
     expect(problems[2]).toContain('results are ranked, not cut at a score');

@@ -56,11 +56,11 @@ describe('config/load', () => {
 
   it('applies defaults < user file < repo file < environment < overrides', async () => {
     writeFileSync(userFile, 'commands:\n  exec:\n    timeout_seconds: 11\n    cpu_limit: 3\n');
-    writeFileSync(repoFile, 'commands:\n  exec:\n    timeout_seconds: 12\n    pids_limit: 99\n');
+    writeFileSync(repoFile, 'commands:\n  exec:\n    timeout_seconds: 12\n    allow_shell: true\n');
     const env = { LLMR_COMMANDS__EXEC__TIMEOUT_SECONDS: '13', LLMR_LOG_LEVEL: 'debug' };
     const all = await load({ env, overrides: { 'commands.exec.timeout_seconds': 14 } });
     expect(all.sources).toEqual([userFile, repoFile]);
-    expect(all.config.commands.exec).toMatchObject({ timeout_seconds: 14, cpu_limit: 3, pids_limit: 99 });
+    expect(all.config.commands.exec).toMatchObject({ timeout_seconds: 14, cpu_limit: 3, allow_shell: true });
     expect(all.config.logging.level).toBe('debug');
     expect((await load({ env })).config.commands.exec.timeout_seconds).toBe(13);
     expect((await load()).config.commands.exec.timeout_seconds).toBe(12);
@@ -91,10 +91,13 @@ describe('config/load', () => {
       'commands:',
       '  open: { enabled: false, max_file_size: 64k }',
       '  write: { max_file_size: 2048, allowed_extensions: [.go, .md] }',
-      '  exec: { timeout_seconds: 1m, cpu_limit: 0.5, memory_limit: 1g, env: { GOFLAGS: -mod=mod, N: 3 } }',
+      '  exec: { timeout_seconds: 1m, env: { GOFLAGS: -mod=mod, N: 3 } }',
       'container_pool: { idle_timeout: 1m30s, health_check_interval: 250ms, acquire_timeout: 2 }',
     ].join('\n'));
-    writeFileSync(userFile, ['logging: { level: trace, file: logs/d.log }', 'security: { audit_log_path: ~/audit/a.log }'].join('\n'));
+    writeFileSync(userFile, [
+      'logging: { level: trace, file: logs/d.log }', 'security: { audit_log_path: ~/audit/a.log }',
+      'commands: { exec: { cpu_limit: 0.5, memory_limit: 1g } }',
+    ].join('\n'));
     const { config } = await load();
     expect(config.commands.open).toEqual({ enabled: false, max_file_size: 65536 });
     expect(config.commands.write.allowed_extensions).toEqual(['.go', '.md']);
@@ -128,16 +131,26 @@ describe('config/load', () => {
   ])('rejects %s: %s naming the key, value and expectation', async (key, yamlValue, expected) => {
     const parts = key.split('.');
     const yamlText = parts.map((p, i) => `${'  '.repeat(i)}${p}:`).join('\n') + ` ${yamlValue}\n`;
-    const file = key.startsWith('logging.') || key.startsWith('security.audit') ? userFile : repoFile;
+    const userOnly = /^(logging\.|security\.audit|container_pool\.size|commands\.exec\.cpu_limit|commands\.search\.ollama_url)/;
+    const file = userOnly.test(key) ? userFile : repoFile;
     writeFileSync(file, yamlText);
     const err = await loadError();
     expect(err.message).toContain(`${key} in ${file} has bad value`);
     expect(err.message).toContain(`; expected ${expected}`);
   });
 
+  it('lets a repository add to the excluded and protected paths, never remove from them', async () => {
+    writeFileSync(userFile, 'repository:\n  excluded_paths: [".git", ".env*", "secrets/**"]\n');
+    writeFileSync(repoFile, 'repository:\n  excluded_paths: ["zzz"]\nsecurity:\n  protected_paths: ["docs/**"]\n');
+    const { config } = await load();
+    expect(config.repository.excluded_paths).toEqual(['.git', '.env*', 'secrets/**', 'zzz']);
+    expect(config.security.protected_paths).toEqual([...defaultConfig().security.protected_paths, 'docs/**']);
+  });
+
   it('refuses keys that choose host paths or daemon settings in the repository file', async () => {
     for (const line of ['security:\n  audit_log_path: /home/u/.bashrc', 'logging:\n  file: /tmp/x.log', 'commands:\n  search:\n    vector_db_path: /tmp/db',
-      'security:\n  allow_root_owned_repo: true', 'daemon:\n  max_connections: 9']) {
+      'security:\n  allow_root_owned_repo: true', 'daemon:\n  max_connections: 9', 'container_pool:\n  size: 200',
+      'commands:\n  exec:\n    memory_limit: 100g', 'commands:\n  search:\n    ollama_url: http://169.254.169.254/']) {
       writeFileSync(repoFile, `${line}\n`);
       const err = await loadError();
       expect(err.message).toMatch(/may not be set by a repository/);
@@ -211,18 +224,18 @@ describe('config/load', () => {
 
   it('collects every problem of every layer into one error', async () => {
     writeFileSync(userFile, 'bogus: 1\n');
-    writeFileSync(repoFile, 'commands:\n  exec:\n    pids_limit: loud\n');
+    writeFileSync(repoFile, 'commands:\n  exec:\n    timeout_seconds: loud\n');
     const err = await loadError({ env: { LLMR_DAEMON__NOPE: 'x' }, overrides: { 'container_pool.size': 'many' } });
     expect(err.message).toBe(`unknown key bogus in ${userFile} (and 3 more problems)`);
     const lines = err.details?.split('\n') ?? [];
     expect(lines).toHaveLength(4);
-    expect(lines[1]).toContain(`commands.exec.pids_limit in ${repoFile} has bad value "loud"`);
+    expect(lines[1]).toContain(`commands.exec.timeout_seconds in ${repoFile} has bad value "loud"`);
     expect(lines[2]).toContain('LLMR_DAEMON__NOPE');
     expect(lines[3]).toContain('container_pool.size in command-line overrides has bad value "many"');
   });
 
   it('checks relations between keys', async () => {
-    writeFileSync(repoFile, 'container_pool: { size: 2, min_idle: 3, startup_containers: 4 }\ncommands: { exec: { timeout_seconds: 700 } }\n');
+    writeFileSync(userFile, 'container_pool: { size: 2, min_idle: 3, startup_containers: 4 }\ncommands: { exec: { timeout_seconds: 700 } }\n');
     const err = await loadError();
     expect(err.details).toContain('container_pool.min_idle 3 is larger than container_pool.size 2');
     expect(err.details).toContain('container_pool.startup_containers 4 is larger than container_pool.size 2');

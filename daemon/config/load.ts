@@ -61,8 +61,18 @@ function parseEntry(entry: Entry, homedir: string, problems: Problem[]): { ok: b
   return { ok: resolved !== undefined, value: resolved };
 }
 
-/** Parse a layer's entries and put them into `values`; two names of one key in a layer must agree. */
-function applyLayer(entries: Entry[], values: Map<string, unknown>, homedir: string, problems: Problem[]): void {
+/** Lists a repository may only add to: it can hide more from the model, never less. */
+const ADD_ONLY_FROM_REPO = new Set(['repository.excluded_paths', 'security.protected_paths']);
+
+function defaultValue(key: string): unknown {
+  return key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], defaultConfig());
+}
+
+/**
+ * Parse a layer's entries and put them into `values`; two names of one key in a layer must agree.
+ * Keys in `addOnly` are merged with the lower layers' list instead of replacing it.
+ */
+function applyLayer(entries: Entry[], values: Map<string, unknown>, homedir: string, problems: Problem[], addOnly = new Set<string>()): void {
   const layer = new Map<string, { value: unknown; where: string }>();
   for (const entry of entries) {
     const parsed = parseEntry(entry, homedir, problems);
@@ -78,7 +88,14 @@ function applyLayer(entries: Entry[], values: Map<string, unknown>, homedir: str
     }
     layer.set(key, { value: parsed.value, where: entry.where });
   }
-  for (const [key, { value }] of layer) values.set(key, value);
+  for (const [key, { value }] of layer) {
+    if (!addOnly.has(key)) {
+      values.set(key, value);
+      continue;
+    }
+    const base = (values.get(key) ?? defaultValue(key)) as string[];
+    values.set(key, [...new Set([...base, ...(value as string[])])]);
+  }
 }
 
 /**
@@ -86,7 +103,16 @@ function applyLayer(entries: Entry[], values: Map<string, unknown>, homedir: str
  * weaken the ownership check, or configure the daemon as a whole. A cloned repository is
  * untrusted input; these belong to the user's file, the environment or flags.
  */
-const NOT_FROM_REPO = ['security.audit_log_path', 'audit.file', 'logging.file', 'commands.search.vector_db_path', 'security.allow_root_owned_repo'];
+const NOT_FROM_REPO = [
+  // host paths and ownership
+  'security.audit_log_path', 'audit.file', 'logging.file', 'commands.search.vector_db_path', 'security.allow_root_owned_repo',
+  // where the daemon sends repository text
+  'commands.search.ollama_url',
+  // how much of the host a repository may take: containers, memory, CPU, time
+  'container_pool.size', 'container_pool.min_idle', 'container_pool.startup_containers', 'container_pool.max_lifetime',
+  'commands.exec.memory_limit', 'commands.exec.cpu_limit', 'commands.exec.pids_limit', 'commands.exec.tmpfs_size',
+  'commands.exec.max_timeout_seconds', 'commands.io.memory_limit', 'commands.io.cpu_limit', 'commands.io.pids_limit',
+];
 const fromRepoAllowed = (key: string): boolean => !NOT_FROM_REPO.includes(key) && !key.startsWith('daemon.') && !key.startsWith('logging.');
 
 async function fileLayer(file: string, root: string | undefined, problems: Problem[], sources: string[]): Promise<Entry[]> {
@@ -98,7 +124,7 @@ async function fileLayer(file: string, root: string | undefined, problems: Probl
     if (root === undefined || fromRepoAllowed(e.key)) return true;
     problems.push({
       message: `${e.key} in ${file} may not be set by a repository`,
-      hint: 'set it in ~/.config/llmr/config.yaml, an LLMR_* environment variable or a flag: a repository must not choose host paths or daemon settings',
+      hint: 'set it in ~/.config/llmr/config.yaml or an LLMR_* environment variable of the daemon: a repository must not choose host paths, resources or daemon settings',
     });
     return false;
   });
@@ -156,7 +182,9 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
   const sources: string[] = [];
   const values = new Map<string, unknown>();
   applyLayer(await fileLayer(userConfigFile(env, homedir), undefined, problems, sources), values, homedir, problems);
-  if (opts.root !== undefined) applyLayer(await fileLayer(repoConfigFile(opts.root), opts.root, problems, sources), values, homedir, problems);
+  if (opts.root !== undefined) {
+    applyLayer(await fileLayer(repoConfigFile(opts.root), opts.root, problems, sources), values, homedir, problems, ADD_ONLY_FROM_REPO);
+  }
   applyLayer(envLayer(env, problems), values, homedir, problems);
   applyLayer(overrideLayer(opts.overrides ?? {}, problems), values, homedir, problems);
 

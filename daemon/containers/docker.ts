@@ -110,6 +110,8 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
       AutoRemove: true,
       Mounts: spec.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
       IpcMode: 'private',
+      // the helper's traffic (file contents, command output) must not be copied into Docker's logs
+      LogConfig: { Type: 'none', Config: {} },
     },
   };
 }

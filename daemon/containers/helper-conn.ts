@@ -10,6 +10,11 @@ import { FrameDecoder, encodeFrame, helperError, type Frame } from './helper-cod
 
 type Waiter = { onFrame: (f: Frame) => boolean; reject: (e: Error) => void };
 
+/** Helper stderr kept in the daemon log per container; the rest is dropped (a command could flood it). */
+const STDERR_LOG_BYTES = 16 * 1024;
+/** Slack over the output cap before exec frames are treated as forged by the command. */
+const OUTPUT_SLACK_BYTES = 64 * 1024;
+
 export interface ExecRequest {
   cwd: string;
   maxOutputBytes: number;
@@ -35,8 +40,13 @@ export class HelperConnection {
   constructor(private readonly container: AttachedContainer, private readonly log: Logger) {
     this.id = container.id;
     container.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
-    container.stderr.on('data', (chunk: Buffer) =>
-      log.warn({ container: this.id.slice(0, 12), stderr: chunk.toString('utf8').slice(0, 500) }, 'helper stderr'));
+    let logged = 0;
+    container.stderr.on('data', (chunk: Buffer) => {
+      if (logged >= STDERR_LOG_BYTES) return;
+      logged += chunk.length;
+      const stderr = chunk.toString('utf8').slice(0, 500);
+      log.warn({ container: this.id.slice(0, 12), stderr, truncated: logged >= STDERR_LOG_BYTES || undefined }, 'helper stderr');
+    });
     container.stdin.on('error', (err) => this.fail(new LlmrError('CONTAINER_FAILED', 'container stdin failed', undefined, { cause: err })));
     void container.closed.then(() => this.fail(new LlmrError('CONTAINER_FAILED', `container ${this.id.slice(0, 12)} stopped unexpectedly`)));
   }
@@ -107,16 +117,33 @@ export class HelperConnection {
     await this.request('P', [], signal);
   }
 
-  /** Run argv; `onOutput` receives live chunks; resolves with the final frame. */
+  /**
+   * Run argv; `onOutput` receives live chunks; resolves with the final frame. The command shares
+   * the container (and its stdout) with the helper, so frames are untrusted here: more output
+   * than the cap allows ends the conversation instead of growing the daemon's memory.
+   */
   exec(req: ExecRequest, onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void, signal?: AbortSignal): Promise<ExecFinal> {
     const fields: Array<Buffer | string> = [req.cwd, String(req.maxOutputBytes), req.stdin, String(req.env.length), ...req.env, ...req.argv];
+    const budget = req.maxOutputBytes + OUTPUT_SLACK_BYTES;
+    let received = 0;
     return this.converse<ExecFinal>('X', fields, signal, (f, resolve, reject) => {
       if (f.type === 'o' || f.type === 'e') {
-        onOutput(f.type === 'o' ? 'stdout' : 'stderr', f.fields[0] ?? Buffer.alloc(0));
+        const data = f.fields[0] ?? Buffer.alloc(0);
+        received += data.length;
+        if (received > budget) {
+          reject(new LlmrError('CONTAINER_FAILED', `command output exceeded ${budget} bytes outside the helper's cap (forged output frames?)`));
+          this.fail(new LlmrError('CONTAINER_FAILED', 'exec output over budget'));
+          return true;
+        }
+        onOutput(f.type === 'o' ? 'stdout' : 'stderr', data);
         return false;
       }
       if (f.type === 'x') {
         const [code, omO, omE, tailO, tailE] = f.fields;
+        if ((tailO?.length ?? 0) + (tailE?.length ?? 0) > budget) {
+          reject(new LlmrError('CONTAINER_FAILED', 'command output tails exceed the output cap (forged exit frame?)'));
+          return true;
+        }
         resolve({
           exitCode: Number(code?.toString() ?? '-1'),
           omittedStdout: Number(omO?.toString() ?? '0'),

@@ -151,11 +151,41 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
     }
   }
 
+  // Cold mode: at most `size` containers of this kind at once, like the warm pool.
+  let coldActive = 0;
+  const coldWaiters: Array<() => void> = [];
+  const freeColdSlot = (): void => {
+    coldActive -= 1;
+    coldWaiters.shift()?.();
+  };
+
+  async function acquireCold(signal?: AbortSignal): Promise<Lease> {
+    if (coldActive >= opts.size) {
+      counters.misses += 1;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          coldWaiters.splice(coldWaiters.indexOf(go), 1);
+          reject(new LlmrError('POOL_EXHAUSTED', `no ${opts.kind} container slot became free within ${opts.acquireTimeoutMs} ms`, `all ${opts.size} are busy`));
+        }, opts.acquireTimeoutMs);
+        const go = (): void => { clearTimeout(timer); resolve(); };
+        coldWaiters.push(go);
+        signal?.addEventListener('abort', () => { clearTimeout(timer); coldWaiters.splice(coldWaiters.indexOf(go), 1); reject(new LlmrError('CANCELLED', 'operation cancelled')); }, { once: true });
+      });
+    }
+    coldActive += 1;
+    try {
+      return await create();
+    } catch (err) {
+      freeColdSlot();
+      throw err;
+    }
+  }
+
   return {
     kind: opts.kind,
     async acquire(signal) {
       const started = performance.now();
-      const lease = pool ? await acquireWarm(signal) : await create();
+      const lease = pool ? await acquireWarm(signal) : await acquireCold(signal);
       latency.add(performance.now() - started);
       lease.borrowed = true;
       lease.uses += 1;
@@ -164,7 +194,11 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
     async release(lease, destroyIt = false) {
       lease.borrowed = false;
       const retire = destroyIt || opts.singleUse || lease.uses >= opts.maxUses || !lease.conn.alive;
-      if (!pool) { await destroy(lease); return; }
+      if (!pool) {
+        await destroy(lease);
+        freeColdSlot();
+        return;
+      }
       if (retire) await pool.destroy(lease); else await pool.release(lease);
     },
     status() {

@@ -12,17 +12,25 @@ import type { Workspace } from '../workspaces/workspace.js';
 import { checkCommand } from './policy.js';
 import { OutputCollector } from './output.js';
 
-const FRESH_TRIES = 3;
+/** How old the list of excluded files may be when a command starts (the walk is shared by concurrent execs). */
+const MASK_MAX_AGE_MS = 500;
 
-/** An exec container created with the current mask set (a stale one is retired and replaced). */
+/**
+ * An exec container created with the current mask set: one whose masks are out of date (an
+ * excluded file appeared since it was started) is retired and replaced, never used.
+ */
 async function acquireFresh(ws: Workspace, signal: AbortSignal): Promise<Lease> {
-  for (let i = 0; ; i += 1) {
+  // every idle container may be stale after a change: try one more than the pool can hold
+  for (let i = 0; i <= ws.config.container_pool.size; i += 1) {
+    const masks = await ws.pools.masks.fresh(MASK_MAX_AGE_MS);
+    if (!masks.complete) {
+      throw new LlmrError('COMMAND_DISABLED', `exec is unavailable in this repository: ${masks.reason}, so llmr cannot hide every excluded file from commands`);
+    }
     const lease = await ws.pools.exec.acquire(signal);
-    const want = maskVersion(ws.pools.masks.current().version);
-    if (lease.labels[LABELS.masks] === want || i >= FRESH_TRIES) return lease;
+    if (lease.labels[LABELS.masks] === maskVersion(masks.version)) return lease;
     await ws.pools.exec.release(lease, true);
-    await ws.pools.masks.refresh();
   }
+  throw new LlmrError('CONTAINER_FAILED', 'could not start an exec container matching the current excluded files (they keep changing)');
 }
 
 function timeoutOf(ws: Workspace, params: ExecParams): number {

@@ -26,6 +26,12 @@ describe('rpc/frame-guard', () => {
     expect(out).toBe('');
   });
 
+  it('reports a body that is not JSON instead of passing it on', () => {
+    const { out, violations } = run(100, ['Content-Length: 9\r\n\r\n{notjson}Content-Length: 2\r\n\r\n{}']);
+    expect(violations[0]).toMatch(/^message body is not valid JSON/);
+    expect(out).toBe('');
+  });
+
   it('refuses a header block that never ends', () => {
     expect(run(10, ['x'.repeat(9000)]).violations[0]).toMatch(/header block longer/);
   });

@@ -10,7 +10,9 @@ import type { Logger } from 'pino';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { LlmrError, rpcNumber } from '../../protocol/errors.js';
 import type { ConnectionScope } from './handle.js';
-import { FrameGuard } from './frame-guard.js';
+import { FrameGuard, type Violation } from './frame-guard.js';
+
+const PARSE_ERROR = -32700;
 
 export interface RpcServer {
   socket: string;
@@ -53,8 +55,11 @@ async function prepareSocketPath(socket: string): Promise<void> {
   await unlink(socket); // stale socket of a dead daemon
 }
 
-function errorFrame(message: string): string {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: rpcNumber('MESSAGE_TOO_LARGE'), message, data: { code: 'MESSAGE_TOO_LARGE' } } });
+/** The one answer to a frame that cannot be read: JSON-RPC's parse error for bad JSON, our codes otherwise. */
+function errorFrame(message: string, kind: Violation): string {
+  const code = kind === 'too-large' ? 'MESSAGE_TOO_LARGE' : 'INVALID_SYNTAX';
+  const number = kind === 'not-json' ? PARSE_ERROR : rpcNumber(code);
+  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: number, message, data: { code } } });
   return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
@@ -101,9 +106,9 @@ function serveConnection(sock: net.Socket, opts: ServerOptions, live: Set<net.So
   const session = randomUUID().slice(0, 8);
   const log = opts.log.child({ session });
   const closed = new AbortController();
-  const guard = new FrameGuard(opts.maxMessageBytes, (message) => {
+  const guard = new FrameGuard(opts.maxMessageBytes, (message, kind) => {
     log.warn({ reason: message }, 'bad frame; closing connection');
-    sock.end(errorFrame(message));
+    sock.end(errorFrame(message, kind));
     guard.end();
   });
   sock.on('error', (err) => log.debug({ err }, 'socket error'));

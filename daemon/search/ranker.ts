@@ -5,6 +5,7 @@
  * are any, are fused with the lexical list by reciprocal rank fusion.
  */
 import type { SearchHit } from '../../protocol/search.js';
+import { cutPreview } from '../../protocol/search-format.js';
 import type { ChunkHit, Store } from './db.js';
 import { matchExpression, pathTokens, roughStem, type ParsedQuery } from './tokens.js';
 
@@ -89,18 +90,14 @@ export function fuse(lexical: FileCandidate[], vector: FileCandidate[]): FileCan
   return [...out.values()].sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
 }
 
-/** The original's preview rule: trimmed, cut at the limit (at a newline past half of it), `\n...` when cut. */
-export function cutPreview(text: string, max: number): string {
-  const t = text.trim();
-  if (t.length <= max) return t;
-  let cut = t.slice(0, max);
-  const nl = cut.lastIndexOf('\n');
-  if (nl > max / 2) cut = cut.slice(0, nl);
-  return `${cut}\n...`;
+/** The lines of a chunk without their terminators (`\n` or `\r\n`). */
+function chunkLines(chunk: ChunkHit): string[] {
+  const lines = chunk.text.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
 }
 
-function bestLine(chunk: ChunkHit, q: ParsedQuery): number {
-  const lines = chunk.text.split('\n');
+function bestLine(lines: string[], q: ParsedQuery): number {
   const stems = q.terms.map(roughStem);
   let best = 0;
   let bestScore = 0;
@@ -114,22 +111,48 @@ function bestLine(chunk: ChunkHit, q: ParsedQuery): number {
   return best;
 }
 
-/** Search hits for the top files: best chunk's range and snippet, further ranges. */
+export interface ShownRange { startLine: number; endLine: number; snippet: string }
+
+/**
+ * The lines a hit shows and their text: from the chunk's start when the best line still fits in
+ * the preview, else from the best line; to the chunk's end; blank lines at either end dropped.
+ * `snippet` is exactly the text of `startLine..endLine`, cut only at its end.
+ */
+export function shownRange(chunk: ChunkHit, q: ParsedQuery, maxPreviewLength: number): ShownRange {
+  const lines = chunkLines(chunk);
+  const best = bestLine(lines, q);
+  let from = 0;
+  while (from < best && lines[from].trim() === '') from++;
+  // at the cap the cut could fall on the newline before the best line and hide it
+  if (lines.slice(from, best + 1).join('\n').length >= maxPreviewLength) from = best;
+  let to = lines.length - 1;
+  while (to > from && lines[to].trim() === '') to--;
+  const text = lines.slice(from, to + 1).join('\n');
+  return { startLine: chunk.startLine + from, endLine: chunk.startLine + to, snippet: cutPreview(text, maxPreviewLength) };
+}
+
+/** A chunk's range without the blank lines at its ends. */
+function trimmedRange(chunk: ChunkHit): { startLine: number; endLine: number } {
+  const lines = chunkLines(chunk);
+  let from = 0;
+  let to = lines.length - 1;
+  while (from < to && lines[from].trim() === '') from++;
+  while (to > from && lines[to].trim() === '') to--;
+  return { startLine: chunk.startLine + from, endLine: chunk.startLine + to };
+}
+
+/** Search hits for the top files: the best chunk's shown lines and snippet, further ranges. */
 export function toHits(files: FileCandidate[], q: ParsedQuery, opts: { limit: number; maxPreviewLength: number; scale: number }): SearchHit[] {
   return files.slice(0, opts.limit).map((f) => {
     const best = f.chunks[0];
-    const from = bestLine(best, q);
-    const snippetSource = best.text.split('\n').slice(from, from + 12).join('\n');
     const hit: SearchHit = {
       path: f.path,
       score: Math.round((f.raw / opts.scale) * 10_000) / 10_000,
-      startLine: best.startLine,
-      endLine: best.endLine,
-      snippet: cutPreview(snippetSource, opts.maxPreviewLength),
+      ...shownRange(best, q, opts.maxPreviewLength),
       size: best.size,
       lineCount: best.lines,
     };
-    const more = f.chunks.slice(1, 4).map((c) => ({ startLine: c.startLine, endLine: c.endLine }));
+    const more = f.chunks.slice(1, 4).map(trimmedRange);
     if (more.length > 0) hit.ranges = more;
     return hit;
   });

@@ -169,7 +169,7 @@ async function runQuery(ctx: Ctx, text: string, qopts: { limit?: number; signal?
   const mode = near === undefined ? 'lexical' : 'hybrid';
   const files = near === undefined ? lexical : fuse(lexical, vectorFiles(near, ok));
   const results = toHits(files, q, { limit, maxPreviewLength: config.maxPreviewLength, scale: scaleFor(files, mode) });
-  return { results, durationMs: performance.now() - t0, mode };
+  return { results, durationMs: performance.now() - t0, mode, limit };
 }
 
 function statusOf(ctx: Ctx): IndexStatus {

@@ -14,10 +14,15 @@ export interface MaskSet {
   staleTemps: string[];
   /** Changes whenever the set changes. */
   version: string;
+  /** False when the walk could not see everything (too many entries, unreadable directory): exec must not run. */
+  complete: boolean;
+  reason?: string;
 }
 
 export interface MaskTracker {
   current(): MaskSet;
+  /** The set, walked again first when it is older than `maxAgeMs`. */
+  fresh(maxAgeMs: number): Promise<MaskSet>;
   refresh(): Promise<MaskSet>;
   close(): void;
 }
@@ -33,10 +38,16 @@ export async function findMasks(root: string, guard: Pick<PathGuard, 'isExcluded
   const dirs: string[] = [];
   const staleTemps: string[] = [];
   let seen = 0;
+  let reason: string | undefined;
   const queue: string[] = [''];
-  while (queue.length > 0 && seen < MAX_ENTRIES) {
+  while (queue.length > 0 && reason === undefined) {
     const rel = queue.pop() as string;
-    const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
+    const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      // a directory removed during the walk has nothing to hide; one we cannot read might
+      if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') reason = `cannot read directory ${rel || '.'} (${err.code ?? err.message})`;
+      return [];
+    });
+    if (seen + entries.length > MAX_ENTRIES) reason = `the repository has more than ${MAX_ENTRIES} files and directories`;
     for (const entry of entries) {
       seen += 1;
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
@@ -52,7 +63,7 @@ export async function findMasks(root: string, guard: Pick<PathGuard, 'isExcluded
   }
   files.sort();
   dirs.sort();
-  return { files, dirs, staleTemps, version: JSON.stringify([files, dirs]) };
+  return { files, dirs, staleTemps, version: JSON.stringify([files, dirs]), complete: reason === undefined, ...(reason ? { reason } : {}) };
 }
 
 /** Track the mask set of `root`, refreshed when it is older than two seconds. */
@@ -68,6 +79,9 @@ export async function createMaskTracker(root: string, guard: Pick<PathGuard, 'is
     current() {
       if (Date.now() - at > REFRESH_MS) void refresh();
       return set;
+    },
+    async fresh(maxAgeMs) {
+      return Date.now() - at > maxAgeMs ? refresh() : set;
     },
     refresh,
     close() { /* nothing held open: walks are one-shot */ },

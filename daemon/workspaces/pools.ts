@@ -2,7 +2,7 @@
  * The three container pools of a workspace (io-read, io-write, exec), built from its config.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -41,6 +41,26 @@ const EXEC_ENV = [
   'PIP_CACHE_DIR=/tmp/cache/pip', 'npm_config_cache=/tmp/cache/npm', 'XDG_CACHE_HOME=/tmp/cache',
   'PYTHONDONTWRITEBYTECODE=1', 'LANG=C.UTF-8',
 ];
+
+/**
+ * `.git` and the config file, re-mounted read-only inside the writable repository — only when
+ * they are a real directory / file: Docker follows a symlink in a mount source on the host.
+ */
+function readOnlyRemounts(root: string): string[] {
+  const kinds: Record<string, (s: Stats) => boolean> = { '.git': (s) => s.isDirectory(), 'llm-runtime.config.yaml': (s) => s.isFile() };
+  return Object.entries(kinds).filter(([rel, ok]) => {
+    const info = lstatOrUndefined(path.join(root, rel));
+    return info !== undefined && ok(info);
+  }).map(([rel]) => rel);
+}
+
+function lstatOrUndefined(file: string): Stats | undefined {
+  try {
+    return lstatSync(file);
+  } catch {
+    return undefined; // absent: nothing to re-mount
+  }
+}
 
 /**
  * Remove temp files of writes whose container was killed mid-write (daemon crash, then the
@@ -96,7 +116,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
     spec: () => buildSpec({
       kind, root: input.root, uid: input.owner.uid, gid: input.owner.gid, image, instance: input.instance, limits,
       lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
-      readOnlyPaths: kind === 'io-write' ? ['.git', 'llm-runtime.config.yaml'].filter((p) => existsSync(path.join(input.root, p))) : [],
+      readOnlyPaths: kind === 'io-write' ? readOnlyRemounts(input.root) : [],
       ...(kind === 'exec' ? execMounts(masks, emptyDir, emptyFile, config) : {}),
     }),
   });

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -31,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HELPER_VERSION "1"
+#define HELPER_VERSION "2"
 #define MAX_FRAME (64u * 1024u * 1024u)
 /* Answers must fit a frame: cap reads and the exec output budget below it. */
 #define MAX_READ_BYTES ((uint64_t)MAX_FRAME - 1024u)
@@ -595,6 +596,9 @@ static void dispatch(char type, field_t *f, size_t n) {
 }
 
 static void setup(void) {
+    /* Not dumpable: a command run by this helper (same uid) cannot ptrace it or open its
+       /proc/<pid>/fd entries; execve makes the command itself dumpable again. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) { fprintf(stderr, "llmr-helper: prctl: %s\n", strerror(errno)); exit(1); }
     for (int fd = 0; fd <= 2; fd++)
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0) exit(1);
     signal(SIGPIPE, SIG_IGN);

@@ -16,13 +16,11 @@ const CONFIG = `commands:
     whitelist: ["echo", "true", "false", "cat", "grep", "ls", "touch", "head -c", "sleep", "python3 -c", "python3 -m pytest", "go test", "id"]
     max_output_bytes: 65536
     timeout_seconds: 20
-    memory_limit: 128m
-    pids_limit: 64
-    tmpfs_size: 32m
-container_pool:
-  size: 4
-  min_idle: 2
 `;
+/** Resource limits are the user's (daemon's) settings, never a repository's. */
+const LIMITS = {
+  LLMR_COMMANDS__EXEC__MEMORY_LIMIT: '128m', LLMR_COMMANDS__EXEC__PIDS_LIMIT: '64', LLMR_COMMANDS__EXEC__TMPFS_SIZE: '32m',
+};
 
 let d: TestDaemon;
 let conn: MessageConnection;
@@ -51,7 +49,7 @@ beforeAll(async () => {
     'demo.go': 'package demo\n\nfunc Add(a, b int) int { return a + b }\n',
     'demo_test.go': 'package demo\n\nimport "testing"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal("bad")\n\t}\n}\n',
   });
-  d = await startDaemon();
+  d = await startDaemon(LIMITS);
   conn = await d.connect();
 });
 

@@ -45,9 +45,12 @@ describe('integration/protocol', () => {
     await stillServes();
   });
 
-  it('answers a body that is not JSON with a parse error or a closed connection, and keeps serving', async () => {
-    const body = '{"jsonrpc":"2.0","id":1,"method":';
-    await raw(`Content-Length: ${body.length}\r\n\r\n${body}`);
+  it('answers a body that is not JSON with a parse error, and keeps serving', async () => {
+    const body = '{notjson}}';
+    const reply = await raw(`Content-Length: ${body.length}\r\n\r\n${body}`);
+    expect(reply).toContain('"code":-32700');
+    expect(reply).toContain('not valid JSON');
+    expect(await raw('Content-Length: x1\r\n\r\n{}')).toContain('"code":"INVALID_SYNTAX"');
     await stillServes();
   });
 

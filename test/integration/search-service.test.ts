@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -56,12 +56,43 @@ describe('search/service (real SQLite, temp directories)', () => {
     const s = await start();
     const r = await s.query('verifyPassword');
     expect(r.mode).toBe('lexical');
-    expect(r.results[0]).toMatchObject({ path: 'src/auth/login.ts', startLine: 1, endLine: 7, size: 207, lineCount: 7 });
-    expect(r.results[0].snippet).toContain('verifyPassword');
+    expect(r.results[0]).toMatchObject({ path: 'src/auth/login.ts', startLine: 4, endLine: 7, size: 207, lineCount: 7 });
+    expect(r.results[0].snippet).toBe('export async function verifyPassword(user: string, password: string) {\n...');
+    expect(r.limit).toBe(10);
     expect(r.results.map((h) => h.path).slice(0, 2)).toEqual(['src/auth/login.ts', 'src/auth/login.test.ts']);
     const nl = await s.query('render the invoice total');
     expect(nl.results[0].path).toBe('src/billing/invoice.py');
     expect(s.status()).toMatchObject({ state: 'ready', files: 4, watcher: 'off', ollama: { inUse: false } });
+  });
+
+  it('gives each hit a snippet that is the text of its startLine..endLine, indentation kept', async () => {
+    put('src/greet.py', 'def farewell(name: str) -> str:\n    """Return a polite goodbye."""\n    return f"Bye {name}"\n');
+    put('src/deep.ts', ['export class Deep {', ...Array.from({ length: 12 }, (_, i) => `  field${i} = ${i};`), '  goodbyeHandler() {', '    return 1;', '  }', '}', ''].join('\n'));
+    const s = await start();
+    const r = await s.query('goodbye function');
+    expect(r.results.map((h) => h.path)).toEqual(expect.arrayContaining(['src/greet.py', 'src/deep.ts']));
+    for (const hit of r.results) {
+      const lines = readFileSync(join(root, hit.path), 'utf8').split('\n').slice(hit.startLine - 1, hit.endLine).join('\n');
+      const kept = hit.snippet.endsWith('\n...') ? hit.snippet.slice(0, -4) : hit.snippet;
+      expect(lines.startsWith(kept), `${hit.path} ${hit.startLine}-${hit.endLine}`).toBe(true);
+      expect(kept.length).toBeGreaterThan(0);
+    }
+    const greet = r.results.find((h) => h.path === 'src/greet.py')!;
+    expect(greet).toMatchObject({ startLine: 1, endLine: 3 });
+    expect(greet.snippet.startsWith('def farewell(name: str) -> str:\n    """Return a polite goodbye."""')).toBe(true);
+    const deep = r.results.find((h) => h.path === 'src/deep.ts')!;
+    expect(deep).toMatchObject({ startLine: 14, endLine: 17, snippet: '  goodbyeHandler() {\n    return 1;\n  }\n}' });
+  });
+
+  it('reports the result cap it applied', async () => {
+    for (let i = 0; i < 12; i++) put(`many/cap${i}.ts`, `export const capped${i} = "capstone";\n`);
+    const s = await start();
+    const byDefault = await s.query('capstone');
+    expect([byDefault.limit, byDefault.results.length]).toEqual([10, 10]);
+    const three = await s.query('capstone', { limit: 3 });
+    expect([three.limit, three.results.length]).toEqual([3, 3]);
+    expect((await s.query('capstone', { limit: 1000 })).limit).toBe(100);
+    expect((await s.query('nothingmatchesthis')).limit).toBe(10);
   });
 
   it('never indexes nor returns excluded and protected files', async () => {

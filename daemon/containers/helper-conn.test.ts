@@ -1,0 +1,58 @@
+import { PassThrough } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { AttachedContainer } from './docker.js';
+import { encodeFrame } from './helper-codec.js';
+import { HelperConnection } from './helper-conn.js';
+
+/** A container's attached stdio, faked at the process edge: what the helper (or a command) writes. */
+function fakeContainer(): { container: AttachedContainer; sent: Buffer[]; close: () => void } {
+  const stdin = new PassThrough();
+  const sent: Buffer[] = [];
+  stdin.on('data', (c: Buffer) => sent.push(c));
+  let close = (): void => undefined;
+  const closed = new Promise<void>((resolve) => { close = resolve; });
+  return { container: { id: 'c0ffee000000', stdout: new PassThrough(), stderr: new PassThrough(), stdin, closed }, sent, close };
+}
+
+const req = { cwd: '/workspace', maxOutputBytes: 1000, stdin: '', env: [], argv: ['true'] };
+
+describe('containers/helper-conn', () => {
+  it('collects streamed chunks and the final exit frame', async () => {
+    const { container } = fakeContainer();
+    const conn = new HelperConnection(container, pino({ level: 'silent' }));
+    const chunks: string[] = [];
+    const done = conn.exec(req, (s, d) => chunks.push(`${s}:${d.toString()}`));
+    container.stdout.write(encodeFrame('o', ['hi\n']));
+    container.stdout.write(encodeFrame('e', ['oops\n']));
+    container.stdout.write(encodeFrame('x', ['3', '0', '0', '', '']));
+    expect(await done).toMatchObject({ exitCode: 3, omittedStdout: 0 });
+    expect(chunks).toEqual(['stdout:hi\n', 'stderr:oops\n']);
+  });
+
+  it('ends the conversation when output frames exceed the cap (a command forging helper frames)', async () => {
+    const { container } = fakeContainer();
+    const conn = new HelperConnection(container, pino({ level: 'silent' }));
+    const done = conn.exec(req, () => undefined);
+    const big = Buffer.alloc(32 * 1024, 0x41);
+    for (let i = 0; i < 4; i += 1) container.stdout.write(encodeFrame('o', [big]));
+    await expect(done).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
+    expect(conn.alive).toBe(false);
+  });
+
+  it('refuses an exit frame whose tails exceed the cap', async () => {
+    const { container } = fakeContainer();
+    const conn = new HelperConnection(container, pino({ level: 'silent' }));
+    const done = conn.exec(req, () => undefined);
+    container.stdout.write(encodeFrame('x', ['0', '0', '0', Buffer.alloc(70 * 1024), '']));
+    await expect(done).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
+  });
+
+  it('fails a pending request when the container goes away', async () => {
+    const { container, close } = fakeContainer();
+    const conn = new HelperConnection(container, pino({ level: 'silent' }));
+    const pending = conn.request('R', ['a.txt', '10']);
+    close();
+    await expect(pending).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
+  });
+});
