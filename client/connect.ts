@@ -10,6 +10,7 @@ import { createMessageConnection, SocketMessageReader, SocketMessageWriter } fro
 import { HelloRequest, PROTOCOL_VERSION, ShutdownRequest, type HelloResult } from '../protocol/daemon.js';
 import { LlmrError, type ErrorData } from '../protocol/errors.js';
 import { socketPath } from '../protocol/socket-path.js';
+import { clientConfigEnv, envMismatchWarning } from './config-env.js';
 import { fromRpcError } from './rpc-error.js';
 import { daemonEventLogPath, daemonLogPath, pollUntil, probeSocket, socketError, spawnDaemon, type SpawnedDaemon } from './spawn.js';
 import { clientVersion } from './version.js';
@@ -69,6 +70,8 @@ export async function connectDaemon(opts: ConnectOptions): Promise<DaemonClient>
     }
   }
   if (opened.kind !== 'ok') throw notRunning(socket);
+  const warning = envMismatchWarning(opened.client.hello.envMismatch);
+  if (warning !== undefined) opts.say(warning);
   return opened.client;
 }
 
@@ -164,7 +167,7 @@ async function openClient(socket: string, env: Env): Promise<Opened> {
   let hello: HelloResult;
   try {
     hello = await withDeadline(
-      conn.sendRequest(HelloRequest, { protocolVersion: PROTOCOL_VERSION, clientVersion: clientVersion() }),
+      conn.sendRequest(HelloRequest, { protocolVersion: PROTOCOL_VERSION, clientVersion: clientVersion(), env: clientConfigEnv(env) }),
       HELLO_TIMEOUT_MS,
       socket,
     );

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ExecResult } from '../protocol/exec.js';
 import type { ExecCommand, OpenCommand, SearchCommand, TagError, WriteCommand } from '../protocol/tags.js';
 import {
-  formatSeconds, outcomeOk, renderComplete, renderFatal, renderOutcomeJson, renderOutcomeText,
+  escapeControl, formatSeconds, outcomeOk, renderComplete, renderFatal, renderOutcomeJson, renderOutcomeText,
   renderOutputEventJson, renderSearchJson, renderSummaryJson, TOOL_START,
 } from './render.js';
 
@@ -142,6 +142,33 @@ describe('client/render', () => {
     expect(none).toBe(
       '=== COMMAND: <search parse config> ===\n=== SEARCH: parse config ===\n=== SEARCH RESULTS (1.23s) ===\nNo files found matching query.\nTry broader search terms or check if files are indexed.\n=== END SEARCH ===\n=== END COMMAND ===\n',
     );
+  });
+
+  it('shows [Showing top N results] when the results reach the cap the daemon reports', () => {
+    const item: SearchCommand = { kind: 'search', arg: 'q', query: 'q', line: 1 };
+    const hit = (path: string) => ({ path, score: 0.5, startLine: 1, endLine: 1, snippet: 'x' });
+    const capped = renderOutcomeText({ kind: 'search', item, result: { results: [hit('a'), hit('b')], durationMs: 1, mode: 'lexical', limit: 2 } });
+    expect(capped).toContain('\n[Showing top 2 results]\n=== END SEARCH ===\n');
+    const below = renderOutcomeText({ kind: 'search', item, result: { results: [hit('a')], durationMs: 1, mode: 'lexical', limit: 2 } });
+    expect(below).not.toContain('[Showing top');
+  });
+
+  it('escapes control characters as \\xHH, \\n and \\r, keeping tabs and other text', () => {
+    expect(escapeControl('a\u0000b\tc\nd\re\u001bf\u007fg\u00e9\u2028')).toBe('a\\x00b\tc\\nd\\re\\x1bf\\x7fg\u00e9\u2028');
+    expect(escapeControl('src/a.go#L1-L2')).toBe('src/a.go#L1-L2');
+  });
+
+  it('escapes control characters of the argument in text frame lines but keeps them in JSON', () => {
+    const bad = 'a\u0000b\u001b[2J';
+    const failed = { kind: 'error', item: open(bad), error: { code: 'PATH_INVALID', message: 'path is invalid' } } as const;
+    expect(renderOutcomeText(failed)).toBe(
+      '=== COMMAND: <open a\\x00b\\x1b[2J> ===\n=== ERROR: PATH_INVALID ===\nMessage: path is invalid\nCommand: <open a\\x00b\\x1b[2J>\n=== END ERROR ===\n=== END COMMAND ===\n',
+    );
+    expect(JSON.parse(renderOutcomeJson(failed)).command).toBe(`<open ${bad}>`);
+    const ran = renderOutcomeText({ kind: 'exec', item: exec('printf \u0007'), result: execResult({ stdout: '\u0007' }) });
+    expect(ran).toBe('=== COMMAND: <exec printf \\x07> ===\n=== EXEC SUCCESSFUL: printf \\x07 ===\nExit code: 0\nDuration: 0.412s\nOutput:\n\u0007\n=== END EXEC ===\n=== END COMMAND ===\n');
+    const search: SearchCommand = { kind: 'search', arg: 'a\rb', query: 'a\rb', line: 1 };
+    expect(renderOutcomeText({ kind: 'search', item: search, result: { results: [], durationMs: 0, mode: 'lexical' } })).toMatch(/^=== COMMAND: <search a\\rb> ===\n=== SEARCH: a\\rb ===\n/);
   });
 
   it('renders the start and completion frames with seconds to two decimals', () => {

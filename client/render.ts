@@ -44,21 +44,34 @@ export function outcomeError(o: Outcome): ShownError | undefined {
 
 /** One complete `=== COMMAND: … ===` … `=== END COMMAND ===` block. */
 export function renderOutcomeText(o: Outcome): string {
-  const label = commandLabel(o.item);
+  const label = escapeControl(commandLabel(o.item));
   return `=== COMMAND: ${label} ===\n${renderBody(o, label)}=== END COMMAND ===\n`;
 }
 
+/**
+ * Control characters (below 0x20 except tab, and 0x7f) as `\n`, `\r` or `\xHH`, so a tag
+ * argument cannot break a frame line or drive the terminal. Text output only; JSON keeps the string.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 function renderBody(o: Outcome, label: string): string {
+  const arg = escapeControl(o.item.arg);
   switch (o.kind) {
     case 'open':
-      return `=== FILE: ${o.item.arg} ===\n${withNewline(o.result.content)}=== END FILE ===\n`;
+      return `=== FILE: ${arg} ===\n${withNewline(o.result.content)}=== END FILE ===\n`;
     case 'write':
-      return renderWrite(o.item.arg, o.result);
+      return renderWrite(arg, o.result);
     case 'exec':
-      return renderExec(o.item.arg, label, o.result);
+      return renderExec(arg, label, o.result);
     case 'search':
-      // the daemon applies the configured result cap and does not report it: no `[Showing top N]` line here
-      return withNewline(formatSearchText(o.item.query, o.result, { maxResults: Number.POSITIVE_INFINITY }));
+      // `[Showing top N results]` only when the daemon says which cap it applied
+      return withNewline(formatSearchText(escapeControl(o.item.query), o.result, { maxResults: o.result.limit ?? Number.POSITIVE_INFINITY }));
     case 'error':
       return renderError(o.error, label, o.error.output === undefined ? [] : [
         `Duration: ${formatSeconds(o.error.output.durationMs, 3)}`, ...outputLines(o.error.output.stdout, o.error.output.stderr),

@@ -10,7 +10,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import { HelloRequest, PROTOCOL_VERSION, ShutdownRequest } from '../protocol/daemon.js';
+import { HelloRequest, PROTOCOL_VERSION, ShutdownRequest, type HelloParams } from '../protocol/daemon.js';
 import { clientVersion } from './version.js';
 import { rpcNumber, type ErrorCode } from '../protocol/errors.js';
 import { ExecOutputNotification, ExecRequest, type ExecParams } from '../protocol/exec.js';
@@ -21,6 +21,7 @@ import { main } from './main.js';
 interface Fake {
   server: Server;
   requests: Array<{ method: string; params: unknown }>;
+  hellos: HelloParams[];
   /** Resolves when the n-th request (1-based) has arrived. */
   arrived(n: number): Promise<void>;
   sockets: Socket[];
@@ -28,8 +29,16 @@ interface Fake {
 
 const fail = (code: ErrorCode, message: string) => new ResponseError(rpcNumber(code), message, { code });
 
-function startFake(path: string, opts: { version?: number; files?: Record<string, string>; dropOn?: string } = {}): Promise<Fake> {
+interface FakeOptions {
+  version?: number;
+  files?: Record<string, string>;
+  dropOn?: string;
+  envMismatch?: string[];
+}
+
+function startFake(path: string, opts: FakeOptions = {}): Promise<Fake> {
   const requests: Fake['requests'] = [];
+  const hellos: HelloParams[] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   const sockets: Socket[] = [];
   const note = (method: string, params: unknown) => {
@@ -39,7 +48,11 @@ function startFake(path: string, opts: { version?: number; files?: Record<string
   const server = createServer((sock) => {
     sockets.push(sock);
     const conn: MessageConnection = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
-    conn.onRequest(HelloRequest, () => ({ protocolVersion: opts.version ?? PROTOCOL_VERSION, daemonVersion: clientVersion(), pid: 4242, socket: path }));
+    conn.onRequest(HelloRequest, (p: HelloParams) => {
+      hellos.push(p);
+      const mismatch = opts.envMismatch === undefined ? {} : { envMismatch: opts.envMismatch };
+      return { protocolVersion: opts.version ?? PROTOCOL_VERSION, daemonVersion: clientVersion(), pid: 4242, socket: path, ...mismatch };
+    });
     conn.onRequest(ShutdownRequest, () => {
       note('daemon/shutdown', undefined);
       setImmediate(() => {
@@ -73,7 +86,7 @@ function startFake(path: string, opts: { version?: number; files?: Record<string
   return new Promise((resolve) =>
     server.listen(path, () =>
       resolve({
-        server, requests, sockets,
+        server, requests, hellos, sockets,
         arrived: (n) => new Promise<void>((r) => (requests.length >= n ? r() : waiters.push({ n, resolve: r }))),
       }),
     ),
@@ -104,11 +117,11 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(argv: string[], input: string | PassThrough) {
+function run(argv: string[], input: string | PassThrough, extraEnv: Record<string, string> = {}) {
   const stdin = typeof input === 'string' ? PassThrough.from([Buffer.from(input)]) : input;
   const stdout = new Sink();
   const stderr = new Sink();
-  const io: CliIo = { stdin: stdin as PassThrough, stdout, stderr, env: { LLMR_SOCKET: socket, XDG_STATE_HOME: dir, HOME: dir }, cwd: dir };
+  const io: CliIo = { stdin: stdin as PassThrough, stdout, stderr, env: { LLMR_SOCKET: socket, XDG_STATE_HOME: dir, HOME: dir, ...extraEnv }, cwd: dir };
   return { stdout, stderr, status: main(argv, io) };
 }
 
@@ -225,10 +238,44 @@ describe('client/tag-mode', () => {
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toMatch(/^=== LLM TOOL START ===\n=== COMMAND: <open a> ===\n=== FILE: a ===\nA\n=== END FILE ===\n/);
   });
 
-  it('reports an unreadable input file as a usage error', async () => {
+  it('reports a missing input file in words as a usage error', async () => {
     const r = run(['--no-spawn', '--root', dir, '--input', join(dir, 'nope.txt')], '');
     expect(await r.status).toBe(2);
-    expect(r.stderr.text).toBe(`llmr: cannot read input file ${join(dir, 'nope.txt')}: ENOENT\n`);
+    expect(r.stderr.text).toBe(`llmr: cannot read input file ${join(dir, 'nope.txt')}: no such file\n`);
+  });
+
+  it('reports an input path that is a directory in words', async () => {
+    const r = run(['--no-spawn', '--root', dir, '--input', dir], '');
+    expect(await r.status).toBe(2);
+    expect(r.stderr.text).toBe(`llmr: cannot read input file ${dir}: is a directory\n`);
+  });
+
+  it('fails once with ROOT_NOT_FOUND, before connecting, when the root does not exist', async () => {
+    fake = await startFake(socket, { files: { a: 'A' } });
+    const missing = join(dir, 'missing');
+    const r = run(['--no-spawn', '--root', missing], '<open a> <open b> <exec ls>');
+    expect(await r.status).toBe(3);
+    expect(r.stdout.text).toBe('');
+    expect(r.stderr.text).toBe(`llmr: repository root ${missing} does not exist\n`);
+    expect([fake.hellos, fake.requests]).toEqual([[], []]);
+  });
+
+  it('sends its LLMR_ variables but the socket in the hello and warns once when the daemon does not share them', async () => {
+    fake = await startFake(socket, { files: { a: 'A', b: 'B' }, envMismatch: ['LLMR_LOG_LEVEL', 'LLMR_POOL_SIZE'] });
+    const r = run(['--no-spawn', '--root', dir], '<open a> <open b>', { LLMR_POOL_SIZE: '3', LLMR_LOG_LEVEL: 'debug' });
+    expect(await r.status).toBe(0);
+    expect(fake.hellos.map((h) => h.env)).toEqual([{ LLMR_POOL_SIZE: '3', LLMR_LOG_LEVEL: 'debug' }]);
+    expect(r.stderr.text).toBe(
+      "llmr: LLMR_LOG_LEVEL, LLMR_POOL_SIZE differ from the running daemon's environment (it read its own at start); restart it to apply them: llmr daemon stop\n",
+    );
+    expect(r.stdout.text).toContain('=== FILE: b ===');
+  });
+
+  it('says nothing about the environment when the daemon reports no difference', async () => {
+    fake = await startFake(socket, { files: { a: 'A' }, envMismatch: [] });
+    const r = run(['--no-spawn', '--root', dir], '<open a>', { LLMR_POOL_SIZE: '3' });
+    expect(await r.status).toBe(0);
+    expect(r.stderr.text).toBe('');
   });
 
   it('prints the prompts on stderr in interactive mode', async () => {

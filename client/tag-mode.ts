@@ -2,11 +2,10 @@
  * `llmr` without a subcommand: model output in, one command at a time to the daemon in input
  * order (each as soon as its tag closes), framed results out.
  */
-import { createReadStream, openSync, closeSync, writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import { exitStatus, LlmrError, EXIT } from '../protocol/errors.js';
+import { exitStatus, EXIT } from '../protocol/errors.js';
 import { ExecOutputNotification, ExecRequest } from '../protocol/exec.js';
 import { ReadRequest, WriteRequest } from '../protocol/io.js';
 import { SearchRequest } from '../protocol/search.js';
@@ -14,11 +13,12 @@ import { TagParser } from '../protocol/tags-parser.js';
 import { commandLabel, type ParsedCommand, type ParsedItem } from '../protocol/tags.js';
 import type { TagModeArgs } from './args.js';
 import type { DaemonClient } from './connect.js';
+import { describeFileError, inputError, openInput, openOutput } from './io-files.js';
 import {
   outcomeError, outcomeOk, renderComplete, renderFatal, renderOutcomeJson, renderOutcomeText,
   renderOutputEventJson, renderSummaryJson, TOOL_START, type Outcome, type ShownError,
 } from './render.js';
-import { resolveRoot } from './root.js';
+import { checkRoot, resolveRoot } from './root.js';
 import { asClientError } from './rpc-error.js';
 
 export interface TagModeIo {
@@ -44,10 +44,9 @@ const STOPPING = new Set(['DAEMON_UNAVAILABLE', 'PROTOCOL_MISMATCH', 'CANCELLED'
 
 /** Run the tag mode; resolves with the process exit status. */
 export async function runTagMode(args: TagModeArgs, io: TagModeIo): Promise<number> {
-  const root = await resolveRoot(args.root, io.cwd);
   const input = args.input === undefined ? io.stdin : openInput(args.input);
   const out = openOutput(args.output, io.stdout);
-  const session = new Session(args, root, out.write, io);
+  const session = new Session(args, out.write, io);
   const onSigint = () => session.interrupt();
   process.on('SIGINT', onSigint);
   try {
@@ -61,10 +60,13 @@ export async function runTagMode(args: TagModeArgs, io: TagModeIo): Promise<numb
   }
 }
 
+/** The daemon and the checked root, from the first command that needs them. */
+type Ready = { client: DaemonClient; root: string };
+
 class Session {
   private readonly started = performance.now();
   private readonly parser = new TagParser();
-  private client: DaemonClient | undefined;
+  private ready: Ready | undefined;
   private executed = 0;
   private failed = 0;
   private exit: number = EXIT.OK;
@@ -75,7 +77,6 @@ class Session {
 
   constructor(
     private readonly args: TagModeArgs,
-    private readonly root: string,
     private readonly write: (text: string) => void,
     private readonly io: TagModeIo,
   ) {}
@@ -88,8 +89,9 @@ class Session {
         if (this.fatal !== undefined) return;
       }
     } catch (err) {
-      const name = this.args.input ?? 'standard input';
-      this.fatal ??= { code: 'USAGE', message: `cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+      const file = this.args.input;
+      const message = file !== undefined ? inputError(file, err).message : `cannot read standard input: ${describeFileError(err, 'read')}`;
+      this.fatal ??= { code: 'USAGE', message };
       return;
     }
     await this.handleAll([...this.parser.push(decoder.end()), ...this.parser.end()]);
@@ -115,7 +117,7 @@ class Session {
   }
 
   close(): void {
-    this.client?.close();
+    this.ready?.client.close();
   }
 
   private async handleAll(items: ParsedItem[]): Promise<void> {
@@ -146,9 +148,9 @@ class Session {
   /** One item to its outcome; undefined when the run stops before it (no daemon at all). */
   private async run(item: ParsedItem): Promise<Outcome | undefined> {
     if (item.kind === 'error') return { kind: 'error', item, error: { code: item.code, message: item.message } };
-    let client: DaemonClient;
+    let ready: Ready;
     try {
-      client = await this.connected();
+      ready = await this.connected();
     } catch (err) {
       this.fatal = asClientError(err);
       return undefined;
@@ -157,7 +159,7 @@ class Session {
     const cancel = new CancellationTokenSource();
     this.current = { token: `${process.pid}-${++this.seq}`, label, cancel };
     try {
-      return await this.send(client, item, this.current.token, cancel);
+      return await this.send(ready, item, this.current.token, cancel);
     } catch (err) {
       const e = asClientError(err);
       const shown = { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}), ...(e.output !== undefined ? { output: e.output } : {}) };
@@ -168,8 +170,8 @@ class Session {
     }
   }
 
-  private async send(client: DaemonClient, item: ParsedCommand, token: string, cancel: CancellationTokenSource): Promise<Outcome> {
-    const root = this.root;
+  private async send(ready: Ready, item: ParsedCommand, token: string, cancel: CancellationTokenSource): Promise<Outcome> {
+    const { client, root } = ready;
     const t = cancel.token;
     switch (item.kind) {
       case 'open': {
@@ -187,36 +189,16 @@ class Session {
     }
   }
 
-  private async connected(): Promise<DaemonClient> {
-    if (this.client !== undefined) return this.client;
+  /** Resolve and check the root (once, for the whole run), then connect. */
+  private async connected(): Promise<Ready> {
+    if (this.ready !== undefined) return this.ready;
+    const root = await resolveRoot(this.args.root, this.io.cwd, (line) => void this.io.stderr.write(line + '\n'));
+    await checkRoot(root);
     const client = await this.io.connect();
     client.onNotification(ExecOutputNotification, (p) => {
       if (this.args.json && this.current?.token === p.token) this.write(renderOutputEventJson(this.current.label, p.stream, p.data));
     });
-    this.client = client;
-    return client;
+    this.ready = { client, root };
+    return this.ready;
   }
-}
-
-function openInput(file: string): Readable {
-  try {
-    return createReadStream('', { fd: openSync(file, 'r') });
-  } catch (err) {
-    throw new LlmrError('USAGE', `cannot read input file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-}
-
-function openOutput(file: string | undefined, stdout: Writable): { write: (text: string) => void; close: () => void } {
-  if (file === undefined) {
-    // a closed pipe (`llmr | head`) must not crash the client with an unhandled 'error'
-    stdout.on('error', () => undefined);
-    return { write: (text) => void stdout.write(text), close: () => undefined };
-  }
-  let fd: number;
-  try {
-    fd = openSync(file, 'w', 0o644);
-  } catch (err) {
-    throw new LlmrError('USAGE', `cannot write output file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  return { write: (text) => void writeSync(fd, text), close: () => closeSync(fd) };
 }

@@ -16,7 +16,7 @@ const MIN_NODE: readonly [number, number] = [20, 19];
 
 /** `llmr doctor`: local checks, the daemon (a failure to start it is a failed check), then the daemon's own checks. */
 export async function runDoctor(args: DoctorArgs, io: CliIo): Promise<number> {
-  const root = await resolveRoot(args.root, io.cwd);
+  const root = await resolveRoot(args.root, io.cwd, (line) => void io.stderr.write(line + '\n'));
   const checks: DoctorCheck[] = [checkNode(process.versions.node), await checkDockerCli()];
   let client: DaemonClient | undefined;
   try {

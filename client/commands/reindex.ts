@@ -4,13 +4,13 @@ import type { Invocation } from '../args.js';
 import { withClient, type CliIo } from '../cli-io.js';
 import { createProgress } from '../progress.js';
 import { formatSeconds } from '../render.js';
-import { resolveRoot } from '../root.js';
+import { existingRoot } from '../root.js';
 
 type ReindexArgs = Extract<Invocation, { command: 'reindex' }>;
 
 /** `llmr reindex`: rebuild the index, progress on stderr, a one-line summary on stdout. */
 export async function runReindex(args: ReindexArgs, io: CliIo): Promise<number> {
-  const root = await resolveRoot(args.root, io.cwd);
+  const root = await existingRoot(args.root, io.cwd, io.stderr);
   const token = `reindex-${process.pid}-${Date.now()}`;
   const progress = createProgress(io.stderr);
   const result = await withClient(io, args.noSpawn, async (client) => {

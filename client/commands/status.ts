@@ -3,14 +3,14 @@ import { EXIT } from '../../protocol/errors.js';
 import { WorkspaceStatusRequest } from '../../protocol/workspace.js';
 import type { Invocation } from '../args.js';
 import { withClient, type CliIo } from '../cli-io.js';
-import { resolveRoot } from '../root.js';
+import { existingRoot } from '../root.js';
 import { formatDaemonStatus, formatWorkspaceStatus } from './status-format.js';
 
 type StatusArgs = Extract<Invocation, { command: 'status' }>;
 
 /** `llmr status`: the daemon, then the workspace of the root (pools, index, Ollama). */
 export async function runStatus(args: StatusArgs, io: CliIo): Promise<number> {
-  const root = await resolveRoot(args.root, io.cwd);
+  const root = await existingRoot(args.root, io.cwd, io.stderr);
   const [daemon, workspace] = await withClient(io, args.noSpawn, async (client) => [
     await client.call0(DaemonStatusRequest),
     await client.call(WorkspaceStatusRequest, { root }),

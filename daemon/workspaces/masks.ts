@@ -33,7 +33,7 @@ export const HELPER_TEMP = /^\..+\.llmr-\d+-\d+\.tmp$/;
 const REFRESH_MS = 2000;
 
 /** Walk the repository (never following symlinks) and collect the excluded paths. */
-export async function findMasks(root: string, guard: Pick<PathGuard, 'isExcluded'>): Promise<MaskSet> {
+export async function findMasks(root: string, guard: Pick<PathGuard, 'isExcluded'>, maxEntries = MAX_ENTRIES): Promise<MaskSet> {
   const files: string[] = [];
   const dirs: string[] = [];
   const staleTemps: string[] = [];
@@ -47,7 +47,7 @@ export async function findMasks(root: string, guard: Pick<PathGuard, 'isExcluded
       if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') reason = `cannot read directory ${rel || '.'} (${err.code ?? err.message})`;
       return [];
     });
-    if (seen + entries.length > MAX_ENTRIES) reason = `the repository has more than ${MAX_ENTRIES} files and directories`;
+    if (seen + entries.length > maxEntries) reason = `the repository has more than ${maxEntries} files and directories`;
     for (const entry of entries) {
       seen += 1;
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;

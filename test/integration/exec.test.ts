@@ -2,7 +2,7 @@
  * `<exec>` through the real daemon in real single-use exec containers: policy, isolation,
  * output, timeouts, and the abuse a model (or a prompt injection) may try.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
@@ -99,6 +99,16 @@ describe('integration/exec', () => {
     const grep = await run('grep -r hunter2 .');
     expect(grep.stdout).not.toContain('hunter2');
     expect((await run('cat notes.txt')).stdout).toBe('no secret here\n');
+  });
+
+  it('hides an excluded file created just before the command', async () => {
+    await run('true'); // pre-started containers exist with the old list of excluded files
+    mkdirSync(path.join(repo, 'fresh'), { recursive: true });
+    writeFileSync(path.join(repo, 'fresh', '.env.local'), 'NEWSECRET\n');
+    await new Promise((r) => setTimeout(r, 600));
+    const r = await run('cat fresh/.env.local');
+    expect(r.stdout).toBe('');
+    rmSync(path.join(repo, 'fresh'), { recursive: true, force: true });
   });
 
   it('gives commands a read-only repository, no network and a non-root user', async () => {
