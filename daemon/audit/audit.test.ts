@@ -1,9 +1,12 @@
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LlmrError } from '../../protocol/errors.js';
-import { GENESIS, openAuditLog, parseLine, verifyAuditLog, type AuditEntry, type AuditLine } from './audit.js';
+import { GENESIS, openAuditLog, parseLine, verifyAuditLog, type AuditEntry, type AuditLine, type AuditLog } from './audit.js';
+import { headFileOf, readHead, writeHead } from './head.js';
 
 let tmp: string;
 let file: string;
@@ -17,7 +20,20 @@ const entry = (target: string, over: Partial<AuditEntry> = {}): AuditEntry => ({
   session: 's1', operation: 'open', target, status: 'success', metadata: '', ...over,
 });
 const fixedClock = () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
-const fileLines = (): string[] => readFileSync(file, 'utf8').split('\n').slice(0, -1);
+const fileLines = (f = file): string[] => readFileSync(f, 'utf8').split('\n').slice(0, -1);
+/** A log with lines a…e, closed. */
+const fiveLines = async (): Promise<string> => {
+  const log = await openAuditLog(file, { clock: fixedClock });
+  for (const t of ['a', 'b', 'c', 'd', 'e']) await log.append(entry(t));
+  await log.close();
+  return log.head();
+};
+/** The same lines in a new file renamed over the log (what `sed -i` does). */
+const replaceFile = (ls: string[]): void => {
+  writeFileSync(`${file}.new`, ls.map((l) => `${l}\n`).join(''));
+  renameSync(`${file}.new`, file);
+};
+const RESTART = 'the chain starts again here: the lines before it were deleted, or the writer found the log broken';
 const parsed = (line: string): AuditLine => {
   const p = parseLine(line);
   if ('error' in p) throw new Error(p.error);
@@ -130,3 +146,142 @@ describe('audit/audit', () => {
     await expect(openAuditLog(dir)).rejects.toThrow(`cannot open audit log ${dir}: EISDIR`);
   });
 });
+
+describe('audit/audit head file', () => {
+  it('saves the line count and head in <log>.head 0600 on close, and soon after an append', async () => {
+    const log = await openAuditLog(file);
+    await log.append(entry('a'));
+    const deadline = Date.now() + 2000;
+    while ((await readHead(file)) === undefined || (await readHead(file) as { lines: number }).lines !== 1) {
+      if (Date.now() > deadline) throw new Error('head file not saved within 2s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await readHead(file)).toEqual({ lines: 1, head: log.head() });
+    await log.append(entry('b'));
+    await log.close();
+    expect(await readHead(file)).toEqual({ lines: 2, head: log.head() });
+    expect(statSync(headFileOf(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('reports lines removed from the end while the writer was closed, at the first missing line', async () => {
+    await fiveLines();
+    writeFileSync(file, fileLines().slice(0, 3).map((l) => `${l}\n`).join(''));
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, lines: 3, firstBadLine: 4, reason: 'the log ends before line 4: lines were removed from its end' });
+    const log = await openAuditLog(file, { clock: fixedClock });
+    await log.append(entry('f'));
+    await log.close();
+    const lines = fileLines();
+    expect(lines).toHaveLength(5);
+    expect(parsed(lines[3]).metadata).toBe('the log has no line 5 with the chain value written last: lines were removed from its end, or the log was replaced; a new chain starts here');
+    expect(await readHead(file)).toEqual({ lines: 5, head: log.head() });
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, lines: 5, firstBadLine: 4, reason: RESTART });
+  });
+
+  it('starts an emptied log with a marker naming the lines it had', async () => {
+    await fiveLines();
+    writeFileSync(file, '');
+    const log = await openAuditLog(file, { clock: fixedClock });
+    await log.close();
+    expect(parsed(fileLines()[0]).metadata).toBe('the previous log (5 lines) was replaced, moved or emptied; a new chain starts here');
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: true, lines: 1 });
+  });
+
+  it('continues from a head file saved before the last lines (a crash before the save)', async () => {
+    await fiveLines();
+    await writeHead(file, { lines: 3, head: parsed(fileLines()[2]).chain });
+    const log = await openAuditLog(file);
+    await log.append(entry('f'));
+    await log.close();
+    expect(fileLines().map((l) => parsed(l).target)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(await readHead(file)).toEqual({ lines: 6, head: log.head() });
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: true, lines: 6 });
+  });
+
+  it('notes a head file that does not parse in the log and rewrites it', async () => {
+    await fiveLines();
+    writeFileSync(headFileOf(file), 'garbage');
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, reason: `head file ${headFileOf(file)} is not valid: not JSON` });
+    const log = await openAuditLog(file);
+    await log.close();
+    expect(parsed(fileLines()[5]).metadata).toBe(`audit head file ${headFileOf(file)} is not valid (not JSON); it is rewritten`);
+    expect(await verifyAuditLog(file)).toEqual({ ok: true, lines: 6, head: log.head() });
+  });
+});
+
+describe('audit/audit replaced files', () => {
+  let log: AuditLog;
+  beforeEach(async () => {
+    await fiveLines();
+    log = await openAuditLog(file, { clock: fixedClock });
+  });
+  afterEach(async () => log.close());
+
+  it('follows a rotated log into the new empty file with a marker, leaving the old one whole', async () => {
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, '');
+    await log.append(entry('f'));
+    await log.close();
+    expect(fileLines(`${file}.1`).map((l) => parsed(l).target)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    const lines = fileLines();
+    expect(lines).toHaveLength(2);
+    expect(parsed(lines[0])).toMatchObject({ operation: 'audit', status: 'failed', metadata: 'the previous log (5 lines) was replaced, moved or emptied; a new chain starts here' });
+    expect(parsed(lines[1]).target).toBe('f');
+    expect(await verifyAuditLog(file)).toEqual({ ok: true, lines: 2, head: log.head() });
+    expect(await verifyAuditLog(`${file}.1`)).toMatchObject({ ok: true, lines: 5 });
+  });
+
+  it('creates the log again when it was deleted', async () => {
+    rmSync(file);
+    await log.append(entry('f'));
+    await log.close();
+    expect(fileLines().map((l) => parsed(l).operation)).toEqual(['audit', 'open']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: true, lines: 2 });
+  });
+
+  it('continues the chain in a rewritten file (another inode) that still holds every line', async () => {
+    const before = statSync(file).ino;
+    replaceFile(fileLines());
+    expect(statSync(file).ino).not.toBe(before);
+    await log.append(entry('f'));
+    await log.close();
+    expect(fileLines().map((l) => parsed(l).target)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(await verifyAuditLog(file)).toEqual({ ok: true, lines: 6, head: log.head() });
+  });
+
+  it('starts a new chain, which verify reports, in a rewritten file that lost its last lines', async () => {
+    replaceFile(fileLines().slice(0, 3));
+    await log.append(entry('f'));
+    await log.close();
+    expect(fileLines().map((l) => parsed(l).target)).toEqual(['a', 'b', 'c', file, 'f']);
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, lines: 5, firstBadLine: 4, reason: RESTART });
+  });
+
+  it('writes the chain-broken marker when the new file ends in a line that is not an entry', async () => {
+    replaceFile([...fileLines(), 'not an entry']);
+    await log.append(entry('f'));
+    await log.close();
+    expect(parsed(fileLines()[6]).metadata).toBe('chain broken at line 6: expected 7 fields, found 1; a new chain starts here');
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, firstBadLine: 6, reason: 'malformed line: expected 7 fields, found 1' });
+  });
+
+  it('notices a log truncated in place (copytruncate) and starts it with a marker', async () => {
+    writeFileSync(file, '');
+    await log.append(entry('f'));
+    await log.close();
+    expect(fileLines().map((l) => parsed(l).operation)).toEqual(['audit', 'open']);
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: true, lines: 2 });
+  });
+
+  it('fails the append, and recovers, when the path becomes something it must not write to', async () => {
+    rmSync(file);
+    mkdirSync(file);
+    await expect(log.append(entry('f'))).rejects.toThrow(`cannot append audit log ${file}: EISDIR`);
+    rmSync(file, { recursive: true });
+    await log.append(entry('g'));
+    await log.close();
+    expect(existsSync(file)).toBe(true);
+    expect(fileLines().map((l) => parsed(l).target)).toEqual([file, 'g']);
+  });
+});
+

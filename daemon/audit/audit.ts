@@ -9,12 +9,20 @@
  * (`operation audit`, status `failed`, metadata `chain broken at line N: …`) that starts a new
  * chain from the genesis value. `verifyAuditLog` keeps reporting the broken line: a crash and
  * tampering look the same, and a person has to decide which it was.
+ *
+ * The writer keeps its line count and chain value in the head file `<log>.head` (see head.ts),
+ * saved at most every 200 ms and on close, so that verify can see lines removed from the end.
+ * Before each append it checks that the path still names the file it has open: a log that was
+ * rotated, replaced (`sed -i`) or deleted is reopened, and one that changed size under it is
+ * looked at again (see resume.ts for what each case writes).
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { LlmrError } from '../../protocol/errors.js';
-import { formatLine, GENESIS, parseLine, type AuditEntry } from './line.js';
-import { countLines, readTail } from './tail.js';
+import { headFileOf, headSaver, readHead } from './head.js';
+import { formatLine, type AuditEntry } from './line.js';
+import { appendMarker, resume, writeAll, type Position } from './resume.js';
 
 export { escapeField, GENESIS, parseLine, unescapeField, type AuditEntry, type AuditLine } from './line.js';
 export { verifyAuditLog } from './verify.js';
@@ -22,7 +30,7 @@ export { verifyAuditLog } from './verify.js';
 export interface AuditLog {
   /** Append one line; resolves when it is written (and synced, with `fsync`). */
   append(e: AuditEntry): Promise<void>;
-  /** Wait for queued appends, then close the file. Appends after close are refused. */
+  /** Wait for queued appends, save the head file, then close the file. Appends after close are refused. */
   close(): Promise<void>;
   /** The chain value of the last line written (GENESIS for an empty log): keep it to detect deleted last lines. */
   head(): string;
@@ -33,6 +41,8 @@ export interface AuditLogOptions {
   clock?: () => Date;
   /** fdatasync after every line (off by default: the chain detects, it does not prevent, loss). */
   fsync?: boolean;
+  /** Where a failure to save the head file is logged (it does not fail appends). */
+  log?: Logger;
 }
 
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -55,53 +65,69 @@ async function openFile(file: string): Promise<fs.FileHandle> {
   return fh;
 }
 
-async function writeAll(fh: fs.FileHandle, text: string): Promise<void> {
-  let buf = Buffer.from(text, 'utf8');
-  while (buf.length > 0) {
-    const { bytesWritten } = await fh.write(buf, 0, buf.length);
-    buf = buf.subarray(bytesWritten);
-  }
+/** True when `file` still names the open file `fh` (false when it was replaced, rotated or deleted). */
+async function stillNamed(file: string, fh: fs.FileHandle): Promise<{ same: boolean; size: bigint }> {
+  const [onDisk, mine] = await Promise.all([
+    fs.lstat(file, { bigint: true }).catch(() => undefined), // gone or unreadable: reopening says which
+    fh.stat({ bigint: true }),
+  ]);
+  return { same: onDisk !== undefined && onDisk.dev === mine.dev && onDisk.ino === mine.ino, size: mine.size };
 }
 
-/** Where the chain continues, writing the newline or segment marker an unclean end needs. */
-async function resume(file: string, fh: fs.FileHandle, now: Date): Promise<string> {
-  const tail = await readTail(file);
-  if (tail.size === 0) return GENESIS;
-  const parsed = tail.lastLine === undefined ? { error: tail.problem ?? 'unreadable' } : parseLine(tail.lastLine);
-  if (!('error' in parsed)) {
-    if (!tail.endsWithNewline) await writeAll(fh, '\n');
-    return parsed.chain;
-  }
-  const n = await countLines(file);
-  const reason = tail.endsWithNewline ? parsed.error : `${parsed.error}, no final newline`;
-  const marker: AuditEntry = {
-    session: 'llmr', operation: 'audit', target: file, status: 'failed',
-    metadata: `chain broken at line ${n}: ${reason}; a new chain starts here`,
-  };
-  const { line, chain } = formatLine(now.toISOString(), marker, GENESIS);
-  await writeAll(fh, `${tail.endsWithNewline ? '' : '\n'}${line}\n`);
-  return chain;
+/** The writer's open file (none after a reopen failed) and where its chain stands. */
+interface WriterState {
+  fh: fs.FileHandle | undefined;
+  pos: Position;
 }
 
-/** The log object over an open file whose chain continues from `head`. */
-function createWriter(file: string, fh: fs.FileHandle, head: string, clock: () => Date, fsync: boolean): AuditLog {
+/** The handle to append to: reopens the path, or looks at the file again, when it changed under the writer. */
+async function currentFile(file: string, st: WriterState, now: Date): Promise<fs.FileHandle> {
+  if (st.fh !== undefined) {
+    const { same, size } = await stillNamed(file, st.fh);
+    if (same) {
+      if (size !== BigInt(st.pos.size)) st.pos = await resume(file, st.fh, st.pos, now);
+      return st.fh;
+    }
+    const old = st.fh;
+    st.fh = undefined;
+    await old.close();
+  }
+  const opened = await openFile(file);
+  try {
+    st.pos = await resume(file, opened, st.pos, now);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  st.fh = opened;
+  return opened;
+}
+
+/** The log object over the open file `st.fh` whose chain continues from `st.pos`. */
+function createWriter(file: string, st: WriterState, opts: AuditLogOptions): AuditLog {
+  const clock = opts.clock ?? (() => new Date());
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
+  const saver = headSaver(file, () => st.pos, (task) => { queue = queue.then(task); }, { sync: opts.fsync === true, log: opts.log });
 
   async function writeEntry(e: AuditEntry, timestamp: string): Promise<void> {
-    const { line, chain } = formatLine(timestamp, e, head);
     try {
-      await writeAll(fh, `${line}\n`);
-      if (fsync) await fh.datasync();
+      const handle = await currentFile(file, st, clock());
+      const { line, chain } = formatLine(timestamp, e, st.pos.head);
+      const bytes = await writeAll(handle, `${line}\n`);
+      if (opts.fsync === true) await handle.datasync();
+      st.pos = { lines: st.pos.lines + 1, head: chain, size: st.pos.size + bytes };
     } catch (err) {
-      throw failure(file, err, 'append');
+      throw err instanceof LlmrError ? err : failure(file, err, 'append');
+    } finally {
+      saver.changed(); // a reopen may have written a marker even when the append failed
     }
-    head = chain;
   }
 
+  saver.changed();
   return {
     path: file,
-    head: () => head,
+    head: () => st.pos.head,
     append(e) {
       if (closed) return Promise.reject(new LlmrError('INTERNAL', `audit log ${file} is closed`));
       if (e.status !== 'success' && e.status !== 'failed') {
@@ -116,9 +142,19 @@ function createWriter(file: string, fh: fs.FileHandle, head: string, clock: () =
       if (closed) return;
       closed = true;
       await queue;
-      await fh.close();
+      await saver.flush();
+      await st.fh?.close();
     },
   };
+}
+
+/** Where the chain continues at open, noting in the log a head file that is not valid (it is then rewritten). */
+async function start(file: string, fh: fs.FileHandle, now: Date): Promise<Position> {
+  const recorded = await readHead(file);
+  const known = recorded === undefined || 'error' in recorded ? undefined : recorded;
+  const pos = await resume(file, fh, known, now);
+  if (recorded === undefined || !('error' in recorded)) return pos;
+  return appendMarker(fh, file, now, pos, pos.head, `audit head file ${headFileOf(file)} is not valid (${recorded.error}); it is rewritten`);
 }
 
 /**
@@ -134,7 +170,7 @@ export async function openAuditLog(file: string, opts: AuditLogOptions = {}): Pr
     throw err instanceof LlmrError ? err : failure(file, err, 'open');
   }
   try {
-    return createWriter(file, fh, await resume(file, fh, clock()), clock, opts.fsync === true);
+    return createWriter(file, { fh, pos: await start(file, fh, clock()) }, opts);
   } catch (err) {
     await fh.close();
     throw failure(file, err, 'open');

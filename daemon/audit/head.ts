@@ -7,6 +7,7 @@
  * `{"format":"llmr-audit-head-v1","lines":5,"head":"<64 hex digits>"}`.
  */
 import { constants, promises as fs } from 'node:fs';
+import type { Logger } from 'pino';
 import { GENESIS } from './line.js';
 
 export const HEAD_FORMAT = 'llmr-audit-head-v1';
@@ -14,6 +15,9 @@ export const HEAD_FORMAT = 'llmr-audit-head-v1';
 /** A real head file is about 110 bytes; a larger one is not ours. */
 const MAX_HEAD_BYTES = 4096;
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The head file is saved at most this often while appends come in. */
+export const HEAD_SAVE_INTERVAL_MS = 200;
 
 /** Lines written to a log and the chain value of the last one (GENESIS for none). */
 export interface ChainState {
@@ -86,4 +90,44 @@ export async function writeHead(log: string, s: ChainState, sync = false): Promi
     await fs.rm(tmp, { force: true });
     throw err;
   }
+}
+
+export interface HeadSaver {
+  changed(): void;
+  flush(): Promise<void>;
+}
+
+/**
+ * Saves the head file of `file` at most every HEAD_SAVE_INTERVAL_MS after `changed()`, and on `flush()`;
+ * saves run through `enqueue` so that they follow the appends before them.
+ */
+export function headSaver(
+  file: string, current: () => ChainState, enqueue: (task: () => Promise<void>) => void, opts: { sync: boolean; log?: Logger },
+): HeadSaver {
+  let saved = '';
+  let lastSave = 0;
+  let timer: NodeJS.Timeout | undefined;
+  async function save(): Promise<void> {
+    const { lines, head } = current();
+    if (saved === `${lines} ${head}`) return;
+    lastSave = Date.now();
+    try {
+      await writeHead(file, { lines, head }, opts.sync);
+      saved = `${lines} ${head}`;
+    } catch (err) {
+      opts.log?.error({ err, file }, 'cannot save the audit head file');
+    }
+  }
+  return {
+    changed() {
+      if (timer !== undefined) return;
+      timer = setTimeout(() => { timer = undefined; enqueue(save); }, Math.max(0, lastSave + HEAD_SAVE_INTERVAL_MS - Date.now()));
+      timer.unref();
+    },
+    async flush() {
+      clearTimeout(timer);
+      timer = undefined;
+      await save();
+    },
+  };
 }

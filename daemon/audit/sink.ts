@@ -11,6 +11,7 @@ export interface AuditSinks {
   closeAll(): Promise<void>;
 }
 
+/** One audit log per file, shared by the workspaces that use it; failures go to `log`. */
 export function createAuditSinks(log: Logger): AuditSinks {
   const logs = new Map<string, Promise<AuditLog>>();
   const tails = new Map<string, Promise<void>>();
@@ -31,7 +32,7 @@ export function createAuditSinks(log: Logger): AuditSinks {
   return {
     async get(file, enabled) {
       if (!enabled) return { path: '', record: () => undefined, flush: async () => undefined };
-      const opened = logs.get(file) ?? openAuditLog(file);
+      const opened = logs.get(file) ?? openAuditLog(file, { log });
       if (!logs.has(file)) {
         logs.set(file, opened);
         opened.catch(() => logs.delete(file));
@@ -39,10 +40,12 @@ export function createAuditSinks(log: Logger): AuditSinks {
       await opened;
       return sinkFor(file, opened);
     },
+    /** Write every record so far, save the head files and close the logs. */
     async closeAll() {
       await Promise.allSettled([...tails.values()]);
       await Promise.allSettled([...logs.values()].map(async (l) => (await l).close()));
       logs.clear();
+      tails.clear();
     },
   };
 }

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LlmrError } from '../../protocol/errors.js';
 import { openAuditLog } from './audit.js';
-import { formatLine, GENESIS } from './line.js';
+import { headFileOf, writeHead } from './head.js';
+import { formatLine, GENESIS, parseLine } from './line.js';
 import { verifyAuditLog } from './verify.js';
 
 let tmp: string;
@@ -26,14 +27,28 @@ afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 const lines = (): string[] => readFileSync(file, 'utf8').split('\n').slice(0, -1);
 const rewrite = (ls: string[]): void => writeFileSync(file, ls.map((l) => `${l}\n`).join(''));
+const headFile = (): string => headFileOf(file);
+const chainOf = (line: string): string => {
+  const p = parseLine(line);
+  if ('error' in p) throw new Error(p.error);
+  return p.chain;
+};
 const MISMATCH = 'chain mismatch: this line was edited, or a line before it was deleted, inserted or moved';
 
 describe('audit/verify', () => {
-  it('accepts an untouched log and an empty one', async () => {
+  it('accepts an untouched log, and an empty one without a head file', async () => {
     expect(await verifyAuditLog(file)).toEqual({ ok: true, lines: 5, head });
     expect(await verifyAuditLog(file, { expectedHead: head })).toEqual({ ok: true, lines: 5, head });
     writeFileSync(file, '');
+    rmSync(headFile());
     expect(await verifyAuditLog(file)).toEqual({ ok: true, lines: 0, head: GENESIS });
+  });
+
+  it('reports an emptied log as missing its first line when the head file records lines', async () => {
+    writeFileSync(file, '');
+    expect(await verifyAuditLog(file)).toEqual({
+      ok: false, lines: 0, firstBadLine: 1, reason: 'the log ends before line 1: lines were removed from its end', head: GENESIS,
+    });
   });
 
   it('detects an edited field', async () => {
@@ -53,19 +68,47 @@ describe('audit/verify', () => {
     expect(await verifyAuditLog(file)).toMatchObject({ ok: false, firstBadLine: 1, reason: MISMATCH });
   });
 
-  it('cannot see a deleted last line from the chain alone, but can with the expected head', async () => {
-    rewrite(lines().slice(0, -1));
-    expect(await verifyAuditLog(file)).toMatchObject({ ok: true, lines: 4 });
+  it('reports lines removed from the end by the head file, and by the expected head', async () => {
+    rewrite(lines().slice(0, -2));
+    expect(await verifyAuditLog(file)).toMatchObject({
+      ok: false, lines: 3, firstBadLine: 4, reason: 'the log ends before line 4: lines were removed from its end',
+    });
+    rmSync(headFile());
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: true, lines: 3 });
     expect(await verifyAuditLog(file, { expectedHead: head })).toMatchObject({
-      ok: false, lines: 4, firstBadLine: 5, reason: 'the expected last chain value is not in the log: lines were deleted from the end',
+      ok: false, lines: 3, firstBadLine: 4, reason: 'the expected last chain value is not in the log: lines were deleted from the end',
     });
   });
 
-  it('accepts lines appended after the expected head', async () => {
+  it('accepts a head file that is earlier in the chain than its end', async () => {
+    await writeHead(file, { lines: 3, head: chainOf(lines()[2]) });
+    expect(await verifyAuditLog(file)).toEqual({ ok: true, lines: 5, head });
     const log = await openAuditLog(file);
     await log.append({ session: '8', operation: 'exec', target: 'make', status: 'failed', metadata: 'exit_code:2,duration:0.1s,status:failed' });
     await log.close();
+    await writeHead(file, { lines: 5, head });
     expect(await verifyAuditLog(file, { expectedHead: head })).toMatchObject({ ok: true, lines: 6 });
+  });
+
+  it('reports a log whose recorded line holds another chain value as rewritten', async () => {
+    await writeHead(file, { lines: 4, head: 'a'.repeat(64) });
+    expect(await verifyAuditLog(file)).toMatchObject({
+      ok: false, lines: 5, firstBadLine: 4, reason: `line 4 is not the one recorded in ${headFile()}: the log was rewritten or replaced`,
+    });
+  });
+
+  it('reports a head file that does not parse or cannot be read, without a line number', async () => {
+    writeFileSync(headFile(), 'lines 5\n');
+    expect(await verifyAuditLog(file)).toEqual({ ok: false, lines: 5, reason: `head file ${headFile()} is not valid: not JSON`, head });
+    rmSync(headFile());
+    mkdirSync(headFile());
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, reason: `head file ${headFile()} is not valid: not a regular file` });
+  });
+
+  it('reports a broken chain before a disagreeing head file', async () => {
+    const ls = lines();
+    rewrite([ls[0], ls[2]]);
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, lines: 2, firstBadLine: 2, reason: MISMATCH });
   });
 
   it('detects a reordered pair', async () => {
