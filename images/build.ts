@@ -146,6 +146,6 @@ async function mountsUnder(dir: string): Promise<string[]> {
     .map((line) => unescape(line.split(' ')[1] ?? ''))
     .filter((mp) => {
       const rel = path.relative(dir, mp);
-      return mp !== '' && rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+      return mp !== '' && rel !== '' && rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel);
     });
 }

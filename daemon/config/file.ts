@@ -72,7 +72,7 @@ async function readText(file: string, root: string | undefined, layer: FileLayer
   try {
     if (root !== undefined) {
       const rel = path.relative(await fs.realpath(root), await fs.realpath(file));
-      if (rel.startsWith('..') || path.isAbsolute(rel)) return fail(layer, `cannot read ${file}: it is a symlink to a file outside the repository`);
+      if (rel === '..' || rel.startsWith('../') || path.isAbsolute(rel)) return fail(layer, `cannot read ${file}: it is a symlink to a file outside the repository`);
     }
     return await fs.readFile(file, 'utf8');
   } catch (err) {

@@ -32,7 +32,7 @@ export function parentInside(root: string, abs: string, cache: Map<string, boole
   if (ok === undefined) {
     try {
       const rel = relative(root, realpathSync(dir));
-      ok = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+      ok = rel === '' || (rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel));
     } catch {
       ok = false; // folder gone: nothing to read there
     }

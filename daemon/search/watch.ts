@@ -49,7 +49,7 @@ export function isWatchLimitError(err: unknown): boolean {
 
 function toRel(root: string, p: string): string | undefined {
   const rel = isAbsolute(p) ? relative(root, p) : p;
-  if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) return undefined;
   return sep === '/' ? rel : rel.split(sep).join('/');
 }
 
