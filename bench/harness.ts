@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,9 +89,22 @@ export async function startDaemon(extraEnv: Record<string, string> = {}): Promis
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
+      reportDaemonErrors(home);
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Print the daemon's error-level log lines (pino level ≥ 50), so a failing run shows its causes. */
+function reportDaemonErrors(home: string): void {
+  let text = '';
+  try {
+    text = readFileSync(path.join(home, 'state', 'llmr', 'daemon.log'), 'utf8');
+  } catch {
+    return; // no log written: nothing to report
+  }
+  const errors = text.split('\n').filter((l) => /"level":(5\d|60)/.test(l));
+  if (errors.length > 0) process.stderr.write(`daemon errors (${errors.length}):\n${errors.slice(0, 20).join('\n')}\n`);
 }
 
 /** Ids of containers (running or not) that carry this daemon's instance label. */

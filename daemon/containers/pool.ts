@@ -18,7 +18,8 @@ export interface Lease {
   /** The labels the container was created with (e.g. the mask version of an exec container). */
   labels: Record<string, string>;
   uses: number;
-  borrowed: boolean;
+  /** When it was last handed back (ms since epoch); a long-idle container is pinged before reuse. */
+  lastUsed: number;
 }
 
 export interface PoolOptions {
@@ -73,7 +74,7 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
         await opts.docker.remove(container.id).catch(() => undefined); // best effort; AutoRemove covers it
         throw err;
       });
-      const lease: Lease = { conn, id: container.id, labels: spec.labels, uses: 0, borrowed: false };
+      const lease: Lease = { conn, id: container.id, labels: spec.labels, uses: 0, lastUsed: Date.now() };
       live.add(lease);
       counters.created += 1;
       log.debug({ container: lease.id.slice(0, 12), ms: Date.now() - started }, 'container started');
@@ -97,7 +98,7 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
   }
 
   const pool = opts.enabled
-    ? genericPool.createPool<Lease>({ create, destroy, validate: async (l) => l.conn.alive }, {
+    ? genericPool.createPool<Lease>({ create, destroy, validate }, {
       max: opts.size,
       min: Math.min(opts.minIdle, opts.size),
       acquireTimeoutMillis: opts.acquireTimeoutMs,
@@ -110,9 +111,6 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
 
   if (pool && opts.startup > pool.min) void warmUp(pool, Math.min(opts.startup, opts.size));
 
-  const health = opts.enabled && opts.healthIntervalMs > 0
-    ? setInterval(() => void checkHealth(), opts.healthIntervalMs).unref()
-    : undefined;
 
   /** Start `count` containers now by borrowing them all once; they stay idle until idle_timeout. */
   async function warmUp(p: genericPool.Pool<Lease>, count: number): Promise<void> {
@@ -120,12 +118,20 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
     for (const l of leases) if (l.status === 'fulfilled') await p.release(l.value);
   }
 
-  async function checkHealth(): Promise<void> {
-    for (const lease of [...live]) {
-      if (lease.borrowed || !lease.conn.alive) continue;
-      lease.borrowed = true; // keep the pool from lending it during the ping
-      await lease.conn.ping(AbortSignal.timeout(2000)).catch((err: unknown) => log.warn({ err, container: lease.id.slice(0, 12) }, 'health check failed'));
-      lease.borrowed = false;
+  /**
+   * Health check on borrow (generic-pool calls it with the container already taken, so nobody
+   * else talks to it meanwhile): a dead connection fails at once; one idle for longer than the
+   * health-check interval must answer a ping first.
+   */
+  async function validate(lease: Lease): Promise<boolean> {
+    if (!lease.conn.alive) return false;
+    if (opts.healthIntervalMs <= 0 || Date.now() - lease.lastUsed < opts.healthIntervalMs) return true;
+    try {
+      await lease.conn.ping(AbortSignal.timeout(2000));
+      return true;
+    } catch (err) {
+      log.warn({ err, container: lease.id.slice(0, 12) }, 'health check failed; replacing the container');
+      return false;
     }
   }
 
@@ -187,12 +193,11 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
       const started = performance.now();
       const lease = pool ? await acquireWarm(signal) : await acquireCold(signal);
       latency.add(performance.now() - started);
-      lease.borrowed = true;
       lease.uses += 1;
       return lease;
     },
     async release(lease, destroyIt = false) {
-      lease.borrowed = false;
+      lease.lastUsed = Date.now();
       const retire = destroyIt || opts.singleUse || lease.uses >= opts.maxUses || !lease.conn.alive;
       if (!pool) {
         await destroy(lease);
@@ -218,7 +223,6 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
       };
     },
     async drain() {
-      if (health) clearInterval(health);
       if (pool) {
         await pool.drain();
         await pool.clear();

@@ -170,6 +170,19 @@ describe('integration/io', () => {
     expect((r as { message: string }).message).toBe('reading a.txt did not finish within 0.02s');
   });
 
+  it('checks container health on borrow without ever lending a container twice', async () => {
+    // a health-check interval shorter than the gap between uses: every borrow pings first
+    const busy = makeRepo({ 'a.txt': 'a\n', 'llm-runtime.config.yaml': 'container_pool:\n  health_check_interval: 5ms\n' });
+    const clients = await Promise.all(Array.from({ length: 8 }, () => d.connect()));
+    const codes = await Promise.all(clients.map(async (c) => {
+      const seen: string[] = [];
+      for (let i = 0; i < 25; i += 1) seen.push(await codeOf(c.sendRequest(ReadRequest, { root: busy, path: 'a.txt' })));
+      return seen;
+    }));
+    for (const c of clients) c.dispose();
+    expect(codes.flat().filter((c) => c !== 'OK')).toEqual([]);
+  });
+
   it('serves other clients after a client disconnects mid-request', async () => {
     const c2 = await d.connect();
     const pending = c2.sendRequest(ReadRequest, { root: repo, path: 'src/a.ts' }).catch(() => undefined);
