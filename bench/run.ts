@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: cold vs warm latency and concurrent throughput, measured in one
- * run. Writes bench/results/cold-warm.{json,md,svg}. Benchmarks never fail on timing.
+ * run. Writes bench/results/cold-warm.{json,md,svg} (cold-warm-quick.* with --quick). Benchmarks
+ * never fail on timing.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -38,9 +39,11 @@ async function main(): Promise<void> {
     const report: ColdWarmReport = {
       date: new Date().toISOString(), quick, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.release()}`, ops, throughput: tp,
     };
-    writeJson(resultsDir, 'cold-warm.json', report);
-    writeFileSync(path.join(resultsDir, 'cold-warm.md'), markdown(report));
-    writeFileSync(path.join(resultsDir, 'cold-warm.svg'), svg(report));
+    // a quick run never replaces the full run's results that the README shows
+    const name = quick ? 'cold-warm-quick' : 'cold-warm';
+    writeJson(resultsDir, `${name}.json`, report);
+    writeFileSync(path.join(resultsDir, `${name}.md`), markdown(report));
+    writeFileSync(path.join(resultsDir, `${name}.svg`), svg(report));
     process.stdout.write(markdown(report));
   } finally {
     await d.stop();
