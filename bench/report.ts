@@ -34,8 +34,8 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 export function svg(r: ColdWarmReport): string {
   const rowH = 44;
   const left = 190;
-  const width = 760;
-  const plot = width - left - 90;
+  const width = 840;
+  const plot = width - left - 130;
   const height = 50 + r.ops.length * rowH;
   const max = Math.max(...r.ops.map((o) => o.cold.p50), 1);
   const x = (ms: number): number => (Math.log10(Math.max(ms, 0.1)) + 1) / (Math.log10(max) + 1) * plot;
