@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  encodeExec,
   HELPER_VERSION,
   decodePong,
   decodeReadAnswer,
@@ -196,6 +197,28 @@ describe('images/helper', () => {
     const pid = Number(r.head.stdout.toString());
     expect(pid).toBeGreaterThan(1);
     expect(await gone(pid, 3000)).toBe(true); // killed with the command's process group
+  });
+
+  it('kills the command and exits when its stdin closes during an exec (the daemon went away)', async () => {
+    const marker = ['sleep', '100.4242'];
+    const find = (): number | undefined => fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).find((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `${marker.join('\0')}\0`;
+      } catch {
+        return false; // ended while we looked
+      }
+    });
+    helper.proc.stdin.write(encodeExec({ cwd: '', maxOutputBytes: 1024, stdin: '', env: { PATH: TEST_PATH_ENV }, argv: marker }));
+    let pid: number | undefined;
+    for (let i = 0; i < 250 && pid === undefined; i += 1) {
+      pid = find();
+      if (pid === undefined) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(pid).toBeGreaterThan(1);
+    const started = Date.now();
+    expect(await helper.close()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await gone(pid as number, 10_000)).toBe(true); // killed, not left running for 100 s
   });
 
   it('reports a missing binary as COMMAND_NOT_FOUND and a bad cwd as EXEC_FAILED', async () => {

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HELPER_VERSION "2"
+#define HELPER_VERSION "3"
 #define MAX_FRAME (64u * 1024u * 1024u)
 /* Answers must fit a frame: cap reads and the exec output budget below it. */
 #define MAX_READ_BYTES ((uint64_t)MAX_FRAME - 1024u)
@@ -489,9 +489,11 @@ static int exec_loop(pid_t pid, int in_fd, field_t input, stream_t *so, stream_t
             if (left <= 0) break;
             timeout = (int)left;
         }
-        struct pollfd p[4] = { { in_fd, POLLOUT, 0 }, { so->fd, POLLIN, 0 }, { se->fd, POLLIN, 0 },
-                               { reaped ? -1 : sig_fd, POLLIN, 0 } };
-        if (poll(p, 4, timeout) < 0) {
+        /* The daemon sends nothing while a command runs: anything readable on our stdin is its
+           end-of-file (the daemon died or gave up): stop the command and leave at once. */
+        struct pollfd p[5] = { { in_fd, POLLOUT, 0 }, { so->fd, POLLIN, 0 }, { se->fd, POLLIN, 0 },
+                               { reaped ? -1 : sig_fd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
+        if (poll(p, 5, timeout) < 0) {
             if (errno == EINTR) continue;
             fprintf(stderr, "llmr-helper: poll: %s\n", strerror(errno));
             break;
@@ -505,6 +507,11 @@ static int exec_loop(pid_t pid, int in_fd, field_t input, stream_t *so, stream_t
         if (so->fd >= 0 && p[1].revents) stream_pump(so);
         if (se->fd >= 0 && p[2].revents) stream_pump(se);
         if (p[3].revents) drain_signals();
+        if (p[4].revents) {
+            kill(-pid, SIGKILL);
+            fprintf(stderr, "llmr-helper: stdin closed during exec; command killed\n");
+            _exit(0);
+        }
     }
     kill(-pid, SIGKILL); /* the whole process group: backgrounded grandchildren included */
     if (!reaped) while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
