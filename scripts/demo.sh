@@ -13,7 +13,10 @@ fi
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run --silent build
 if ! docker image inspect llmr-io:latest llmr-exec:latest >/dev/null 2>&1; then
-  node dist/client/main.js images build
+  # debootstrap (the no-registry build of llmr-exec) needs root
+  if [ "$(id -u)" = 0 ]; then node dist/client/main.js images build
+  else sudo "$(command -v node)" dist/client/main.js images build
+  fi
 fi
 
 example=$(mktemp -d "${TMPDIR:-/tmp}/llmr-demo-XXXXXX")

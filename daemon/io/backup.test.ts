@@ -1,13 +1,26 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { saveBackup } from './backup.js';
+import { BACKUPS_PER_FILE, saveBackup } from './backup.js';
 
 let dir: string | undefined;
 afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 describe('io/backup', () => {
+  it('keeps only the newest backups of a file and leaves other files alone', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'llmr-state-'));
+    await saveBackup(dir, 'ws1', 'a.ts.bak', Buffer.from('other'), new Date('2026-01-01T00:00:00.000Z'));
+    for (let i = 0; i < BACKUPS_PER_FILE + 5; i += 1) {
+      await saveBackup(dir, 'ws1', 'a.ts', Buffer.from(`v${i}`), new Date(Date.UTC(2026, 0, 1, 0, 0, i)));
+    }
+    const names = readdirSync(path.join(dir, 'backups', 'ws1'));
+    const mine = names.filter((n) => /^a\.ts\.\d/.test(n)).sort();
+    expect(mine).toHaveLength(BACKUPS_PER_FILE);
+    expect(readFileSync(path.join(dir, 'backups', 'ws1', mine[0]), 'utf8')).toBe('v5');
+    expect(names.filter((n) => n.startsWith('a.ts.bak.'))).toHaveLength(1);
+  });
+
   it('keeps each previous content as its own private file in the state directory', async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'llmr-state-'));
     const now = new Date('2026-11-27T03:17:42.123Z');

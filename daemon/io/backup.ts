@@ -2,9 +2,11 @@
  * Backups of overwritten files, kept in the state directory (never in the repository):
  * `<state>/backups/<workspace-id>/<rel>.<UTC timestamp>`, files 0600 in 0700 directories.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+/** Backups kept per file; older ones are removed when a new one is saved. */
+export const BACKUPS_PER_FILE = 20;
 let sequence = 0;
 
 function stamp(now: Date): string {
@@ -18,5 +20,14 @@ export async function saveBackup(stateDir: string, workspaceId: string, rel: str
   const file = path.join(stateDir, id);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await writeFile(file, content, { mode: 0o600, flag: 'wx' });
+  await prune(path.dirname(file), path.basename(rel));
   return id;
+}
+
+/** Keep the newest BACKUPS_PER_FILE backups of one file (names sort by time: `<base>.<stamp>-<seq>`). */
+async function prune(dir: string, base: string): Promise<void> {
+  const mine = (await readdir(dir)).filter((n) => n.startsWith(`${base}.`) && /^\d{8}T\d{9}Z-\d{3}$/.test(n.slice(base.length + 1))).sort();
+  for (const old of mine.slice(0, Math.max(0, mine.length - BACKUPS_PER_FILE))) {
+    await unlink(path.join(dir, old)).catch(() => undefined); // already gone: nothing to prune
+  }
 }
