@@ -111,7 +111,6 @@ export function createContainerPool(opts: PoolOptions): ContainerPool {
 
   if (pool && opts.startup > pool.min) void warmUp(pool, Math.min(opts.startup, opts.size));
 
-
   /** Start `count` containers now by borrowing them all once; they stay idle until idle_timeout. */
   async function warmUp(p: genericPool.Pool<Lease>, count: number): Promise<void> {
     const leases = await Promise.allSettled(Array.from({ length: count }, () => p.acquire()));
