@@ -7,13 +7,12 @@ import { createConnection, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import type { CancellationToken, MessageConnection, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import { HelloRequest, PROTOCOL_VERSION, ShutdownRequest, type HelloResult } from '../protocol/daemon.js';
+import { HelloRequest, LLMR_VERSION, PROTOCOL_VERSION, ShutdownRequest, type HelloResult } from '../protocol/daemon.js';
 import { LlmrError, type ErrorData } from '../protocol/errors.js';
 import { socketPath } from '../protocol/socket-path.js';
 import { clientConfigEnv, envMismatchWarning } from './config-env.js';
 import { fromRpcError } from './rpc-error.js';
 import { daemonEventLogPath, daemonLogPath, pollUntil, probeSocket, socketError, spawnDaemon, type SpawnedDaemon } from './spawn.js';
-import { clientVersion } from './version.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -61,7 +60,7 @@ export async function connectDaemon(opts: ConnectOptions): Promise<DaemonClient>
   if (opened.kind === 'mismatch') {
     if (opts.noSpawn) throw mismatchError(socket, opened.version);
     const pid = opened.client.hello.pid;
-    opts.say(`llmr: the daemon (pid ${pid}) is llmr ${opened.client.hello.daemonVersion} with protocol ${opened.version ?? 'unknown'}, this client is ${clientVersion()} with protocol ${PROTOCOL_VERSION}; restarting it`);
+    opts.say(`llmr: the daemon (pid ${pid}) is llmr ${opened.client.hello.daemonVersion} with protocol ${opened.version ?? 'unknown'}, this client is ${LLMR_VERSION} with protocol ${PROTOCOL_VERSION}; restarting it`);
     await stopDaemon(opened.client, Date.now() + (opts.timeoutMs ?? START_TIMEOUT_MS));
     opened = await startAndOpen(socket, opts);
     if (opened.kind === 'mismatch') {
@@ -167,7 +166,7 @@ async function openClient(socket: string, env: Env): Promise<Opened> {
   let hello: HelloResult;
   try {
     hello = await withDeadline(
-      conn.sendRequest(HelloRequest, { protocolVersion: PROTOCOL_VERSION, clientVersion: clientVersion(), env: clientConfigEnv(env) }),
+      conn.sendRequest(HelloRequest, { protocolVersion: PROTOCOL_VERSION, clientVersion: LLMR_VERSION, env: clientConfigEnv(env) }),
       HELLO_TIMEOUT_MS,
       socket,
     );
@@ -182,7 +181,7 @@ async function openClient(socket: string, env: Env): Promise<Opened> {
   }
   const client = makeClient(partial, hello);
   // Another protocol cannot be spoken; another release of the same protocol would run old code.
-  if (hello.protocolVersion !== PROTOCOL_VERSION || (hello.daemonVersion !== 'unknown' && hello.daemonVersion !== clientVersion())) {
+  if (hello.protocolVersion !== PROTOCOL_VERSION || (hello.daemonVersion !== 'unknown' && hello.daemonVersion !== LLMR_VERSION)) {
     return { kind: 'mismatch', client, version: hello.protocolVersion };
   }
   return { kind: 'ok', client };

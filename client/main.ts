@@ -5,14 +5,13 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PROTOCOL_VERSION } from '../protocol/daemon.js';
+import { LLMR_VERSION, PROTOCOL_VERSION } from '../protocol/daemon.js';
 import { EXIT, exitStatus } from '../protocol/errors.js';
 import { parseInvocation, type Invocation } from './args.js';
 import { connectFor, type CliIo } from './cli-io.js';
 import { renderFatal } from './render.js';
 import { asClientError } from './rpc-error.js';
 import { runTagMode } from './tag-mode.js';
-import { clientVersion } from './version.js';
 
 /** Run one `llmr` invocation; resolves with the exit status. Errors that stop the run go to stderr. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -31,7 +30,7 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
       io.stdout.write(inv.text);
       return EXIT.OK;
     case 'version':
-      io.stdout.write(`llmr ${clientVersion()} (protocol ${PROTOCOL_VERSION})\n`);
+      io.stdout.write(`llmr ${LLMR_VERSION} (protocol ${PROTOCOL_VERSION})\n`);
       return EXIT.OK;
     case 'tags':
       return runTagMode(inv, { ...io, connect: () => connectFor(io, inv.noSpawn) });

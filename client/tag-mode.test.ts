@@ -10,8 +10,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import { HelloRequest, PROTOCOL_VERSION, ShutdownRequest, type HelloParams } from '../protocol/daemon.js';
-import { clientVersion } from './version.js';
+import { HelloRequest, LLMR_VERSION, PROTOCOL_VERSION, ShutdownRequest, type HelloParams } from '../protocol/daemon.js';
 import { rpcNumber, type ErrorCode } from '../protocol/errors.js';
 import { ExecOutputNotification, ExecRequest, type ExecParams } from '../protocol/exec.js';
 import { ReadRequest, WriteRequest, type ReadParams, type WriteParams } from '../protocol/io.js';
@@ -51,7 +50,7 @@ function startFake(path: string, opts: FakeOptions = {}): Promise<Fake> {
     conn.onRequest(HelloRequest, (p: HelloParams) => {
       hellos.push(p);
       const mismatch = opts.envMismatch === undefined ? {} : { envMismatch: opts.envMismatch };
-      return { protocolVersion: opts.version ?? PROTOCOL_VERSION, daemonVersion: clientVersion(), pid: 4242, socket: path, ...mismatch };
+      return { protocolVersion: opts.version ?? PROTOCOL_VERSION, daemonVersion: LLMR_VERSION, pid: 4242, socket: path, ...mismatch };
     });
     conn.onRequest(ShutdownRequest, () => {
       note('daemon/shutdown', undefined);
@@ -194,7 +193,7 @@ describe('client/tag-mode', () => {
     // under the test runner there is no built daemon next to the client, so the restart stops at the spawn
     expect(await r.status).toBe(4);
     expect(fake.requests.map((q) => q.method)).toEqual(['daemon/shutdown']);
-    expect(r.stderr.text).toContain(`llmr: the daemon (pid 4242) is llmr ${clientVersion()} with protocol 2, this client is ${clientVersion()} with protocol 1; restarting it`);
+    expect(r.stderr.text).toContain(`llmr: the daemon (pid 4242) is llmr ${LLMR_VERSION} with protocol 2, this client is ${LLMR_VERSION} with protocol 1; restarting it`);
     expect(r.stderr.text).toMatch(/llmr: daemon entry point .*daemon\/main\.js is missing\nhint: build llmr first: npm run build\n$/);
   });
 

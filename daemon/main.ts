@@ -4,12 +4,11 @@
  * SIGTERM/SIGINT and `daemon/shutdown` close everything in reverse order of creation.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { asLlmrError, exitStatus } from '../protocol/errors.js';
+import { LLMR_VERSION } from '../protocol/daemon.js';
 import { socketPath } from '../protocol/socket-path.js';
 import { createAuditSinks } from './audit/sink.js';
 import { loadConfig } from './config/load.js';
@@ -25,15 +24,6 @@ import { createServices } from './services.js';
 import { createRegistry } from './workspaces/registry.js';
 
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-
-function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i += 1, dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return '0.0.0';
-}
 
 /** Remove the containers a previous daemon on this socket left behind (e.g. after kill -9). */
 async function reap(docker: DockerClient, instance: string, log: Logger): Promise<void> {
@@ -79,7 +69,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(0), 50);
   };
   const services = createServices({
-    version: packageVersion(), socket: () => server.socket, startedAt: Date.now(), docker, registry,
+    version: LLMR_VERSION, socket: () => server.socket, startedAt: Date.now(), docker, registry,
     connections: () => server.connections(), defaultAuditFile: auditFile(config, state),
     requestShutdown: () => void shutdown('shutdown request'),
   });

@@ -1,6 +1,9 @@
 import { RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ErrorData } from './errors.js';
 
+/** The llmr release; `test/version.test.ts` keeps it equal to package.json's version. */
+export const LLMR_VERSION = '0.1.0';
+
 /** Bumped whenever a method, a params object or a result object changes incompatibly. */
 export const PROTOCOL_VERSION = 1;
 
