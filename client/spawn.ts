@@ -7,24 +7,24 @@ import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stateDir } from '../protocol/dirs.js';
 import { LlmrError } from '../protocol/errors.js';
 
 type Env = Record<string, string | undefined>;
 
 /** `$XDG_STATE_HOME/llmr`, else `~/.local/state/llmr`. */
-export function stateDir(env: Env): string {
-  const xdg = env.XDG_STATE_HOME;
-  return xdg !== undefined && xdg.startsWith('/') ? join(xdg, 'llmr') : join(homedir(), '.local', 'state', 'llmr');
+function clientStateDir(env: Env): string {
+  return stateDir(env, homedir());
 }
 
 /** The daemon's own log (JSON lines; `logging.file` may move it). */
 export function daemonEventLogPath(env: Env): string {
-  return join(stateDir(env), 'daemon.log');
+  return join(clientStateDir(env), 'daemon.log');
 }
 
 /** Where a daemon started by the client writes its standard output and error (start-up failures). */
 export function daemonLogPath(env: Env): string {
-  return join(stateDir(env), 'daemon.out');
+  return join(clientStateDir(env), 'daemon.out');
 }
 
 /** The built daemon entry point, `<dist>/daemon/main.js`, next to this client. */

@@ -7,3 +7,4 @@ export * from './search.js';
 export * from './workspace.js';
 export * from './socket-path.js';
 export * from './audit.js';
+export * from './dirs.js';
