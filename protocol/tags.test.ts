@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../test/support/prng.js';
 import { TagParser, commandLabel, parseTags, type ParsedItem, type TagParserOptions } from './tags.js';
 
-/** Deterministic PRNG (mulberry32) so random splits are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function feed(chunks: string[], options?: TagParserOptions): ParsedItem[] {
   const parser = new TagParser(options);

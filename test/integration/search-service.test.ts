@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../daemon/search/db.js';
+import { dumpIndex } from '../support/index-dump.js';
 import { createSearch, type SearchConfig, type SearchService } from '../../daemon/search/service.js';
 
 const config: SearchConfig = {
@@ -160,17 +161,11 @@ describe('search/service (real SQLite, temp directories)', () => {
     unlinkSync(join(root, 'README.md'));
     put('src/new/feature.ts', 'export class FeatureFlag {}\n');
     await start();
-    const dump = (dir: string): unknown[] => {
-      const { store } = openStore(join(dir, 'index.sqlite'));
-      const rows = store.dumpChunks();
-      store.close();
-      return rows;
-    };
-    const incremental = dump(cacheDir);
+    const incremental = dumpIndex(cacheDir);
     const freshDir = mkdtempSync(join(tmpdir(), 'llmr-search-fresh-'));
     try {
       await start({ cacheDir: freshDir });
-      expect(dump(freshDir)).toEqual(incremental);
+      expect(dumpIndex(freshDir)).toEqual(incremental);
     } finally {
       for (const s of open.splice(0)) await s.close();
       rmSync(freshDir, { recursive: true, force: true });

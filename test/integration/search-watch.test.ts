@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../daemon/search/db.js';
+import { dumpIndex } from '../support/index-dump.js';
 import { createSearch, type SearchConfig, type SearchService } from '../../daemon/search/service.js';
 import { startWatch, type WatchChange } from '../../daemon/search/watch.js';
 
@@ -84,18 +84,12 @@ describe('search/watch (real chokidar watcher)', () => {
     expect(reconciles).toBeGreaterThanOrEqual(1);
     expect(reconciles).toBeLessThanOrEqual(4);
     expect(service.status().files).toBe(520);
-    const dump = (dir: string): unknown[] => {
-      const { store } = openStore(join(dir, 'index.sqlite'));
-      const rows = store.dumpChunks();
-      store.close();
-      return rows;
-    };
-    const incremental = dump(cacheDir);
+    const incremental = dumpIndex(cacheDir);
     const fresh = mkdtempSync(join(tmpdir(), 'llmr-watch-fresh-'));
     const full = await createSearch({ root, cacheDir: fresh, config, isExcluded, log: pino({ level: 'silent' }), watch: false });
     await full.ready();
     await full.close();
-    expect(dump(fresh)).toEqual(incremental);
+    expect(dumpIndex(fresh)).toEqual(incremental);
     rmSync(fresh, { recursive: true, force: true });
   });
 
