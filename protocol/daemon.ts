@@ -4,8 +4,8 @@ import type { ErrorData } from './errors.js';
 /** The llmr release; `test/version.test.ts` keeps it equal to package.json's version. */
 export const LLMR_VERSION = '0.1.0';
 
-/** Bumped whenever a method, a params object or a result object changes incompatibly. */
-export const PROTOCOL_VERSION = 1;
+/** Bumped whenever a method, a params object, a result object or an error number changes incompatibly (2: error numbers moved to -33xxx, strict params). */
+export const PROTOCOL_VERSION = 2;
 
 export interface HelloParams {
   /** The client's {@link PROTOCOL_VERSION}. */
