@@ -1,10 +1,13 @@
 /**
- * The only place where errors become JSON-RPC responses. Every handler gets a context with an
- * AbortSignal that fires when the client cancels the request or disconnects.
+ * The only place where errors become JSON-RPC responses, and where params are checked against their
+ * schema. Every handler gets a context with an AbortSignal that fires when the client cancels the
+ * request or disconnects.
  */
 import type { Logger } from 'pino';
 import { ResponseError, type CancellationToken, type MessageConnection, type NotificationType, type RequestType, type RequestType0 } from 'vscode-jsonrpc/node';
+import type { z } from 'zod';
 import { INTERNAL_MESSAGE, LlmrError, asLlmrError, rpcNumber, type ErrorData } from '../../protocol/errors.js';
+import { PARAMS_SCHEMAS, checkParams } from '../../protocol/params.js';
 
 export interface RequestContext {
   signal: AbortSignal;
@@ -26,15 +29,24 @@ export interface ConnectionScope {
 
 let requestCounter = 0;
 
-/** Register `fn` for `type` on the connection, translating every error through the error table. */
+/** The params schema of a method; a method without one cannot be served. */
+function schemaOf(method: string): z.ZodType {
+  const schema = Object.prototype.hasOwnProperty.call(PARAMS_SCHEMAS, method) ? PARAMS_SCHEMAS[method] : undefined;
+  if (schema === undefined) throw new LlmrError('INTERNAL', `no params schema for ${method}: add one to protocol/params.ts`);
+  return schema;
+}
+
+/**
+ * Register `fn` for `type` on the connection. The params are checked against the method's schema
+ * (protocol/params.ts) first, so `fn` only ever sees valid params; every error goes through the
+ * error table.
+ */
 export function handle<P, R>(scope: ConnectionScope, type: RequestType<P, R, ErrorData> | RequestType0<R, ErrorData>, fn: Handler<P, R>): void {
-  // vscode-jsonrpc's overloads cannot follow generic P/R; the constants keep callers typed.
-  const on = scope.conn.onRequest.bind(scope.conn) as (t: unknown, h: (a: P | CancellationToken, b?: CancellationToken) => Promise<unknown>) => void;
-  // A method without params (RequestType0) gets the token as its only argument.
-  const noParams = type.numberOfParams === 0;
-  on(type, async (first: P | CancellationToken, second?: CancellationToken) => {
-    const params = (noParams ? undefined : first) as P;
-    const token = (noParams ? first : second) as CancellationToken;
+  const schema = schemaOf(type.method);
+  // Registered by name, vscode-jsonrpc calls (token) without params, (params, token) with an object,
+  // and (...array, token) with positional params, whatever the method's declared arity.
+  scope.conn.onRequest(type.method, async (...args: unknown[]) => {
+    const token = args[args.length - 1] as CancellationToken;
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     const cancelSub = token.onCancellationRequested(abort);
@@ -43,16 +55,16 @@ export function handle<P, R>(scope: ConnectionScope, type: RequestType<P, R, Err
     const log = scope.log.child({ req: requestCounter, method: type.method });
     const started = performance.now();
     try {
-      if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
-        throw new LlmrError('INVALID_PARAMS', `${type.method} takes one params object`);
-      }
+      if (args.length > 2) throw new LlmrError('INVALID_PARAMS', `${type.method} takes one params object, not positional params`);
+      const checked = checkParams(schema, type.method, args.length === 2 ? args[0] : {});
+      if (!checked.ok) throw new LlmrError('INVALID_PARAMS', checked.problem.message, `field: ${checked.problem.field}`);
       const ctx: RequestContext = {
         signal: controller.signal, log, session: scope.session,
         notify: (t, p) => {
           if (!scope.closed.aborted) void (scope.conn.sendNotification as (t: unknown, p: unknown) => Promise<void>)(t, p).catch(() => undefined);
         },
       };
-      const result = await fn(params ?? ({} as P), ctx);
+      const result = await fn(checked.value as P, ctx);
       log.debug({ ms: Math.round(performance.now() - started) }, 'request done');
       return result;
     } catch (err) {
