@@ -9,7 +9,7 @@ import type { CancellationToken, MessageConnection, NotificationType, RequestTyp
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { HelloRequest, LLMR_VERSION, PROTOCOL_VERSION, ShutdownRequest, type HelloResult } from '../protocol/daemon.js';
 import { LlmrError, type ErrorData } from '../protocol/errors.js';
-import { socketPath } from '../protocol/socket-path.js';
+import { checkSocketPath, socketPath } from '../protocol/socket-path.js';
 import { clientConfigEnv, envMismatchWarning } from './config-env.js';
 import { fromRpcError } from './rpc-error.js';
 import { daemonEventLogPath, daemonLogPath, pollUntil, probeSocket, socketError, spawnDaemon, type SpawnedDaemon } from './spawn.js';
@@ -52,6 +52,7 @@ export function clientSocketPath(env: Env): string {
 /** Connect to the daemon, starting it when none answers and restarting one of another protocol version. */
 export async function connectDaemon(opts: ConnectOptions): Promise<DaemonClient> {
   const socket = clientSocketPath(opts.env);
+  checkSocketPath(socket);
   let opened = await openClient(socket, opts.env);
   if (opened.kind === 'absent') {
     if (opts.noSpawn) throw notRunning(socket);

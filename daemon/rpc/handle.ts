@@ -25,6 +25,8 @@ export interface ConnectionScope {
   session: string;
   /** Aborted when the connection closes: in-flight work (e.g. a running exec) stops. */
   closed: AbortSignal;
+  /** A promise while the client is not reading its answers (see rpc/backpressure.ts); undefined otherwise. */
+  writable?: () => Promise<void> | undefined;
 }
 
 let requestCounter = 0;
@@ -58,13 +60,8 @@ export function handle<P, R>(scope: ConnectionScope, type: RequestType<P, R, Err
       if (args.length > 2) throw new LlmrError('INVALID_PARAMS', `${type.method} takes one params object, not positional params`);
       const checked = checkParams(schema, type.method, args.length === 2 ? args[0] : {});
       if (!checked.ok) throw new LlmrError('INVALID_PARAMS', checked.problem.message, `field: ${checked.problem.field}`);
-      const ctx: RequestContext = {
-        signal: controller.signal, log, session: scope.session,
-        notify: (t, p) => {
-          if (!scope.closed.aborted) void (scope.conn.sendNotification as (t: unknown, p: unknown) => Promise<void>)(t, p).catch(() => undefined);
-        },
-      };
-      const result = await fn(checked.value as P, ctx);
+      await waitUntilWritable(scope, controller.signal);
+      const result = await fn(checked.value as P, contextFor(scope, controller.signal, log));
       log.debug({ ms: Math.round(performance.now() - started) }, 'request done');
       return result;
     } catch (err) {
@@ -74,6 +71,31 @@ export function handle<P, R>(scope: ConnectionScope, type: RequestType<P, R, Err
       scope.closed.removeEventListener('abort', abort);
     }
   });
+}
+
+/** Backpressure: a handler starts only when the client reads its answers (or the request is cancelled). */
+async function waitUntilWritable(scope: ConnectionScope, signal: AbortSignal): Promise<void> {
+  for (let wait = scope.writable?.(); wait !== undefined; wait = scope.writable?.()) {
+    if (signal.aborted) throw new LlmrError('CANCELLED', 'request cancelled before it started');
+    await Promise.race([wait, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+  }
+  if (signal.aborted) throw new LlmrError('CANCELLED', 'request cancelled before it started');
+}
+
+function contextFor(scope: ConnectionScope, signal: AbortSignal, log: Logger): RequestContext {
+  let dropped = 0;
+  return {
+    signal, log, session: scope.session,
+    notify: (t, p) => {
+      if (scope.closed.aborted) return;
+      if (scope.writable?.() !== undefined) {
+        // the client is not reading: drop the stream rather than queue it; the result carries the content
+        if (dropped++ === 0) log.info({ notification: t.method }, 'client not reading; dropping notifications');
+        return;
+      }
+      void (scope.conn.sendNotification as (t: unknown, p: unknown) => Promise<void>)(t, p).catch(() => undefined);
+    },
+  };
 }
 
 /** An LlmrError keeps its code and message; anything else is INTERNAL with a fixed message. */
