@@ -44,15 +44,16 @@ export interface DaemonClient {
 
 type Opened = { kind: 'absent' } | { kind: 'ok'; client: DaemonClient } | { kind: 'mismatch'; client: DaemonClient; version?: number };
 
-/** The socket this client talks to: `LLMR_SOCKET`, else the per-user runtime directory. */
+/** The socket this client talks to: `LLMR_SOCKET`, else the per-user runtime directory; CONFIG_INVALID when too long for sun_path. */
 export function clientSocketPath(env: Env): string {
-  return socketPath(env, homedir());
+  const socket = socketPath(env, homedir());
+  checkSocketPath(socket);
+  return socket;
 }
 
 /** Connect to the daemon, starting it when none answers and restarting one of another protocol version. */
 export async function connectDaemon(opts: ConnectOptions): Promise<DaemonClient> {
   const socket = clientSocketPath(opts.env);
-  checkSocketPath(socket);
   let opened = await openClient(socket, opts.env);
   if (opened.kind === 'absent') {
     if (opts.noSpawn) throw notRunning(socket);
