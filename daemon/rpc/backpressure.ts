@@ -3,12 +3,18 @@
  * make the daemon queue answers without bound: while more than {@link HIGH_WATER_BYTES} wait
  * unsent, the connection takes no new input, handlers wait before they start, and streamed
  * notifications (exec output, progress) are dropped — their content is in the final result.
+ * Requests already running when the client stopped reading still finish; when more than
+ * {@link MAX_UNSENT_BYTES} of their answers wait unsent, the client is dropped (its running
+ * requests are cancelled) instead of buffering more.
  */
 import type net from 'node:net';
-import type { Message, MessageWriter } from 'vscode-jsonrpc/node';
+import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
 
 /** Unsent bytes above which a connection counts as congested. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
+
+/** Unsent bytes at which a connection is dropped rather than sent one more message. */
+export const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
 const waits = new WeakMap<net.Socket, Promise<void>>();
 
@@ -32,17 +38,34 @@ export function whenWritable(sock: net.Socket): Promise<void> | undefined {
   return wait;
 }
 
-/** `writer`, calling `onAnswer(id)` for every response written through it (the id is then free). */
-export function trackAnswers(writer: MessageWriter, onAnswer: (id: unknown) => void): MessageWriter {
-  return {
-    onError: writer.onError,
-    onClose: writer.onClose,
-    write(msg: Message): Promise<void> {
-      const m = msg as { id?: unknown; method?: unknown };
-      if (m.method === undefined && m.id !== undefined) onAnswer(m.id);
-      return writer.write(msg);
-    },
-    end: () => writer.end(),
-    dispose: () => writer.dispose(),
-  };
+/**
+ * Writes messages straight into the socket's own buffer (vscode-jsonrpc's stream writer waits for
+ * each write to flush and queues the rest where `writableLength` cannot see them). Calls
+ * `onAnswer(id)` for every response (the id is then free) and `onOverflow` instead of writing
+ * when more than {@link MAX_UNSENT_BYTES} are unsent.
+ */
+export class SocketMessageWriter extends AbstractMessageWriter implements MessageWriter {
+  constructor(private readonly sock: net.Socket, private readonly onAnswer: (id: unknown) => void, private readonly onOverflow: () => void) {
+    super();
+    sock.on('error', (err) => this.fireError(err));
+    sock.on('close', () => this.fireClose());
+  }
+
+  write(msg: Message): Promise<void> {
+    const m = msg as { id?: unknown; method?: unknown };
+    if (m.method === undefined && m.id !== undefined) this.onAnswer(m.id);
+    if (this.sock.destroyed) return Promise.resolve();
+    if (this.sock.writableLength > MAX_UNSENT_BYTES) {
+      this.onOverflow();
+      return Promise.resolve();
+    }
+    const body = Buffer.from(JSON.stringify(msg), 'utf8');
+    this.sock.write(`Content-Length: ${body.length}\r\n\r\n`, 'ascii');
+    this.sock.write(body);
+    return Promise.resolve();
+  }
+
+  end(): void {
+    // the socket is ended by the server, after the last answer
+  }
 }

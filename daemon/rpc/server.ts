@@ -7,13 +7,13 @@ import { chmod, lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { StreamMessageReader, createMessageConnection } from 'vscode-jsonrpc/node';
 import { LlmrError, type ErrorCode } from '../../protocol/errors.js';
 import { checkSocketPath } from '../../protocol/socket-path.js';
 import type { ConnectionScope } from './handle.js';
 import { Admission, refusal } from './envelope.js';
 import { FrameGuard, type Violation } from './frame-guard.js';
-import { trackAnswers, whenWritable } from './backpressure.js';
+import { MAX_UNSENT_BYTES, SocketMessageWriter, whenWritable } from './backpressure.js';
 
 export interface RpcServer {
   socket: string;
@@ -113,7 +113,13 @@ function serveConnection(sock: net.Socket, opts: ServerOptions, live: Set<net.So
   const log = opts.log.child({ session });
   const closed = new AbortController();
   const admission = new Admission(opts.maxInFlight);
-  const writer = new StreamMessageWriter(sock);
+  const overflow = (): void => {
+    if (sock.destroyed) return;
+    log.warn({ unsent: sock.writableLength, limit: MAX_UNSENT_BYTES }, 'client does not read its answers; dropping the connection');
+    sock.destroy();
+  };
+  // refusals must not free the id of the request they refuse: only vscode-jsonrpc's answers do
+  const writer = new SocketMessageWriter(sock, () => undefined, overflow);
   const writable = (): Promise<void> | undefined => whenWritable(sock);
   const guard = new FrameGuard({
     maxBody: opts.maxMessageBytes,
@@ -133,7 +139,7 @@ function serveConnection(sock: net.Socket, opts: ServerOptions, live: Set<net.So
   });
   sock.on('error', (err) => log.debug({ err }, 'socket error'));
   sock.pipe(guard);
-  const conn = createMessageConnection(new StreamMessageReader(guard), trackAnswers(writer, (id) => admission.answered(id)));
+  const conn = createMessageConnection(new StreamMessageReader(guard), new SocketMessageWriter(sock, (id) => admission.answered(id), overflow));
   conn.onError(([err]) => log.debug({ err }, 'connection error'));
   sock.on('close', () => {
     live.delete(sock);
