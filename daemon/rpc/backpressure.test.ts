@@ -3,7 +3,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HIGH_WATER_BYTES, MAX_UNSENT_BYTES, SocketMessageWriter, whenWritable } from './backpressure.js';
+import { INTERNAL_MESSAGE } from '../../protocol/errors.js';
+import { HIGH_WATER_BYTES, MAX_UNSENT_BYTES, SocketMessageWriter, whenWritable, withoutInternals } from './backpressure.js';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => { for (const f of cleanup.splice(0)) f(); });
@@ -51,5 +52,12 @@ describe('rpc/backpressure', () => {
     for (let i = 2; overflows === 0 && i < 100; i += 1) await w.write(response(i, 1024 * 1024));
     expect(overflows).toBe(1);
     expect(server.writableLength).toBeLessThanOrEqual(MAX_UNSENT_BYTES + 2 * 1024 * 1024);
+  });
+
+  it('never lets an internal error message out, whoever wrote the response', () => {
+    const leaked = { jsonrpc: '2.0', id: 3, error: { code: -32603, message: 'Request daemon/status failed with message: token.onCancellationRequested is not a function' } };
+    expect(withoutInternals(leaked as never)).toEqual({ jsonrpc: '2.0', id: 3, error: { code: -32603, message: INTERNAL_MESSAGE, data: { code: 'INTERNAL' } } });
+    const own = { jsonrpc: '2.0', id: 4, error: { code: -33011, message: '.env is excluded', data: { code: 'PATH_EXCLUDED' } } };
+    expect(withoutInternals(own as never)).toBe(own);
   });
 });

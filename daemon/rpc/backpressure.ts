@@ -9,12 +9,22 @@
  */
 import type net from 'node:net';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
+import { INTERNAL_MESSAGE, rpcNumber } from '../../protocol/errors.js';
 
 /** Unsent bytes above which a connection counts as congested. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
 
 /** Unsent bytes at which a connection is dropped rather than sent one more message. */
 export const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
+
+const INTERNAL_NUMBER = rpcNumber('INTERNAL');
+
+/** `message`, with the text of an internal error replaced by the fixed INTERNAL message. */
+export function withoutInternals(message: Message): Message {
+  const e = (message as { error?: { code?: unknown; message?: unknown } }).error;
+  if (e === undefined || e.code !== INTERNAL_NUMBER || e.message === INTERNAL_MESSAGE) return message;
+  return { ...message, error: { code: INTERNAL_NUMBER, message: INTERNAL_MESSAGE, data: { code: 'INTERNAL' } } } as Message;
+}
 
 const waits = new WeakMap<net.Socket, Promise<void>>();
 
@@ -42,7 +52,9 @@ export function whenWritable(sock: net.Socket): Promise<void> | undefined {
  * Writes messages straight into the socket's own buffer (vscode-jsonrpc's stream writer waits for
  * each write to flush and queues the rest where `writableLength` cannot see them). Calls
  * `onAnswer(id)` for every response (the id is then free) and `onOverflow` instead of writing
- * when more than {@link MAX_UNSENT_BYTES} are unsent.
+ * when more than {@link MAX_UNSENT_BYTES} are unsent. The last line of defence of DESIGN §4: an
+ * internal error that did not come through handle.ts (vscode-jsonrpc's own "Request … failed with
+ * message: …") leaves with the fixed INTERNAL message only.
  */
 export class SocketMessageWriter extends AbstractMessageWriter implements MessageWriter {
   constructor(private readonly sock: net.Socket, private readonly onAnswer: (id: unknown) => void, private readonly onOverflow: () => void) {
@@ -51,7 +63,8 @@ export class SocketMessageWriter extends AbstractMessageWriter implements Messag
     sock.on('close', () => this.fireClose());
   }
 
-  write(msg: Message): Promise<void> {
+  write(message: Message): Promise<void> {
+    const msg = withoutInternals(message);
     const m = msg as { id?: unknown; method?: unknown };
     if (m.method === undefined && m.id !== undefined) this.onAnswer(m.id);
     if (this.sock.destroyed) return Promise.resolve();
