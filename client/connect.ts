@@ -9,7 +9,7 @@ import type { CancellationToken, MessageConnection, NotificationType, RequestTyp
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { HelloRequest, LLMR_VERSION, PROTOCOL_VERSION, ShutdownRequest, type HelloResult } from '../protocol/daemon.js';
 import { LlmrError, type ErrorData } from '../protocol/errors.js';
-import { socketPath } from '../protocol/socket-path.js';
+import { checkSocketPath, socketPath } from '../protocol/socket-path.js';
 import { clientConfigEnv, envMismatchWarning } from './config-env.js';
 import { fromRpcError } from './rpc-error.js';
 import { daemonEventLogPath, daemonLogPath, pollUntil, probeSocket, socketError, spawnDaemon, type SpawnedDaemon } from './spawn.js';
@@ -44,9 +44,11 @@ export interface DaemonClient {
 
 type Opened = { kind: 'absent' } | { kind: 'ok'; client: DaemonClient } | { kind: 'mismatch'; client: DaemonClient; version?: number };
 
-/** The socket this client talks to: `LLMR_SOCKET`, else the per-user runtime directory. */
+/** The socket this client talks to: `LLMR_SOCKET`, else the per-user runtime directory; CONFIG_INVALID when too long for sun_path. */
 export function clientSocketPath(env: Env): string {
-  return socketPath(env, homedir());
+  const socket = socketPath(env, homedir());
+  checkSocketPath(socket);
+  return socket;
 }
 
 /** Connect to the daemon, starting it when none answers and restarting one of another protocol version. */

@@ -193,7 +193,7 @@ describe('client/tag-mode', () => {
     // under the test runner there is no built daemon next to the client, so the restart stops at the spawn
     expect(await r.status).toBe(4);
     expect(fake.requests.map((q) => q.method)).toEqual(['daemon/shutdown']);
-    expect(r.stderr.text).toContain(`llmr: the daemon (pid 4242) is llmr ${LLMR_VERSION} with protocol 2, this client is ${LLMR_VERSION} with protocol 1; restarting it`);
+    expect(r.stderr.text).toContain(`llmr: the daemon (pid 4242) is llmr ${LLMR_VERSION} with protocol ${PROTOCOL_VERSION + 1}, this client is ${LLMR_VERSION} with protocol ${PROTOCOL_VERSION}; restarting it`);
     expect(r.stderr.text).toMatch(/llmr: daemon entry point .*daemon\/main\.js is missing\nhint: build llmr first: npm run build\n$/);
   });
 

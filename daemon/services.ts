@@ -79,7 +79,7 @@ export function createServices(d: ServiceDeps): Services {
     },
     audit: {
       verify: async (p) => {
-        const file = typeof p.file === 'string' && p.file !== '' ? p.file : d.defaultAuditFile;
+        const file = p.file !== undefined && p.file !== '' ? p.file : d.defaultAuditFile;
         return { file, ...(await verifyAuditLog(file)) };
       },
     },
@@ -91,7 +91,6 @@ export function createServices(d: ServiceDeps): Services {
     search: {
       query: async (p, ctx) => {
         const w = await ws(p.root);
-        if (typeof p.query !== 'string') throw new LlmrError('INVALID_PARAMS', 'query must be a string');
         try {
           const result = await searchOf(w).query(p.query, { limit: p.limit, signal: ctx.signal });
           w.audit.record({ session: ctx.session, operation: 'search', target: p.query, status: 'success', metadata: `results:${result.results.length},duration:${(result.durationMs / 1000).toFixed(3)}s` });

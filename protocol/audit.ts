@@ -1,10 +1,10 @@
 import { RequestType } from 'vscode-jsonrpc';
 import type { ErrorData } from './errors.js';
+import type { z } from 'zod';
+import type { AuditVerifyParamsSchema } from './params.js';
 
-export interface AuditVerifyParams {
-  /** Verify this file instead of the daemon's configured audit log. */
-  file?: string;
-}
+/** Params of the method, inferred from `AuditVerifyParamsSchema` (protocol/params.ts), their one definition. */
+export type AuditVerifyParams = z.infer<typeof AuditVerifyParamsSchema>;
 
 export interface AuditVerifyResult {
   file: string;

@@ -1,20 +1,16 @@
 import { RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ErrorData } from './errors.js';
+import type { z } from 'zod';
+import type { DoctorParamsSchema, HelloParamsSchema } from './params.js';
 
 /** The llmr release; `test/version.test.ts` keeps it equal to package.json's version. */
 export const LLMR_VERSION = '0.1.0';
 
-/** Bumped whenever a method, a params object or a result object changes incompatibly. */
-export const PROTOCOL_VERSION = 1;
+/** Bumped whenever a method, a params object, a result object or an error number changes incompatibly (2: error numbers moved to -33xxx, strict params). */
+export const PROTOCOL_VERSION = 2;
 
-export interface HelloParams {
-  /** The client's {@link PROTOCOL_VERSION}. */
-  protocolVersion: number;
-  /** The client's package version, for logs. */
-  clientVersion: string;
-  /** The client's `LLMR_*` environment variables, so the daemon can say which config ones it does not share. */
-  env?: Record<string, string>;
-}
+/** Params of the method, inferred from `HelloParamsSchema` (protocol/params.ts), their one definition. */
+export type HelloParams = z.infer<typeof HelloParamsSchema>;
 
 export interface HelloResult {
   protocolVersion: number;
@@ -57,10 +53,8 @@ export interface DoctorCheck {
   fix?: string;
 }
 
-export interface DoctorParams {
-  /** Repository whose owner uid mapping and config are checked; optional. */
-  root?: string;
-}
+/** Params of the method, inferred from `DoctorParamsSchema` (protocol/params.ts), their one definition. */
+export type DoctorParams = z.infer<typeof DoctorParamsSchema>;
 
 export interface DoctorResult {
   checks: DoctorCheck[];

@@ -1,17 +1,10 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ErrorData } from './errors.js';
+import type { z } from 'zod';
+import type { ExecParamsSchema } from './params.js';
 
-export interface ExecParams {
-  root: string;
-  /** The command as the model wrote it; split with shell-word rules and run without a shell. */
-  command: string;
-  /** Body of the `<exec CMD>STDIN</exec>` form, fed to the command's standard input. */
-  stdin?: string;
-  /** Per-command timeout, capped by the configured maximum. */
-  timeoutMs?: number;
-  /** When set, output chunks are sent as `exec/output` notifications carrying this token. */
-  streamToken?: string;
-}
+/** Params of the method, inferred from `ExecParamsSchema` (protocol/params.ts), their one definition. */
+export type ExecParams = z.infer<typeof ExecParamsSchema>;
 
 export interface ExecResult {
   exitCode: number;

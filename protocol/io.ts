@@ -1,25 +1,13 @@
 import { RequestType } from 'vscode-jsonrpc';
 import type { ErrorData } from './errors.js';
+import type { z } from 'zod';
+import type { LineRangeSchema, ReadParamsSchema, WriteParamsSchema } from './params.js';
 
 /** A 1-based inclusive line range. */
-export interface LineRange {
-  from: number;
-  to: number;
-}
+export type LineRange = z.infer<typeof LineRangeSchema>;
 
-export interface ReadParams {
-  /** Absolute repository root; the daemon realpaths it. */
-  root: string;
-  /** Repository-relative POSIX path (or an absolute path inside the root). */
-  path: string;
-  /** Optional 1-based inclusive line range. */
-  lines?: LineRange;
-  /**
-   * The tag's whole argument when it carried a `#L…` suffix: when a file of exactly this name
-   * exists it is read whole instead of `path` with `lines`.
-   */
-  literalPath?: string;
-}
+/** Params of the method, inferred from `ReadParamsSchema` (protocol/params.ts), their one definition. */
+export type ReadParams = z.infer<typeof ReadParamsSchema>;
 
 export interface ReadResult {
   /** Repository-relative path that was read (after resolving symlinks inside the root). */
@@ -35,14 +23,8 @@ export interface ReadResult {
   lines?: LineRange;
 }
 
-export interface WriteParams {
-  root: string;
-  path: string;
-  /** The exact content; written byte for byte as UTF-8. */
-  content: string;
-  /** When set, the write fails with WRITE_CONFLICT unless the current file has this sha256. */
-  expectedSha256?: string;
-}
+/** Params of the method, inferred from `WriteParamsSchema` (protocol/params.ts), their one definition. */
+export type WriteParams = z.infer<typeof WriteParamsSchema>;
 
 export interface WriteResult {
   path: string;

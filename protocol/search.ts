@@ -1,11 +1,10 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ErrorData } from './errors.js';
+import type { z } from 'zod';
+import type { ReindexParamsSchema, SearchParamsSchema } from './params.js';
 
-export interface SearchParams {
-  root: string;
-  query: string;
-  limit?: number;
-}
+/** Params of the method, inferred from `SearchParamsSchema` (protocol/params.ts), their one definition. */
+export type SearchParams = z.infer<typeof SearchParamsSchema>;
 
 export interface SearchHit {
   /** Repository-relative path. */
@@ -30,11 +29,8 @@ export interface SearchResult {
   limit?: number;
 }
 
-export interface ReindexParams {
-  root: string;
-  /** Token for `search/progress` notifications. */
-  progressToken?: string;
-}
+/** Params of the method, inferred from `ReindexParamsSchema` (protocol/params.ts), their one definition. */
+export type ReindexParams = z.infer<typeof ReindexParamsSchema>;
 
 export interface ReindexResult {
   files: number;

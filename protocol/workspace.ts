@@ -1,9 +1,10 @@
 import { RequestType } from 'vscode-jsonrpc';
 import type { ErrorData } from './errors.js';
+import type { z } from 'zod';
+import type { WorkspaceParamsSchema } from './params.js';
 
-export interface WorkspaceParams {
-  root: string;
-}
+/** Params of the method, inferred from `WorkspaceParamsSchema` (protocol/params.ts), their one definition. */
+export type WorkspaceParams = z.infer<typeof WorkspaceParamsSchema>;
 
 export interface PoolStatus {
   kind: 'io-read' | 'io-write' | 'exec';

@@ -75,6 +75,8 @@ function parseBody(body: Buffer): Frame | null {
  * then unusable (the stream cannot be resynchronised).
  */
 export class FrameDecoder {
+  /** Largest LEN accepted, checked as soon as a frame's 4-byte header arrives; a conversation may lower it. */
+  maxFrameBytes = MAX_FRAME_BYTES;
   private chunks: Buffer[] = [];
   private buffered = 0;
   private failed: LlmrError | undefined;
@@ -88,7 +90,7 @@ export class FrameDecoder {
     const frames: Frame[] = [];
     while (this.buffered >= 4) {
       const len = this.peekLength();
-      if (len > MAX_FRAME_BYTES) throw this.fail(`helper frame of ${len} bytes exceeds the limit of ${MAX_FRAME_BYTES}`);
+      if (len > this.maxFrameBytes) throw this.fail(`helper frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes}`);
       if (this.buffered < 4 + len) break;
       const whole = this.take(4 + len);
       const frame = parseBody(whole.subarray(4));

@@ -55,4 +55,15 @@ describe('containers/helper-conn', () => {
     close();
     await expect(pending).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
   });
+
+  it('refuses an exec frame whose announced length is over the output budget as soon as its header arrives', async () => {
+    const { container } = fakeContainer();
+    const conn = new HelperConnection(container, pino({ level: 'silent' }));
+    const done = conn.exec(req, () => undefined);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(32 * 1024 * 1024, 0); // 32 MiB announced, under the codec's 64 MiB limit
+    container.stdout.write(header);
+    await expect(done).rejects.toMatchObject({ code: 'CONTAINER_FAILED', message: expect.stringContaining('exceeds the limit of') });
+    expect(conn.alive).toBe(false);
+  });
 });

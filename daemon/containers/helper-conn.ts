@@ -14,6 +14,8 @@ type Waiter = { onFrame: (f: Frame) => boolean; reject: (e: Error) => void };
 const STDERR_LOG_BYTES = 16 * 1024;
 /** Slack over the output cap before exec frames are treated as forged by the command. */
 const OUTPUT_SLACK_BYTES = 64 * 1024;
+/** The exit frame's fields besides its two tails (type, lengths, three decimal numbers). */
+const EXIT_FRAME_OVERHEAD_BYTES = 256;
 
 export interface ExecRequest {
   cwd: string;
@@ -125,6 +127,8 @@ export class HelperConnection {
   exec(req: ExecRequest, onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void, signal?: AbortSignal): Promise<ExecFinal> {
     const fields: Array<Buffer | string> = [req.cwd, String(req.maxOutputBytes), req.stdin, String(req.env.length), ...req.env, ...req.argv];
     const budget = req.maxOutputBytes + OUTPUT_SLACK_BYTES;
+    // the command can write forged frame headers: cap their length when the header arrives, not at 64 MiB
+    this.decoder.maxFrameBytes = budget + EXIT_FRAME_OVERHEAD_BYTES;
     let received = 0;
     return this.converse<ExecFinal>('X', fields, signal, (f, resolve, reject) => {
       if (f.type === 'o' || f.type === 'e') {

@@ -8,7 +8,7 @@ import { withLease } from '../containers/with-lease.js';
 import type { ResolvedPath } from '../paths/guard.js';
 import type { RequestContext } from '../rpc/handle.js';
 import type { Workspace } from '../workspaces/workspace.js';
-import { auditFailure, requireString, withIoDeadline } from './common.js';
+import { auditFailure, withIoDeadline } from './common.js';
 
 const SNIFF_BYTES = 8000;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -54,7 +54,7 @@ async function resolveTarget(ws: Workspace, params: ReadParams): Promise<{ targe
 
 /** Read one file for the model. */
 export async function readFile(ws: Workspace, params: ReadParams, ctx: RequestContext): Promise<ReadResult> {
-  const shown = requireString(params.path, 'path');
+  const shown = params.path;
   try {
     if (!ws.config.commands.open.enabled) throw new LlmrError('COMMAND_DISABLED', 'open is disabled by commands.open.enabled');
     const { target, lines } = await resolveTarget(ws, params);

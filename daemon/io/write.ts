@@ -10,7 +10,7 @@ import { withLease } from '../containers/with-lease.js';
 import type { RequestContext } from '../rpc/handle.js';
 import type { Workspace } from '../workspaces/workspace.js';
 import { saveBackup } from './backup.js';
-import { auditFailure, requireString, withIoDeadline } from './common.js';
+import { auditFailure, withIoDeadline } from './common.js';
 
 /** The helper's frame limit leaves room for the header; bigger files are not backed up through it. */
 const MAX_PREVIOUS_BYTES = 60 * 1024 * 1024;
@@ -50,8 +50,8 @@ function checkRequest(ws: Workspace, shown: string, content: string): void {
 
 /** Write one file for the model. */
 export async function writeFile(ws: Workspace, params: WriteParams, ctx: RequestContext): Promise<WriteResult> {
-  const shown = requireString(params.path, 'path');
-  const content = requireString(params.content, 'content');
+  const shown = params.path;
+  const content = params.content;
   try {
     checkRequest(ws, shown, content);
     const target = await ws.guard.forWrite(shown);

@@ -1,72 +1,142 @@
 /**
  * Checks the JSON-RPC base-protocol framing before vscode-jsonrpc sees it: a header block of at
- * most 8 KiB with one valid Content-Length no larger than the limit, and a body that is JSON.
- * A violation ends the connection with one error message instead of letting a client make the
- * daemon buffer gigabytes or wait forever for an answer to a message it could not read.
+ * most 8 KiB with one valid Content-Length no larger than the limit (refused when the header
+ * arrives, before any of the body is buffered), a whole frame within `frameTimeoutMs` of its first
+ * byte, and a body that is JSON. A framing violation ends the connection with one error message
+ * instead of letting a client make the daemon buffer gigabytes or hold a connection open with a
+ * trickle. A body that is not JSON, or a message `admit` refuses, is answered (`onRefusal`) and
+ * dropped: the frame was intact, so the connection stays usable.
+ *
+ * Backpressure: while `ready()` returns a promise (the client is not reading its answers), no
+ * further input is taken, so a client cannot make the daemon queue answers without bound.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { refusal, type Refusal } from './envelope.js';
 
 const MAX_HEADER_BYTES = 8 * 1024;
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-export type Violation = 'too-large' | 'malformed' | 'not-json';
+export type Violation = 'too-large' | 'malformed' | 'timeout';
+
+export interface FrameGuardOptions {
+  maxBody: number;
+  /** A frame must be complete this long after its first byte arrived; 0 = no limit. */
+  frameTimeoutMs?: number;
+  /** Ends the connection: the stream cannot be read further. */
+  onViolation: (message: string, kind: Violation) => void;
+  /** An intact frame that is not passed on; `reply` is the error answer to send. */
+  onRefusal?: (reply: Refusal) => void;
+  /** Checks a parsed message; a Refusal drops it. */
+  admit?: (message: unknown) => Refusal | undefined;
+  /** A promise while output is congested: input waits for it. */
+  ready?: () => Promise<void> | undefined;
+}
 
 export class FrameGuard extends Transform {
-  private header = Buffer.alloc(0);
+  private header: Buffer = Buffer.alloc(0);
   private bodyLeft = 0;
   private frame: Buffer[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
-  constructor(private readonly maxBody: number, private readonly onViolation: (message: string, kind: Violation) => void) {
+  constructor(private readonly opts: FrameGuardOptions) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    if (this.stopped) return done();
+    this.consume(chunk);
+    if (this.stopped) return done();
+    this.armTimer();
+    const wait = this.opts.ready?.();
+    if (wait === undefined) done();
+    else wait.then(() => done(), () => done());
+  }
+
+  override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
+    this.stop();
+    cb(err);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.stop();
+    cb();
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The clock runs from a frame's first byte until the frame is whole; a trickle does not reset it. */
+  private armTimer(): void {
+    const pending = this.header.length > 0 || this.bodyLeft > 0;
+    const ms = this.opts.frameTimeoutMs ?? 0;
+    if (!pending) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    } else if (this.timer === undefined && ms > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.violate(`message not complete ${ms / 1000}s after its first byte`, 'timeout');
+      }, ms);
+    }
+  }
+
+  private consume(chunk: Buffer): void {
     let rest = chunk;
-    while (rest.length > 0) {
+    while (rest.length > 0 && !this.stopped) {
       if (this.bodyLeft > 0) {
         const take = Math.min(this.bodyLeft, rest.length);
         this.frame.push(rest.subarray(0, take));
         this.bodyLeft -= take;
         rest = rest.subarray(take);
-        if (this.bodyLeft === 0 && !this.flushFrame()) return done();
+        if (this.bodyLeft === 0) this.flushFrame();
         continue;
       }
-      this.header = Buffer.concat([this.header, rest]);
+      this.header = this.header.length === 0 ? rest : Buffer.concat([this.header, rest]);
       rest = Buffer.alloc(0);
       const end = this.header.indexOf(HEADER_END);
       if (end < 0) {
-        if (this.header.length > MAX_HEADER_BYTES) return this.violate(`header block longer than ${MAX_HEADER_BYTES} bytes`, 'malformed', done);
+        if (this.header.length > MAX_HEADER_BYTES) this.violate(`header block longer than ${MAX_HEADER_BYTES} bytes`, 'malformed');
         break;
       }
       const length = parseContentLength(this.header.subarray(0, end).toString('ascii'));
-      if (typeof length === 'string') return this.violate(length, 'malformed', done);
-      if (length > this.maxBody) return this.violate(`message of ${length} bytes exceeds the limit of ${this.maxBody} bytes`, 'too-large', done);
+      if (typeof length === 'string') return this.violate(length, 'malformed');
+      if (length > this.opts.maxBody) return this.violate(`message of ${length} bytes exceeds the limit of ${this.opts.maxBody} bytes`, 'too-large');
       this.frame = [this.header.subarray(0, end + HEADER_END.length)];
       rest = this.header.subarray(end + HEADER_END.length);
       this.header = Buffer.alloc(0);
       this.bodyLeft = length;
-      if (length === 0 && !this.flushFrame()) return done();
+      if (length === 0) this.flushFrame();
     }
-    done();
   }
 
-  /** Pass a complete frame on when its body is JSON; otherwise report it. */
-  private flushFrame(): boolean {
+  /** Pass a complete frame on when its body is JSON and admitted; otherwise answer it and drop it. */
+  private flushFrame(): void {
     const [head, ...body] = this.frame;
     this.frame = [];
+    let message: unknown;
     try {
-      JSON.parse(Buffer.concat(body).toString('utf8'));
+      message = JSON.parse(Buffer.concat(body).toString('utf8'));
     } catch (err) {
-      this.onViolation(`message body is not valid JSON: ${(err as Error).message.slice(0, 120)}`, 'not-json');
-      return false;
+      this.opts.onRefusal?.(refusal(null, 'PARSE_ERROR', `message body is not valid JSON: ${(err as Error).message.slice(0, 120)}`));
+      return;
+    }
+    const refused = this.opts.admit?.(message);
+    if (refused !== undefined) {
+      this.opts.onRefusal?.(refused);
+      return;
     }
     this.push(Buffer.concat([head, ...body]));
-    return true;
   }
 
-  private violate(message: string, kind: Violation, done: TransformCallback): void {
-    this.onViolation(message, kind);
-    done();
+  private violate(message: string, kind: Violation): void {
+    this.stop();
+    this.header = Buffer.alloc(0);
+    this.frame = [];
+    this.opts.onViolation(message, kind);
   }
 }
 

@@ -7,12 +7,13 @@ import { chmod, lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
-import { LlmrError, rpcNumber } from '../../protocol/errors.js';
+import { StreamMessageReader, createMessageConnection } from 'vscode-jsonrpc/node';
+import { LlmrError, type ErrorCode } from '../../protocol/errors.js';
+import { checkSocketPath } from '../../protocol/socket-path.js';
 import type { ConnectionScope } from './handle.js';
+import { Admission, refusal } from './envelope.js';
 import { FrameGuard, type Violation } from './frame-guard.js';
-
-const PARSE_ERROR = -32700;
+import { MAX_UNSENT_BYTES, SocketMessageWriter, whenWritable } from './backpressure.js';
 
 export interface RpcServer {
   socket: string;
@@ -25,6 +26,10 @@ export interface ServerOptions {
   log: Logger;
   maxMessageBytes: number;
   maxConnections: number;
+  /** A frame must be whole this long after its first byte (0 = no limit). */
+  frameTimeoutMs: number;
+  /** Requests in flight per connection; more are answered DAEMON_BUSY. */
+  maxInFlight: number;
   register: (scope: ConnectionScope) => void;
   env?: Record<string, string | undefined>;
 }
@@ -55,11 +60,11 @@ async function prepareSocketPath(socket: string): Promise<void> {
   await unlink(socket); // stale socket of a dead daemon
 }
 
-/** The one answer to a frame that cannot be read: JSON-RPC's parse error for bad JSON, our codes otherwise. */
+const VIOLATION_CODES = { 'too-large': 'MESSAGE_TOO_LARGE', malformed: 'PARSE_ERROR', timeout: 'MESSAGE_TIMEOUT' } as const satisfies Record<Violation, ErrorCode>;
+
+/** The last answer on a connection whose stream cannot be read further. */
 function errorFrame(message: string, kind: Violation): string {
-  const code = kind === 'too-large' ? 'MESSAGE_TOO_LARGE' : 'INVALID_SYNTAX';
-  const number = kind === 'not-json' ? PARSE_ERROR : rpcNumber(code);
-  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: number, message, data: { code } } });
+  const body = JSON.stringify(refusal(null, VIOLATION_CODES[kind], message));
   return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
@@ -72,6 +77,7 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
   if (fd !== undefined) {
     await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen({ fd }, resolve); });
   } else {
+    checkSocketPath(opts.socket);
     await prepareSocketPath(opts.socket);
     const previous = process.umask(0o177); // the socket is born 0600: no window where others may connect
     try {
@@ -106,22 +112,43 @@ function serveConnection(sock: net.Socket, opts: ServerOptions, live: Set<net.So
   const session = randomUUID().slice(0, 8);
   const log = opts.log.child({ session });
   const closed = new AbortController();
-  const guard = new FrameGuard(opts.maxMessageBytes, (message, kind) => {
-    log.warn({ reason: message }, 'bad frame; closing connection');
-    sock.end(errorFrame(message, kind));
-    guard.end();
+  const admission = new Admission(opts.maxInFlight);
+  const overflow = (): void => {
+    if (sock.destroyed) return;
+    log.warn({ unsent: sock.writableLength, limit: MAX_UNSENT_BYTES }, 'client does not read its answers; dropping the connection');
+    sock.destroy();
+  };
+  // refusals must not free the id of the request they refuse: only vscode-jsonrpc's answers do
+  const writer = new SocketMessageWriter(sock, () => undefined, overflow);
+  const writable = (): Promise<void> | undefined => whenWritable(sock);
+  const guard = new FrameGuard({
+    maxBody: opts.maxMessageBytes,
+    frameTimeoutMs: opts.frameTimeoutMs,
+    onViolation: (message, kind) => {
+      log.warn({ reason: message }, 'bad frame; closing connection');
+      sock.end(errorFrame(message, kind));
+      setTimeout(() => sock.destroy(), 1000).unref(); // a client that does not read cannot keep it open
+      guard.end();
+    },
+    admit: (message) => admission.admit(message),
+    onRefusal: (reply) => {
+      log.info({ code: reply.error.data.code, reason: reply.error.message }, 'message refused');
+      void writer.write(reply).catch(() => undefined); // the connection's own error handler logs it
+    },
+    ready: writable,
   });
   sock.on('error', (err) => log.debug({ err }, 'socket error'));
   sock.pipe(guard);
-  const conn = createMessageConnection(new StreamMessageReader(guard), new StreamMessageWriter(sock));
+  const conn = createMessageConnection(new StreamMessageReader(guard), new SocketMessageWriter(sock, (id) => admission.answered(id), overflow));
   conn.onError(([err]) => log.debug({ err }, 'connection error'));
   sock.on('close', () => {
     live.delete(sock);
     closed.abort();
     conn.dispose();
+    guard.destroy();
     log.debug('client disconnected');
   });
-  opts.register({ conn, log, session, closed: closed.signal });
+  opts.register({ conn, log, session, closed: closed.signal, writable });
   conn.listen();
   log.debug('client connected');
 }
