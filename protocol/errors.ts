@@ -52,6 +52,12 @@ export const ERROR_CODES = {
   DAEMON_UNAVAILABLE: { rpc: -32070, exit: EXIT.DAEMON },
   PROTOCOL_MISMATCH: { rpc: -32071, exit: EXIT.DAEMON },
   AUDIT_TAMPERED: { rpc: -32072, exit: EXIT.COMMAND_FAILED },
+  /** A written path holds a control, bidirectional-override or invisible character. */
+  PATH_UNSAFE_NAME: { rpc: -33014, exit: EXIT.COMMAND_FAILED },
+  /** A path used as a directory (trailing `/`) names a file. */
+  NOT_A_DIRECTORY: { rpc: -33015, exit: EXIT.COMMAND_FAILED },
+  /** The repository is owned by another user than the daemon's. */
+  REPO_OWNER_FOREIGN: { rpc: -33016, exit: EXIT.CONFIG },
   CANCELLED: { rpc: -32800, exit: EXIT.COMMAND_FAILED },
   INTERNAL: { rpc: -32603, exit: EXIT.INTERNAL },
 } as const;

@@ -18,22 +18,79 @@ import { LlmrError } from '../../protocol/errors.js';
  * - A malformed glob (unbalanced `[`, `{`, `(`), an empty pattern or a negation (`!x`) is a
  *   `CONFIG_INVALID` error when the set is compiled, so a typo can never silently disable a check.
  */
+export interface CompileOptions {
+  /**
+   * Also match editor and backup copies of a matching name (see {@link originalNames}):
+   * `server.key~`, `.server.key.swp`, `cert.pem.bak`, `#.env#`. On for exclusions, off for protection.
+   */
+  backups?: boolean;
+}
+
 export interface PatternSet {
   /** The first pattern (as configured) that matches `rel`, or undefined. `rel` is normalised first. */
   match(rel: string): string | undefined;
 }
 
-/** The built-in exclusion list (DESIGN §7): secrets and the git directory. */
+/**
+ * The built-in exclusion list (DESIGN §7): the git directory, credentials and private keys. Editor
+ * and backup copies of every matching name are excluded too (the `backups` rule), not listed here.
+ */
 export const DEFAULT_EXCLUDED: readonly string[] = Object.freeze([
   '.git',
   '.env*',
   '*.key',
   '*.pem',
+  '*.p12',
+  '*.pfx',
+  '*.kdbx',
   '.npmrc',
   '.netrc',
+  '.pypirc',
+  '.git-credentials',
   'id_rsa*',
   'id_ed25519*',
+  'id_ecdsa*',
+  'id_dsa*',
+  '.ssh',
+  '.aws',
+  '**/.docker/config.json',
 ]);
+
+/** Suffixes editors, package managers and people add to a copy: `x.bak`, `x.save.1`, `x.orig`, `x.rpmnew`. */
+const COPY_SUFFIX = /^(.+?)\.(bak|backup|old|orig|save|sav|tmp|temp|rej|copy|swp|swo|swx|sw[a-p]|dpkg-old|dpkg-new|dpkg-dist|rpmsave|rpmnew|rpmorig)(\.?\d+)?$/i;
+
+/** One decoration removed: the names `name` may be a copy of. */
+function undecorate(name: string): string[] {
+  const out: string[] = [];
+  const add = (m: RegExpExecArray | null, group = 1): void => { if (m !== null && m[group] !== '') out.push(m[group]); };
+  add(/^(.+?)(\.~\d+~|~+)$/.exec(name)); // x~  x~~  x.~1~ (emacs, vim, many others)
+  add(/^#(.+)#$/.exec(name)); // #x# (emacs auto-save)
+  add(/^\.#(.+)$/.exec(name)); // .#x (emacs lock)
+  add(/^\.~lock\.(.+)#$/.exec(name)); // .~lock.x# (LibreOffice)
+  add(/^~\$(.+)$/.exec(name)); // ~$x (office owner files)
+  const copy = COPY_SUFFIX.exec(name);
+  if (copy !== null) {
+    out.push(copy[1]);
+    if (copy[1].startsWith('.') && copy[1].length > 1) out.push(copy[1].slice(1)); // .x.swp (vim swap of x)
+  }
+  return out;
+}
+
+/**
+ * The names of which `name` may be an editor or backup copy, found by removing up to three
+ * decorations: `server.key~` → `server.key`; `.server.key.swp` → `server.key`; `.env.save~` →
+ * `.env.save`, `.env`. Empty for an undecorated name. Derived from the name, so the rule holds for
+ * every excluded pattern, built-in or configured.
+ */
+export function originalNames(name: string): string[] {
+  const found = new Set<string>();
+  let layer = [name];
+  for (let depth = 0; depth < 3 && layer.length > 0; depth++) {
+    layer = layer.flatMap(undecorate).filter((n) => !found.has(n));
+    for (const n of layer) found.add(n);
+  }
+  return [...found];
+}
 
 interface CompiledPattern {
   source: string;
@@ -71,11 +128,15 @@ export function toPosixRel(rel: string): string {
   return normal === '.' ? '' : normal.replace(/^\.\//, '').replace(/\/+$/, '');
 }
 
-function matchesPattern(p: CompiledPattern, segments: string[]): boolean {
-  if (!p.anchored) return segments.some((s) => p.test(s));
+/** A segment's own name, then (with the backup rule) the names it may be a copy of. */
+type Names = (segment: string) => string[];
+
+function matchesPattern(p: CompiledPattern, segments: string[], names: Names): boolean {
+  if (!p.anchored) return segments.some((s) => names(s).some((n) => p.test(n)));
   // Anchored: the path itself or any of its ancestors (so `a/b` covers everything below `a/b`).
   for (let i = 1; i <= segments.length; i++) {
-    if (p.test(segments.slice(0, i).join('/'))) return true;
+    const parent = segments.slice(0, i - 1);
+    if (names(segments[i - 1]).some((n) => p.test([...parent, n].join('/')))) return true;
   }
   return false;
 }
@@ -84,16 +145,19 @@ function matchesPattern(p: CompiledPattern, segments: string[]): boolean {
  * Compile a list of glob patterns once; throws `CONFIG_INVALID` naming the first bad pattern.
  * `listName` names the list in error messages (for example `excluded` or `protected`).
  */
-export function compilePatterns(patterns: readonly string[], listName: string): PatternSet {
+export function compilePatterns(patterns: readonly string[], listName: string, opts: CompileOptions = {}): PatternSet {
   if (!Array.isArray(patterns)) {
     throw new LlmrError('CONFIG_INVALID', `${listName} patterns must be a list of strings`);
   }
   const compiled = patterns.map((p) => compileOne(p, listName));
+  const names: Names = opts.backups === true ? (s) => [s, ...originalNames(s)] : (s) => [s];
   return {
     match(rel: string): string | undefined {
       const segments = toPosixRel(rel).split('/').filter((s) => s !== '');
       if (segments.length === 0) return undefined;
-      return compiled.find((p) => matchesPattern(p, segments))?.source;
+      const segmentNames = new Map<string, string[]>();
+      const cached: Names = (s) => segmentNames.get(s) ?? segmentNames.set(s, names(s)).get(s)!;
+      return compiled.find((p) => matchesPattern(p, segments, cached))?.source;
     },
   };
 }

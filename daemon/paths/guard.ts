@@ -3,6 +3,8 @@ import type { Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import { compilePatterns, type PatternSet } from './exclusions.js';
+import { createAliasCheck } from './hardlinks.js';
+import { assertSafeName } from './names.js';
 import { errnoCode, resolvePhysical, type Resolution } from './resolve.js';
 
 export { DEFAULT_EXCLUDED, toPosixRel } from './exclusions.js';
@@ -16,6 +18,11 @@ export interface GuardOptions {
   protectedPaths: string[];
   /** Limit on the UTF-8 byte length of a requested path; default 4096. */
   maxPathBytes?: number;
+  /**
+   * Extensions (like `.go`) a write may create or change, checked on the requested name AND the
+   * resolved target (`notes.md -> run.sh` is a write to `.sh`); empty or absent = any.
+   */
+  allowedExtensions?: string[];
 }
 
 export interface ResolvedPath {
@@ -66,6 +73,8 @@ function rootError(input: string, mode: Mode): LlmrError {
 interface Lexical {
   rel: string;
   abs: string;
+  /** The input ends with `/` (or `/.`): it names a directory, as it would for the OS. */
+  dirOnly: boolean;
 }
 
 /** String checks and lexical normalisation; no filesystem access. */
@@ -83,7 +92,8 @@ function lexical(input: string, root: string, maxBytes: number, mode: Mode): Lex
     throw new LlmrError('PATH_OUTSIDE_REPO', `path ${show(input)} ${why} the repository root ${root}`);
   }
   if (rel === '') throw rootError(input, mode);
-  return { rel, abs };
+  if (mode === 'write') assertSafeName(input);
+  return { rel, abs, dirOnly: /\/\.?$/.test(input) };
 }
 
 function fsError(err: unknown, input: string): unknown {
@@ -116,10 +126,14 @@ function kindOf(st: Stats): { kind: ResolvedPath['kind']; name: string } {
 }
 
 /** Final verdict on an existing, physically resolved target. */
-function checkExisting(input: string, rel: string, abs: string, st: Stats, mode: Mode): ResolvedPath {
+function checkExisting(input: string, lex: Lexical, rel: string, abs: string, st: Stats, mode: Mode): ResolvedPath {
   const { kind, name } = kindOf(st);
-  if (kind === 'other') throw new LlmrError('PATH_INVALID', `path ${show(input)} is a ${name}, not a regular file`);
   if (kind === 'directory') throw new LlmrError('IS_DIRECTORY', `path ${show(input)} is a directory, not a file`);
+  if (lex.dirOnly) {
+    throw new LlmrError('NOT_A_DIRECTORY', `path ${show(input)} ends with / but ${show(rel)} is a ${name}, not a directory`,
+      'drop the trailing / to name the file');
+  }
+  if (kind === 'other') throw new LlmrError('PATH_INVALID', `path ${show(input)} is a ${name}, not a regular file`);
   if (mode === 'write' && st.nlink > 1) {
     throw new LlmrError(
       'PATH_INVALID',
@@ -130,8 +144,12 @@ function checkExisting(input: string, rel: string, abs: string, st: Stats, mode:
 }
 
 /** Verdict on a path that does not exist: fine for writes unless a dangling symlink is involved. */
-function checkMissing(root: string, input: string, rel: string, res: Resolution, mode: Mode): ResolvedPath {
+function checkMissing(root: string, input: string, lex: Lexical, rel: string, res: Resolution, mode: Mode): ResolvedPath {
   const link = res.dangling === undefined ? undefined : (relInside(root, res.dangling) ?? res.dangling);
+  if (mode === 'write' && lex.dirOnly) {
+    throw new LlmrError('PATH_INVALID', `path ${show(input)} ends with /, so it names a directory; a file cannot be written there`,
+      'drop the trailing / to name the file');
+  }
   if (mode === 'read') {
     const why = link === undefined ? '' : ` (dangling symlink ${show(link)})`;
     throw new LlmrError('FILE_NOT_FOUND', `file ${show(input)} does not exist${why}`);
@@ -145,14 +163,20 @@ function checkMissing(root: string, input: string, rel: string, res: Resolution,
   return { rel, abs: res.real, exists: false };
 }
 
-/** Exclusion (and, for writes, protection) of one repo-relative path. */
-function makePolicy(excluded: PatternSet, protectedSet: PatternSet) {
+/** Exclusion (and, for writes, protection and extension) of one repo-relative path. */
+function makePolicy(excluded: PatternSet, protectedSet: PatternSet, extensions: string[]) {
   return (input: string, rel: string, mode: Mode, resolved: boolean): void => {
     const subject = resolved ? `path ${show(input)} resolves to ${show(rel)}, which` : `path ${show(input)}`;
     const ex = excluded.match(rel);
     if (ex !== undefined) throw new LlmrError('PATH_EXCLUDED', `${subject} is excluded by pattern ${ex}`);
-    const pr = mode === 'write' ? protectedSet.match(rel) : undefined;
+    if (mode === 'read') return;
+    const pr = protectedSet.match(rel);
     if (pr !== undefined) throw new LlmrError('PATH_PROTECTED', `${subject} is protected by pattern ${pr} and cannot be written`);
+    const ext = posix.extname(rel).toLowerCase();
+    if (extensions.length > 0 && !extensions.includes(ext)) {
+      throw new LlmrError('EXTENSION_DENIED', ext === '' ? `${subject} has no extension` : `${subject} has extension ${ext}, which is not allowed`,
+        `allowed: ${extensions.join(' ')} (commands.write.allowed_extensions)`);
+    }
   };
 }
 
@@ -178,9 +202,10 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
   if (!Number.isInteger(maxBytes) || maxBytes < 1) {
     throw new LlmrError('CONFIG_INVALID', `maximum path length ${String(maxBytes)} is not a positive integer`);
   }
-  const excluded = compilePatterns(opts.excluded, 'excluded');
+  const excluded = compilePatterns(opts.excluded, 'excluded', { backups: true });
   const protectedSet = compilePatterns(opts.protectedPaths, 'protected');
-  const policy = makePolicy(excluded, protectedSet);
+  const policy = makePolicy(excluded, protectedSet, (opts.allowedExtensions ?? []).map((e) => e.toLowerCase()));
+  const aliases = createAliasCheck(root, (rel) => excluded.match(rel) !== undefined);
 
   const check = async (input: string, mode: Mode): Promise<ResolvedPath> => {
     const lex = lexical(input, root, maxBytes, mode);
@@ -195,9 +220,15 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     }
     if (rel === '') throw rootError(input, mode);
     if (rel !== lex.rel) policy(input, rel, mode, true);
-    if (!res.exists) return checkMissing(root, input, rel, res, mode);
+    if (!res.exists) return checkMissing(root, input, lex, rel, res, mode);
     const st = await lstat(res.real).catch((err: unknown) => Promise.reject(fsError(err, input)));
-    return checkExisting(input, rel, res.real, st, mode);
+    const verdict = checkExisting(input, lex, rel, res.real, st, mode);
+    const alias = await aliases.excludedLink(res.real, st, show(input)).catch((err: unknown) => Promise.reject(fsError(err, input)));
+    if (alias !== undefined) {
+      throw new LlmrError('PATH_EXCLUDED', `path ${show(input)} is a hard link to the excluded file ${show(alias)}`,
+        'a file with several names is excluded when any of its names is');
+    }
+    return verdict;
   };
 
   return {
