@@ -57,9 +57,9 @@ export function wideningReason(policy: RepoPolicy, value: unknown, base: unknown
     case 'lower':
       return (value as number) > (base as number) ? `it is larger than the value below it (${String(base)})` : undefined;
     case 'turn-off':
-      return value === true && base !== true ? 'a repository may only set it to false' : undefined;
+      return value === true && base !== true ? `true allows more than the value below it (${String(base)})` : undefined;
     case 'turn-on':
-      return value === false && base !== false ? 'a repository may only set it to true' : undefined;
+      return value === false && base !== false ? `false allows more than the value below it (${String(base)})` : undefined;
     case 'append':
       return undefined;
     case 'fewer-extensions': {
