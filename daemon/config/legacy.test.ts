@@ -75,7 +75,7 @@ function originalConfig(legacy: boolean): string {
 const REPO_REFUSED = [
   'commands.exec.container_image', 'commands.exec.whitelist', 'commands.search.embedding_model', 'commands.search.ollama_url',
   'commands.search.vector_db_path', 'container_pool.health_check_interval', 'container_pool.idle_timeout',
-  'container_pool.max_uses_per_container', 'container_pool.size', 'container_pool.startup_containers',
+  'container_pool.size', 'container_pool.startup_containers',
   'logging.file', 'logging.format', 'logging.level', 'security.audit_log_path',
 ];
 

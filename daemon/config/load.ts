@@ -66,13 +66,13 @@ function defaultValue(key: string): unknown {
   return key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], defaultConfig());
 }
 
-/** The repository layer is checked against the layers below it: it may only narrow them (narrow.ts). */
-interface RepoLayer { userFile: string }
+/** The repository layer may only narrow the user's values (narrow.ts): `userSide` holds them (file, environment, overrides). */
+interface RepoLayer { userFile: string; userSide: Map<string, unknown> }
 
 const policyOf = (key: string): RepoPolicy => keySpec(key)?.repo ?? 'user-only';
 
 /** Where a refused repository key belongs, for hints. */
-const belongsIn = (key: string, repo: RepoLayer): string =>
+const belongsIn = (key: string, repo: { userFile: string }): string =>
   `${key} belongs in your user config ${repo.userFile} (or an LLMR_* variable of the daemon): a cloned repository may only narrow what you allow`;
 
 /**
@@ -102,7 +102,7 @@ function applyLayer(entries: Entry[], values: Map<string, unknown>, homedir: str
     }
     const policy = policyOf(written);
     const base = values.has(key) ? values.get(key) : defaultValue(key);
-    const why = wideningReason(policy, value, base);
+    const why = wideningReason(policy, value, repo.userSide.has(key) ? repo.userSide.get(key) : base);
     if (why !== undefined) {
       problems.push({ message: `${where} widens the setting: ${why}; a repository config may ${POLICY_WORDS[policy]}`, hint: belongsIn(key, repo) });
       continue;
@@ -175,9 +175,13 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
   const sources: string[] = [];
   const values = new Map<string, unknown>();
   const userFile = userConfigFile(env, homedir);
-  applyLayer(await fileLayer(userFile, undefined, problems, sources), values, homedir, problems);
+  const userEntries = await fileLayer(userFile, undefined, problems, sources);
+  applyLayer(userEntries, values, homedir, problems);
   if (opts.root !== undefined) {
-    const repo = { root: opts.root, userFile };
+    // The repository is judged against everything the user controls: file, environment, overrides.
+    const userSide = new Map(values);
+    for (const entries of [envLayer(env, []), overrideLayer(opts.overrides ?? {}, [])]) applyLayer(entries, userSide, homedir, []);
+    const repo = { root: opts.root, userFile, userSide };
     applyLayer(await fileLayer(repoConfigFile(opts.root), repo, problems, sources), values, homedir, problems, repo);
   }
   applyLayer(envLayer(env, problems), values, homedir, problems);

@@ -51,14 +51,14 @@ const NARROWABLE: Record<string, string> = {
     'commands.open.max_file_size', 'commands.write.max_file_size', 'commands.exec.timeout_seconds', 'commands.exec.max_timeout_seconds',
     'commands.exec.memory_limit', 'commands.exec.cpu_limit', 'commands.exec.pids_limit', 'commands.exec.tmpfs_size',
     'commands.exec.max_output_bytes', 'commands.io.timeout_seconds', 'commands.io.memory_limit', 'commands.io.cpu_limit',
-    'commands.io.pids_limit', 'commands.search.max_results', 'commands.search.max_file_size', 'commands.search.max_preview_length',
+    'commands.io.pids_limit', 'container_pool.max_uses_per_container', 'container_pool.acquire_timeout', 'commands.search.max_results', 'commands.search.max_file_size', 'commands.search.max_preview_length',
   ].map((key) => [key, 'lower'])),
 };
 
 /** A value that widens the default of `spec` under its policy (in YAML form). */
 function wider(spec: KeySpec): unknown {
   switch (spec.repo) {
-    case 'lower': return typeof spec.default === 'string' ? '100g' : Math.min(Number(spec.default) * 2, spec.max ?? Infinity);
+    case 'lower': return spec.type === 'size' ? '100g' : spec.type === 'duration' ? '10h' : Math.min(Number(spec.default) * 2, spec.max ?? Infinity);
     case 'turn-off': return true;
     case 'turn-on': return false;
     case 'fewer-prefixes': return [...(spec.default as string[]), 'sh'];
@@ -107,6 +107,13 @@ describe('config/narrow', () => {
       writeFileSync(repoFile, `${text}\n`);
       expect((await refusal()).message).toMatch(/may not be set by a repository config|widens the setting/);
     }
+  });
+
+  it('judges a repository value against the daemon environment too (it is the user\'s)', async () => {
+    writeFileSync(repoFile, 'commands:\n  exec:\n    whitelist: [cat, "head -c"]\n');
+    await refusal();
+    const { config } = await load({ LLMR_COMMANDS__EXEC__WHITELIST: 'cat,head,ls' });
+    expect(config.commands.exec.whitelist).toEqual(['cat', 'head', 'ls']); // the environment still wins over the repository
   });
 
   it('names the user config under XDG_CONFIG_HOME in the hint', async () => {
