@@ -167,3 +167,16 @@ describe('paths/exclusions: editor and backup copies of excluded names', () => {
     expect(originalNames('a.bak.bak.bak.bak')).not.toContain('a');
   });
 });
+
+describe('paths/exclusions: anchored fast path', () => {
+  it('keeps anchored globs with braces, ** and a ./ anchor exact', () => {
+    const set = compilePatterns(['a/{b,c/d}', 'x/**/y.txt', './top', 'q/*.key'], 'excluded', { backups: true });
+    expect(set.match('a/c/d')).toBe('a/{b,c/d}');
+    expect(set.match('a/b/z')).toBe('a/{b,c/d}');
+    expect(set.match('x/1/2/y.txt')).toBe('x/**/y.txt');
+    expect(set.match('top/z')).toBe('./top');
+    expect(set.match('q/s.key~')).toBe('q/*.key');
+    expect(set.match('q/s.key/in')).toBe('q/*.key');
+    expect(set.match('z/q/s.key')).toBeUndefined();
+  });
+});

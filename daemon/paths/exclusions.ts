@@ -59,6 +59,9 @@ export const DEFAULT_EXCLUDED: readonly string[] = Object.freeze([
 /** Suffixes editors, package managers and people add to a copy: `x.bak`, `x.save.1`, `x.orig`, `x.rpmnew`. */
 const COPY_SUFFIX = /^(.+?)\.(bak|backup|old|orig|save|sav|tmp|temp|rej|copy|swp|swo|swx|sw[a-p]|dpkg-old|dpkg-new|dpkg-dist|rpmsave|rpmnew|rpmorig)(\.?\d+)?$/i;
 
+/** A cheap test first: most names carry no decoration at all. */
+const DECORATED = new RegExp(`~|^#|^\\.#|^\\.~lock|^~\\$|${COPY_SUFFIX.source.slice(COPY_SUFFIX.source.indexOf('\\.('))}`, 'i');
+
 /** One decoration removed: the names `name` may be a copy of. */
 function undecorate(name: string): string[] {
   const out: string[] = [];
@@ -83,6 +86,7 @@ function undecorate(name: string): string[] {
  * every excluded pattern, built-in or configured.
  */
 export function originalNames(name: string): string[] {
+  if (!DECORATED.test(name)) return [];
   const found = new Set<string>();
   let layer = [name];
   for (let depth = 0; depth < 3 && layer.length > 0; depth++) {
@@ -94,6 +98,10 @@ export function originalNames(name: string): string[] {
 
 interface CompiledPattern {
   source: string;
+  /** The glob without its anchoring marks. */
+  body: string;
+  /** For an anchored glob with a simple last segment: a test a path's last segment must pass first. */
+  last?: (name: string) => boolean;
   anchored: boolean;
   test: (candidate: string) => boolean;
 }
@@ -116,7 +124,9 @@ function compileOne(source: string, listName: string): CompiledPattern {
   if (body.split('/').includes('..')) throw invalid('contains a .. segment');
   anchored ||= body.includes('/');
   try {
-    return { source, anchored, test: picomatch(body, MATCH_OPTIONS) };
+    const lastSegment = body.slice(body.lastIndexOf('/') + 1);
+    const simpleLast = anchored && !/[{}()]|\*\*/.test(body.slice(Math.max(0, body.lastIndexOf('/') - 1)));
+    return { source, body, anchored, test: picomatch(body, MATCH_OPTIONS), ...(simpleLast ? { last: picomatch(lastSegment, MATCH_OPTIONS) } : {}) };
   } catch (err) {
     throw invalid(`is not a valid glob: ${err instanceof Error ? err.message : String(err)}`, err);
   }
@@ -128,15 +138,17 @@ export function toPosixRel(rel: string): string {
   return normal === '.' ? '' : normal.replace(/^\.\//, '').replace(/\/+$/, '');
 }
 
-/** A segment's own name, then (with the backup rule) the names it may be a copy of. */
-type Names = (segment: string) => string[];
-
-function matchesPattern(p: CompiledPattern, segments: string[], names: Names): boolean {
-  if (!p.anchored) return segments.some((s) => names(s).some((n) => p.test(n)));
-  // Anchored: the path itself or any of its ancestors (so `a/b` covers everything below `a/b`).
+/**
+ * Anchored: the path itself or any of its ancestors (so `a/b` covers everything below `a/b`).
+ * `names[i]` holds segment i's own name, then (with the backup rule) the names it may be a copy of.
+ */
+function matchesPattern(p: CompiledPattern, segments: string[], names: string[][]): boolean {
+  if (!p.anchored) return names.some((alts) => alts.some((n) => p.test(n)));
   for (let i = 1; i <= segments.length; i++) {
-    const parent = segments.slice(0, i - 1);
-    if (names(segments[i - 1]).some((n) => p.test([...parent, n].join('/')))) return true;
+    const alts = names[i - 1];
+    if (p.last !== undefined && !alts.some((n) => p.last?.(n))) continue;
+    if (p.test(segments.slice(0, i).join('/'))) return true;
+    if (alts.length > 1 && alts.slice(1).some((n) => p.test([...segments.slice(0, i - 1), n].join('/')))) return true;
   }
   return false;
 }
@@ -150,14 +162,20 @@ export function compilePatterns(patterns: readonly string[], listName: string, o
     throw new LlmrError('CONFIG_INVALID', `${listName} patterns must be a list of strings`);
   }
   const compiled = patterns.map((p) => compileOne(p, listName));
-  const names: Names = opts.backups === true ? (s) => [s, ...originalNames(s)] : (s) => [s];
+  // One regex for every name-only pattern: most paths match none, and that costs one test per name.
+  const loose = compiled.filter((p) => !p.anchored);
+  const anyLoose = loose.length === 0 ? undefined
+    : new RegExp(loose.map((p) => `(?:${picomatch.makeRe(p.body, MATCH_OPTIONS).source})`).join('|'), 'i');
+  const anchored = compiled.filter((p) => p.anchored);
+  const names = opts.backups === true ? (s: string): string[] => [s, ...originalNames(s)] : (s: string): string[] => [s];
   return {
     match(rel: string): string | undefined {
       const segments = toPosixRel(rel).split('/').filter((s) => s !== '');
       if (segments.length === 0) return undefined;
-      const segmentNames = new Map<string, string[]>();
-      const cached: Names = (s) => segmentNames.get(s) ?? segmentNames.set(s, names(s)).get(s)!;
-      return compiled.find((p) => matchesPattern(p, segments, cached))?.source;
+      const segmentNames = segments.map(names);
+      const looseHit = anyLoose !== undefined && segmentNames.some((alts) => alts.some((n) => anyLoose.test(n)));
+      if (!looseHit && !anchored.some((p) => matchesPattern(p, segments, segmentNames))) return undefined;
+      return compiled.find((p) => matchesPattern(p, segments, segmentNames))?.source;
     },
   };
 }
