@@ -2,12 +2,13 @@
  * Path guard defences of issue 10: hard-link aliases, names that lie, trailing slashes, the write
  * extension list on the resolved target, backup copies of excluded names.
  */
-import { linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlmrError } from '../../protocol/errors.js';
 import { createPathGuard, DEFAULT_EXCLUDED, type PathGuard, type ResolvedPath } from './guard.js';
+import { createAliasCheck } from './hardlinks.js';
 
 let base: string;
 let root: string;
@@ -63,6 +64,20 @@ describe('paths/guard: hard links (issue 10 item 2)', () => {
     expect(await guard.forRead('d.txt')).toMatchObject({ rel: 'd.txt' });
     linkSync(join(root, 'c.txt'), join(root, '.env.production'));
     expect((await failure(guard.forRead('d.txt'))).message).toBe('path d.txt is a hard link to the excluded file .env.production');
+  });
+
+  it('tells search and exec which files are hard links of excluded files', async () => {
+    expect(await guard.excludedLinkOf(join(root, 'notes.txt'))).toBe('.env');
+    expect(await guard.excludedLinkOf(join(root, 'src/main.go'))).toBeUndefined();
+    expect(await guard.excludedLinkOf(join(root, 'missing'))).toBeUndefined();
+  });
+
+  it('refuses a multi-link file when the repository is too large to walk, rather than guess', async () => {
+    const check = createAliasCheck(root, () => false, 3);
+    const err = await check.excludedLink(join(root, 'b.txt'), lstatSync(join(root, 'b.txt')), 'b.txt').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LlmrError);
+    expect((err as LlmrError).message).toMatch(/^path b.txt has several hard links and llmr cannot tell .*more than 3 files/);
+    expect(await check.excludedLink(join(root, 'src/main.go'), lstatSync(join(root, 'src/main.go')), 'src/main.go')).toBeUndefined();
   });
 
   it('costs one walk for many reads of old hard-linked files (pnpm-style node_modules)', async () => {

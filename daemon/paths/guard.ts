@@ -44,6 +44,13 @@ export interface PathGuard {
   isExcluded(rel: string): boolean;
   /** True when a repo-relative path is protected from writes (no filesystem access). */
   isProtected(rel: string): boolean;
+  /**
+   * The excluded repo-relative path that the file at absolute `abs` is a hard link of, or undefined
+   * (for search and exec masks: a file whose (dev, inode) is an excluded file's is excluded too).
+   * One `lstat`; a walk only for a file with several links (see hardlinks.ts). Throws PATH_EXCLUDED
+   * when it cannot tell (repository too large to walk): treat the file as excluded then.
+   */
+  excludedLinkOf(abs: string): Promise<string | undefined>;
 }
 
 type Mode = 'read' | 'write';
@@ -236,5 +243,9 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     forWrite: (input) => check(input, 'write'),
     isExcluded: (rel) => excluded.match(rel) !== undefined,
     isProtected: (rel) => protectedSet.match(rel) !== undefined,
+    async excludedLinkOf(abs) {
+      const st = await lstat(abs).catch(() => undefined);
+      return st?.isFile() === true ? aliases.excludedLink(abs, st, show(abs)) : undefined;
+    },
   };
 }
