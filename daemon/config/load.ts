@@ -4,6 +4,10 @@
  * command line. A list or mapping value replaces the lower layer's value whole. Relative paths in
  * a file are relative to that file's directory; from the environment or overrides they must be
  * absolute (or `~/…`). Every problem of every layer is collected into one CONFIG_INVALID error.
+ *
+ * The repository file is untrusted: it may only narrow the user's values (file, environment and
+ * overrides), by each key's policy in the schema (narrow.ts); a key without one is user-only, and
+ * `append` lists are merged with the user's instead of replacing them.
  */
 import os from 'node:os';
 import path from 'node:path';

@@ -199,6 +199,10 @@ function makePolicy(excluded: PatternSet, protectedSet: PatternSet, extensions: 
  * `PATH_OUTSIDE_REPO` outside. Paths are checked as the caller wrote them AND as resolved, so a
  * symlink `notes.txt -> .env` is excluded; `rel` names the resolved target. Pass `rel` (not the
  * input) to the container: the container stays the boundary against races after this check.
+ * Exclusions also cover editor/backup copies of excluded names (`server.key~`) and, for reads, hard
+ * links of excluded files (hardlinks.ts). Writes refuse control/bidi/invisible characters in the
+ * path (PATH_UNSAFE_NAME, names.ts), and the write extension list applies to the resolved target.
+ * A trailing `/` on a path that names a file is NOT_A_DIRECTORY, as for the OS.
  */
 export function createPathGuard(opts: GuardOptions): PathGuard {
   if (typeof opts.root !== 'string' || !posix.isAbsolute(opts.root)) {
