@@ -137,8 +137,8 @@ export function keysUnder(prefix: string): string[] {
 }
 
 /** The documentation view of the key table (for the README and `llmr config`-style listings). */
-export function configKeys(): Array<{ key: string; type: string; default: unknown; doc: string }> {
-  return KEYS.map((spec) => ({ key: spec.key, type: spec.type, default: structuredClone(spec.default), doc: spec.doc }));
+export function configKeys(): Array<{ key: string; type: string; default: unknown; doc: string; repo: RepoPolicy }> {
+  return KEYS.map((spec) => ({ key: spec.key, type: spec.type, default: structuredClone(spec.default), doc: spec.doc, repo: spec.repo ?? 'user-only' }));
 }
 
 /** Set a dotted key in a nested object, creating sections on the way. */
