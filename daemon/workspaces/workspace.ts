@@ -42,8 +42,13 @@ export interface WorkspaceDeps {
   auditFor(config: LlmrConfig, stateDir: string): Promise<AuditSink>;
 }
 
-/** Repository owner; a root-owned or another user's repository is refused unless the user's config allows it. */
-async function repoOwner(root: string, config: LlmrConfig, deps: WorkspaceDeps): Promise<{ uid: number; gid: number }> {
+/**
+ * Repository owner; a root-owned or another user's repository is refused unless the user's config
+ * allows it. Checked before any file of the repository (its config included) is read, with the
+ * user's side of the config only (the keys are user-only anyway).
+ */
+async function repoOwner(root: string, deps: WorkspaceDeps): Promise<{ uid: number; gid: number }> {
+  const { config } = await loadConfig({ env: deps.env, overrides: deps.overrides, homedir: deps.homedir });
   return checkRepoOwner(root, await stat(root), {
     allowRootOwned: config.security.allow_root_owned_repo,
     allowForeignOwned: config.security.allow_foreign_owned_repo,
@@ -54,6 +59,7 @@ async function repoOwner(root: string, config: LlmrConfig, deps: WorkspaceDeps):
 
 /** Open the workspace for an already realpath'd root. */
 export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<Workspace> {
+  const owner = await repoOwner(root, deps);
   const { config, sources } = await loadConfig({ root, env: deps.env, overrides: deps.overrides, homedir: deps.homedir });
   const id = workspaceId(root);
   const log = deps.log.child({ workspace: id });
@@ -66,7 +72,6 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     protectedPaths: [...config.security.protected_paths, REPO_CONFIG_FILE],
     allowedExtensions: config.commands.write.allowed_extensions,
   });
-  const owner = await repoOwner(root, config, deps);
   const audit = await deps.auditFor(config, state);
   const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state });
   let search: SearchService | undefined;
