@@ -114,7 +114,9 @@ describe('paths/guard: names that lie (issue 10 item 11)', () => {
 
   it('accepts visible non-ASCII names and reports unsafe names of reads by the usual codes', async () => {
     expect(await guard.forWrite('docs/日本語 файл 🌍.md')).toMatchObject({ exists: false });
-    expect((await failure(guard.forRead('a\u202Eb.md'))).code).toBe('FILE_NOT_FOUND');
+    const missing = await failure(guard.forRead('a\u202Eb.md'));
+    expect(missing.code).toBe('FILE_NOT_FOUND');
+    expect(missing.message).toBe('file a<U+202E>b.md does not exist'); // messages never carry the character itself
   });
 });
 

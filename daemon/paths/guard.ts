@@ -4,7 +4,7 @@ import { posix } from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import { compilePatterns, type PatternSet } from './exclusions.js';
 import { createAliasCheck } from './hardlinks.js';
-import { assertSafeName } from './names.js';
+import { assertSafeName, showUnsafe } from './names.js';
 import { errnoCode, resolvePhysical, type Resolution } from './resolve.js';
 
 export { DEFAULT_EXCLUDED, toPosixRel } from './exclusions.js';
@@ -60,7 +60,8 @@ const DEFAULT_MAX_PATH_BYTES = 4096;
 /** A path for messages: control characters escaped, long paths shortened in the middle. */
 function show(p: string): string {
   if (p === '') return '""';
-  const escaped = p.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  // C0 controls as \xNN; every other invisible or reordering character as <U+XXXX> (names.ts)
+  const escaped = showUnsafe(p.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return escaped.length > 160 ? `${escaped.slice(0, 100)}…${escaped.slice(-40)}` : escaped;
 }
 
