@@ -19,8 +19,8 @@ const CONFIG = (pool: boolean): string => [
   'commands:', '  exec:', '    whitelist: ["true", "python3 -c"]', '',
 ].join('\n');
 
-/** Pool sizes are the daemon's (user's) settings, never a repository's. */
-export const BENCH_ENV = { LLMR_POOL_SIZE: '16', LLMR_CONTAINER_POOL__MIN_IDLE: '4' };
+/** Pool sizes and the whitelist are the daemon's (user's) settings; a repository can only narrow them. */
+export const BENCH_ENV = { LLMR_POOL_SIZE: '16', LLMR_CONTAINER_POOL__MIN_IDLE: '4', LLMR_COMMANDS__EXEC__WHITELIST: 'true,python3 -c' };
 
 export function benchRepo(pool: boolean): string {
   const repo = makeRepo({

@@ -67,6 +67,13 @@ export const ERROR_CODES = {
   MESSAGE_TOO_LARGE: { rpc: -33080, exit: EXIT.DAEMON },
   DAEMON_BUSY: { rpc: -33081, exit: EXIT.DAEMON },
   MESSAGE_TIMEOUT: { rpc: -33082, exit: EXIT.DAEMON },
+  // sec block -33014..-33019, -33045..-33049
+  /** A written path holds a control, bidirectional-override or invisible character. */
+  PATH_UNSAFE_NAME: { rpc: -33014, exit: EXIT.COMMAND_FAILED },
+  /** A path used as a directory (trailing `/`) names a file. */
+  NOT_A_DIRECTORY: { rpc: -33015, exit: EXIT.COMMAND_FAILED },
+  /** The repository is owned by another user than the daemon's. */
+  REPO_OWNER_FOREIGN: { rpc: -33016, exit: EXIT.CONFIG },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,8 +2,7 @@
  * Reading one YAML config file into flat `{ key, value }` entries, checking every key against
  * the key table. Values are checked later, by the loader, with the same rules for every layer.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { legacyReason } from './legacy.js';
 import { isSection, keySpec, KEYS, keysUnder } from './schema.js';
@@ -61,33 +60,34 @@ function walk(node: Record<string, unknown>, prefix: string, file: string, layer
 async function readText(file: string, root: string | undefined, layer: FileLayer): Promise<string | undefined> {
   let stat;
   try {
-    stat = await fs.stat(file);
+    // A repository's file is not followed: a symlink would let <write> change the config through its target.
+    stat = root === undefined ? await fs.stat(file) : await fs.lstat(file);
   } catch (err) {
     if (isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined;
     layer.problems.push({ message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
     return undefined;
   }
+  if (stat.isSymbolicLink()) {
+    return fail(layer, `cannot read ${file}: it is a symlink; a repository config must be a regular file`,
+      'replace the symlink by a copy of its target (a symlinked config could be changed through its target)');
+  }
   if (!stat.isFile()) return fail(layer, `cannot read ${file}: not a regular file`);
   if (stat.size > MAX_CONFIG_BYTES) return fail(layer, `cannot read ${file}: ${stat.size} bytes is larger than ${MAX_CONFIG_BYTES}`);
   try {
-    if (root !== undefined) {
-      const rel = path.relative(await fs.realpath(root), await fs.realpath(file));
-      if (rel === '..' || rel.startsWith('../') || path.isAbsolute(rel)) return fail(layer, `cannot read ${file}: it is a symlink to a file outside the repository`);
-    }
-    return await fs.readFile(file, 'utf8');
+    return await fs.readFile(file, { encoding: 'utf8', flag: root === undefined ? 'r' : fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK });
   } catch (err) {
     return fail(layer, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
 
-function fail(layer: FileLayer, message: string): undefined {
-  layer.problems.push({ message });
+function fail(layer: FileLayer, message: string, hint?: string): undefined {
+  layer.problems.push(hint === undefined ? { message } : { message, hint });
   return undefined;
 }
 
 /**
  * Read and check one config file. A missing file is no layer; an unreadable, unparsable or
- * invalid file yields problems. `root`, when given, must contain the file's real path.
+ * invalid file yields problems. With `root` (a repository file), a symlink is refused and the file is opened without following one.
  */
 export async function readConfigFile(file: string, root?: string): Promise<FileLayer> {
   const layer: FileLayer = { entries: [], problems: [], read: false };

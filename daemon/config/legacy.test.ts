@@ -67,10 +67,16 @@ function originalConfig(legacy: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-/** Keys of the shipped config that a repository's own file may not set (they belong to the user's config). */
+/**
+ * Keys of the shipped config that a repository's own file may not set: user-only keys (images, host
+ * paths, the embedding service, daemon and pool settings) and values that widen the defaults (its
+ * 27-entry whitelist against the 4 defaults). cpu_limit 1 and memory_limit 512m only narrow: allowed.
+ */
 const REPO_REFUSED = [
-  'commands.exec.cpu_limit', 'commands.exec.memory_limit', 'commands.search.ollama_url', 'commands.search.vector_db_path',
-  'container_pool.size', 'container_pool.startup_containers', 'logging.file', 'logging.format', 'logging.level', 'security.audit_log_path',
+  'commands.exec.container_image', 'commands.exec.whitelist', 'commands.search.embedding_model', 'commands.search.ollama_url',
+  'commands.search.vector_db_path', 'container_pool.health_check_interval', 'container_pool.idle_timeout',
+  'container_pool.size', 'container_pool.startup_containers',
+  'logging.file', 'logging.format', 'logging.level', 'security.audit_log_path',
 ];
 
 let tmp: string;

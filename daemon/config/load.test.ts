@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LlmrError } from '../../protocol/errors.js';
 import { configKeys, defaultConfig, loadConfig, REPO_CONFIG_FILE, type LoadOptions } from './load.js';
+import { keySpec } from './schema.js';
 
 let tmp: string;
 let home: string;
@@ -55,15 +56,15 @@ describe('config/load', () => {
   });
 
   it('applies defaults < user file < repo file < environment < overrides', async () => {
-    writeFileSync(userFile, 'commands:\n  exec:\n    timeout_seconds: 11\n    cpu_limit: 3\n');
-    writeFileSync(repoFile, 'commands:\n  exec:\n    timeout_seconds: 12\n    allow_shell: true\n');
+    writeFileSync(userFile, 'commands:\n  exec:\n    timeout_seconds: 11\n    cpu_limit: 3\n    allow_shell: true\n');
+    writeFileSync(repoFile, 'commands:\n  exec:\n    timeout_seconds: 9\n    allow_shell: false\n');
     const env = { LLMR_COMMANDS__EXEC__TIMEOUT_SECONDS: '13', LLMR_LOG_LEVEL: 'debug' };
     const all = await load({ env, overrides: { 'commands.exec.timeout_seconds': 14 } });
     expect(all.sources).toEqual([userFile, repoFile]);
-    expect(all.config.commands.exec).toMatchObject({ timeout_seconds: 14, cpu_limit: 3, allow_shell: true });
+    expect(all.config.commands.exec).toMatchObject({ timeout_seconds: 14, cpu_limit: 3, allow_shell: false });
     expect(all.config.logging.level).toBe('debug');
     expect((await load({ env })).config.commands.exec.timeout_seconds).toBe(13);
-    expect((await load()).config.commands.exec.timeout_seconds).toBe(12);
+    expect((await load()).config.commands.exec.timeout_seconds).toBe(9);
     expect((await load({ root: undefined })).config.commands.exec.timeout_seconds).toBe(11);
     expect((await load({ root: undefined })).sources).toEqual([userFile]);
   });
@@ -80,10 +81,12 @@ describe('config/load', () => {
 
   it('replaces lists and mappings whole instead of merging them', async () => {
     writeFileSync(userFile, 'commands:\n  exec:\n    whitelist: [ls, cat]\n    env: { A: "1", B: "2" }\n');
-    writeFileSync(repoFile, 'commands:\n  exec:\n    whitelist: [make]\n    env: { C: "3" }\n');
+    writeFileSync(repoFile, 'commands:\n  exec:\n    whitelist: [cat]\n');
     const { config } = await load();
-    expect(config.commands.exec.whitelist).toEqual(['make']);
-    expect(config.commands.exec.env).toEqual({ C: '3' });
+    expect(config.commands.exec.whitelist).toEqual(['cat']);
+    expect(config.commands.exec.env).toEqual({ A: '1', B: '2' });
+    const { config: env } = await load({ env: { LLMR_COMMANDS__EXEC__ENV: 'C=3' } });
+    expect(env.commands.exec.env).toEqual({ C: '3' });
   });
 
   it('parses every value type from YAML', async () => {
@@ -91,17 +94,17 @@ describe('config/load', () => {
       'commands:',
       '  open: { enabled: false, max_file_size: 64k }',
       '  write: { max_file_size: 2048, allowed_extensions: [.go, .md] }',
-      '  exec: { timeout_seconds: 1m, env: { GOFLAGS: -mod=mod, N: 3 } }',
-      'container_pool: { idle_timeout: 1m30s, health_check_interval: 250ms, acquire_timeout: 2 }',
+      '  exec: { timeout_seconds: 20s }',
     ].join('\n'));
     writeFileSync(userFile, [
       'logging: { level: trace, file: logs/d.log }', 'security: { audit_log_path: ~/audit/a.log }',
-      'commands: { exec: { cpu_limit: 0.5, memory_limit: 1g } }',
+      'commands: { exec: { cpu_limit: 0.5, memory_limit: 1g, env: { GOFLAGS: -mod=mod, N: 3 } } }',
+      'container_pool: { idle_timeout: 1m30s, health_check_interval: 250ms, acquire_timeout: 2 }',
     ].join('\n'));
     const { config } = await load();
     expect(config.commands.open).toEqual({ enabled: false, max_file_size: 65536 });
     expect(config.commands.write.allowed_extensions).toEqual(['.go', '.md']);
-    expect(config.commands.exec).toMatchObject({ timeout_seconds: 60, cpu_limit: 0.5, memory_limit: 1024 ** 3, env: { GOFLAGS: '-mod=mod', N: '3' } });
+    expect(config.commands.exec).toMatchObject({ timeout_seconds: 20, cpu_limit: 0.5, memory_limit: 1024 ** 3, env: { GOFLAGS: '-mod=mod', N: '3' } });
     expect(config.container_pool).toMatchObject({ idle_timeout: 90_000, health_check_interval: 250, acquire_timeout: 2000 });
     expect(config.security.audit_log_path).toBe(path.join(home, 'audit/a.log'));
     expect(config.audit.file).toBe(path.join(home, 'audit/a.log'));
@@ -131,8 +134,7 @@ describe('config/load', () => {
   ])('rejects %s: %s naming the key, value and expectation', async (key, yamlValue, expected) => {
     const parts = key.split('.');
     const yamlText = parts.map((p, i) => `${'  '.repeat(i)}${p}:`).join('\n') + ` ${yamlValue}\n`;
-    const userOnly = /^(logging\.|security\.audit|container_pool\.size|commands\.exec\.cpu_limit|commands\.search\.ollama_url)/;
-    const file = userOnly.test(key) ? userFile : repoFile;
+    const file = (keySpec(key)?.repo ?? 'user-only') === 'user-only' ? userFile : repoFile;
     writeFileSync(file, yamlText);
     const err = await loadError();
     expect(err.message).toContain(`${key} in ${file} has bad value`);
@@ -153,7 +155,7 @@ describe('config/load', () => {
       'commands:\n  exec:\n    memory_limit: 100g', 'commands:\n  search:\n    ollama_url: http://169.254.169.254/']) {
       writeFileSync(repoFile, `${line}\n`);
       const err = await loadError();
-      expect(err.message).toMatch(/may not be set by a repository/);
+      expect(err.message).toMatch(/may not be set by a repository config|widens the setting/);
       writeFileSync(userFile, `${line}\n`);
       rmSync(repoFile);
       await expect(load()).resolves.toBeDefined();
@@ -215,11 +217,19 @@ describe('config/load', () => {
     expect((await loadError()).message).toBe(`cannot read ${repoFile}: not a regular file`);
   });
 
-  it('refuses a repo config that is a symlink to a file outside the repository', async () => {
+  it('refuses a repo config that is a symlink, to a file outside or inside the repository', async () => {
     const outside = path.join(tmp, 'outside.yaml');
     writeFileSync(outside, 'logging:\n  level: warn\n');
     symlinkSync(outside, repoFile);
-    expect((await loadError()).message).toBe(`cannot read ${repoFile}: it is a symlink to a file outside the repository`);
+    expect((await loadError()).message).toBe(`cannot read ${repoFile}: it is a symlink; a repository config must be a regular file`);
+    rmSync(repoFile);
+    // inside: <write docs/cfg.yaml> would change the config through its target
+    mkdirSync(path.join(root, 'docs'));
+    writeFileSync(path.join(root, 'docs', 'cfg.yaml'), 'commands:\n  exec:\n    timeout_seconds: 5\n');
+    symlinkSync('docs/cfg.yaml', repoFile);
+    const err = await loadError();
+    expect(err.message).toBe(`cannot read ${repoFile}: it is a symlink; a repository config must be a regular file`);
+    expect(err.details).toMatch(/replace the symlink by a copy/);
   });
 
   it('collects every problem of every layer into one error', async () => {

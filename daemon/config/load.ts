@@ -4,6 +4,10 @@
  * command line. A list or mapping value replaces the lower layer's value whole. Relative paths in
  * a file are relative to that file's directory; from the environment or overrides they must be
  * absolute (or `~/…`). Every problem of every layer is collected into one CONFIG_INVALID error.
+ *
+ * The repository file is untrusted: it may only narrow the user's values (file, environment and
+ * overrides), by each key's policy in the schema (narrow.ts); a key without one is user-only, and
+ * `append` lists are merged with the user's instead of replacing them.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +16,7 @@ import { LlmrError } from '../../protocol/errors.js';
 import { envEntries } from './env.js';
 import { readConfigFile, unknownKeyHint, type Problem } from './file.js';
 import { legacyReason } from './legacy.js';
+import { POLICY_WORDS, repoValue, wideningReason, type RepoPolicy } from './narrow.js';
 import { repoConfigFile, stateDir, userConfigFile, type Env } from './paths.js';
 import { defaultConfig, keySpec, setPath, type LlmrConfig } from './schema.js';
 import { parseValue, showValue } from './values.js';
@@ -61,19 +66,25 @@ function parseEntry(entry: Entry, homedir: string, problems: Problem[]): { ok: b
   return { ok: resolved !== undefined, value: resolved };
 }
 
-/** Lists a repository may only add to: it can hide more from the model, never less. */
-const ADD_ONLY_FROM_REPO = new Set(['repository.excluded_paths', 'security.protected_paths']);
-
 function defaultValue(key: string): unknown {
   return key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], defaultConfig());
 }
 
+/** The repository layer may only narrow the user's values (narrow.ts): `userSide` holds them (file, environment, overrides). */
+interface RepoLayer { userFile: string; userSide: Map<string, unknown> }
+
+const policyOf = (key: string): RepoPolicy => keySpec(key)?.repo ?? 'user-only';
+
+/** Where a refused repository key belongs, for hints. */
+const belongsIn = (key: string, repo: { userFile: string }): string =>
+  `${key} belongs in your user config ${repo.userFile} (or an LLMR_* variable of the daemon): a cloned repository may only narrow what you allow`;
+
 /**
  * Parse a layer's entries and put them into `values`; two names of one key in a layer must agree.
- * Keys in `addOnly` are merged with the lower layers' list instead of replacing it.
+ * With `repo`, a value that widens the lower layers' value is a problem, and `append` lists merge.
  */
-function applyLayer(entries: Entry[], values: Map<string, unknown>, homedir: string, problems: Problem[], addOnly = new Set<string>()): void {
-  const layer = new Map<string, { value: unknown; where: string }>();
+function applyLayer(entries: Entry[], values: Map<string, unknown>, homedir: string, problems: Problem[], repo?: RepoLayer): void {
+  const layer = new Map<string, { value: unknown; where: string; key: string }>();
   for (const entry of entries) {
     const parsed = parseEntry(entry, homedir, problems);
     if (!parsed.ok) continue;
@@ -86,46 +97,32 @@ function applyLayer(entries: Entry[], values: Map<string, unknown>, homedir: str
       });
       continue;
     }
-    layer.set(key, { value: parsed.value, where: entry.where });
+    layer.set(key, { value: parsed.value, where: entry.where, key: entry.key });
   }
-  for (const [key, { value }] of layer) {
-    if (!addOnly.has(key)) {
+  for (const [key, { value, where, key: written }] of layer) {
+    if (repo === undefined) {
       values.set(key, value);
       continue;
     }
-    const base = (values.get(key) ?? defaultValue(key)) as string[];
-    values.set(key, [...new Set([...base, ...(value as string[])])]);
+    const policy = policyOf(written);
+    const base = values.has(key) ? values.get(key) : defaultValue(key);
+    const why = wideningReason(policy, value, repo.userSide.has(key) ? repo.userSide.get(key) : base);
+    if (why !== undefined) {
+      problems.push({ message: `${where} widens the setting: ${why}; a repository config may ${POLICY_WORDS[policy]}`, hint: belongsIn(key, repo) });
+      continue;
+    }
+    values.set(key, repoValue(policy, value, base));
   }
 }
 
-/**
- * Keys a repository's own file may not set: they choose host paths outside the repository,
- * weaken the ownership check, or configure the daemon as a whole. A cloned repository is
- * untrusted input; these belong to the user's file, the environment or flags.
- */
-const NOT_FROM_REPO = [
-  // host paths and ownership
-  'security.audit_log_path', 'audit.file', 'logging.file', 'commands.search.vector_db_path', 'security.allow_root_owned_repo',
-  // where the daemon sends repository text
-  'commands.search.ollama_url',
-  // how much of the host a repository may take: containers, memory, CPU, time
-  'container_pool.size', 'container_pool.min_idle', 'container_pool.startup_containers', 'container_pool.max_lifetime',
-  'commands.exec.memory_limit', 'commands.exec.cpu_limit', 'commands.exec.pids_limit', 'commands.exec.tmpfs_size',
-  'commands.exec.max_timeout_seconds', 'commands.io.memory_limit', 'commands.io.cpu_limit', 'commands.io.pids_limit',
-];
-const fromRepoAllowed = (key: string): boolean => !NOT_FROM_REPO.includes(key) && !key.startsWith('daemon.') && !key.startsWith('logging.');
-
-async function fileLayer(file: string, root: string | undefined, problems: Problem[], sources: string[]): Promise<Entry[]> {
-  const layer = await readConfigFile(file, root);
+async function fileLayer(file: string, repo: { root: string; userFile: string } | undefined, problems: Problem[], sources: string[]): Promise<Entry[]> {
+  const layer = await readConfigFile(file, repo?.root);
   problems.push(...layer.problems);
   if (layer.read) sources.push(file);
   const baseDir = path.dirname(file);
   const entries = layer.entries.filter((e) => {
-    if (root === undefined || fromRepoAllowed(e.key)) return true;
-    problems.push({
-      message: `${e.key} in ${file} may not be set by a repository`,
-      hint: 'set it in ~/.config/llmr/config.yaml or an LLMR_* environment variable of the daemon: a repository must not choose host paths, resources or daemon settings',
-    });
+    if (repo === undefined || policyOf(e.key) !== 'user-only') return true;
+    problems.push({ message: `${e.key} in ${file} may not be set by a repository config`, hint: belongsIn(e.key, repo) });
     return false;
   });
   return entries.map((e) => ({ key: e.key, value: e.value, text: false, where: `${e.key} in ${file}`, baseDir }));
@@ -181,9 +178,15 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
   const problems: Problem[] = [];
   const sources: string[] = [];
   const values = new Map<string, unknown>();
-  applyLayer(await fileLayer(userConfigFile(env, homedir), undefined, problems, sources), values, homedir, problems);
+  const userFile = userConfigFile(env, homedir);
+  const userEntries = await fileLayer(userFile, undefined, problems, sources);
+  applyLayer(userEntries, values, homedir, problems);
   if (opts.root !== undefined) {
-    applyLayer(await fileLayer(repoConfigFile(opts.root), opts.root, problems, sources), values, homedir, problems, ADD_ONLY_FROM_REPO);
+    // The repository is judged against everything the user controls: file, environment, overrides.
+    const userSide = new Map(values);
+    for (const entries of [envLayer(env, []), overrideLayer(opts.overrides ?? {}, [])]) applyLayer(entries, userSide, homedir, []);
+    const repo = { root: opts.root, userFile, userSide };
+    applyLayer(await fileLayer(repoConfigFile(opts.root), repo, problems, sources), values, homedir, problems, repo);
   }
   applyLayer(envLayer(env, problems), values, homedir, problems);
   applyLayer(overrideLayer(opts.overrides ?? {}, problems), values, homedir, problems);

@@ -5,6 +5,8 @@
  */
 import { LlmrError } from '../../protocol/errors.js';
 import { parseValue, type KeyType, type ValueRule } from './values.js';
+import { DEFAULT_EXCLUDED } from '../paths/exclusions.js';
+import type { RepoPolicy } from './narrow.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -29,7 +31,7 @@ export interface LlmrConfig {
     enabled: boolean; size: number; min_idle: number; startup_containers: number; max_uses_per_container: number;
     idle_timeout: number; health_check_interval: number; acquire_timeout: number; max_lifetime: number;
   };
-  security: { allow_root_owned_repo: boolean; audit_log_path: string; protected_paths: string[] };
+  security: { allow_root_owned_repo: boolean; allow_foreign_owned_repo: boolean; audit_log_path: string; protected_paths: string[] };
   logging: { level: LogLevel; file: string; format: 'json' };
   audit: { enabled: boolean; file: string };
   daemon: { idle_workspace_timeout: number; max_connections: number; read_timeout: number; max_requests_in_flight: number };
@@ -40,6 +42,11 @@ export interface KeySpec extends ValueRule {
   /** The default as a user would write it in YAML; parsed by the same rule as user values. */
   default: unknown;
   doc: string;
+  /**
+   * What a repository's own `llm-runtime.config.yaml` may do with the key (see `narrow.ts`).
+   * Absent = `user-only`: a key is user config only unless it is declared narrowable here.
+   */
+  repo?: RepoPolicy;
 }
 
 const MIB = 1024 * 1024;
@@ -49,63 +56,64 @@ const extension = (v: string): string | undefined => (/^\.[^/\\\s]+$/.test(v) ? 
 const envName = (v: string): string | undefined => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'environment variable names like GOFLAGS');
 const httpUrl = (v: string): string | undefined => (/^https?:\/\/[^\s/]+/.test(v) ? undefined : 'an http:// or https:// URL');
 
-function k(key: string, type: KeyType, dflt: unknown, doc: string, rule: Omit<ValueRule, 'type'> = {}): KeySpec {
+function k(key: string, type: KeyType, dflt: unknown, doc: string, rule: Omit<ValueRule, 'type'> & { repo?: RepoPolicy } = {}): KeySpec {
   return { key, type, default: dflt, doc, ...rule };
 }
 
 /** Every config key, in documentation order. */
 export const KEYS: readonly KeySpec[] = [
-  k('repository.excluded_paths', 'string[]', ['.git', '.env*', '*.key', '*.pem', '.npmrc', '.netrc', 'id_rsa*', 'id_ed25519*'],
-    'globs on the repo-relative path that no command may read, write, search or see inside exec', { check: nonEmpty }),
-  k('commands.open.enabled', 'bool', true, 'allow <open>'),
-  k('commands.open.max_file_size', 'size', '1m', 'largest file <open> returns', { min: 1 }),
-  k('commands.write.enabled', 'bool', true, 'allow <write>'),
-  k('commands.write.max_file_size', 'size', '100k', 'largest content <write> accepts', { min: 1 }),
-  k('commands.write.backup_before_write', 'bool', true, 'keep the previous content in the state directory before overwriting'),
-  k('commands.write.allowed_extensions', 'string[]', [], 'extensions <write> may create or change (like .go); empty = any', { check: extension }),
-  k('commands.exec.enabled', 'bool', true, 'allow <exec>'),
+  k('repository.excluded_paths', 'string[]', [...DEFAULT_EXCLUDED],
+    'globs on the repo-relative path that no command may read, write, search or see inside exec (editor and backup copies of matching names too)', { check: nonEmpty, repo: 'append' }),
+  k('commands.open.enabled', 'bool', true, 'allow <open>', { repo: 'turn-off' }),
+  k('commands.open.max_file_size', 'size', '1m', 'largest file <open> returns', { min: 1, repo: 'lower' }),
+  k('commands.write.enabled', 'bool', true, 'allow <write>', { repo: 'turn-off' }),
+  k('commands.write.max_file_size', 'size', '100k', 'largest content <write> accepts', { min: 1, repo: 'lower' }),
+  k('commands.write.backup_before_write', 'bool', true, 'keep the previous content in the state directory before overwriting', { repo: 'turn-on' }),
+  k('commands.write.allowed_extensions', 'string[]', [], 'extensions <write> may create or change (like .go); empty = any', { check: extension, repo: 'fewer-extensions' }),
+  k('commands.exec.enabled', 'bool', true, 'allow <exec>', { repo: 'turn-off' }),
   k('commands.exec.container_image', 'string', 'llmr-exec:latest', 'image exec containers run', { check: image }),
-  k('commands.exec.timeout_seconds', 'seconds', 30, 'default time limit of a command', { min: 0.1 }),
-  k('commands.exec.max_timeout_seconds', 'seconds', 600, 'largest time limit a request may ask for', { min: 0.1 }),
-  k('commands.exec.memory_limit', 'size', '512m', 'memory of an exec container (swap included)', { min: 6 * MIB }),
-  k('commands.exec.cpu_limit', 'number', 2, 'CPUs of an exec container', { min: 0.01, max: 1024 }),
-  k('commands.exec.pids_limit', 'int', 256, 'processes in an exec container', { min: 8 }),
-  k('commands.exec.tmpfs_size', 'size', '256m', 'size of the writable /tmp of an exec container', { min: MIB }),
-  k('commands.exec.max_output_bytes', 'size', '1m', 'output kept per command; more is cut in the middle', { min: 1024 }),
+  k('commands.exec.timeout_seconds', 'seconds', 30, 'default time limit of a command', { min: 0.1, repo: 'lower' }),
+  k('commands.exec.max_timeout_seconds', 'seconds', 600, 'largest time limit a request may ask for', { min: 0.1, repo: 'lower' }),
+  k('commands.exec.memory_limit', 'size', '512m', 'memory of an exec container (swap included)', { min: 6 * MIB, repo: 'lower' }),
+  k('commands.exec.cpu_limit', 'number', 2, 'CPUs of an exec container', { min: 0.01, max: 1024, repo: 'lower' }),
+  k('commands.exec.pids_limit', 'int', 256, 'processes in an exec container', { min: 8, repo: 'lower' }),
+  k('commands.exec.tmpfs_size', 'size', '256m', 'size of the writable /tmp of an exec container', { min: MIB, repo: 'lower' }),
+  k('commands.exec.max_output_bytes', 'size', '1m', 'output kept per command; more is cut in the middle', { min: 1024, repo: 'lower' }),
   k('commands.exec.whitelist', 'string[]', ['go test', 'go build', 'npm test', 'make'],
-    'command prefixes (whole argv tokens) <exec> may run', { check: nonEmpty }),
-  k('commands.exec.allow_shell', 'bool', false, 'allow shell operators (; && | > $( ) …) by running the command under sh -c'),
+    'command prefixes (whole argv tokens) <exec> may run', { check: nonEmpty, repo: 'fewer-prefixes' }),
+  k('commands.exec.allow_shell', 'bool', false, 'allow shell operators (; && | > $( ) …) by running the command under sh -c', { repo: 'turn-off' }),
   k('commands.exec.env', 'map', {}, 'extra environment variables for exec containers', { check: envName }),
   k('commands.io.container_image', 'string', 'llmr-io:latest', 'image of the read/write containers', { check: image }),
-  k('commands.io.timeout_seconds', 'seconds', 30, 'time limit of one read or write', { min: 0.01 }),
-  k('commands.io.memory_limit', 'size', '128m', 'memory of an I/O container', { min: 6 * MIB }),
-  k('commands.io.cpu_limit', 'number', 1, 'CPUs of an I/O container', { min: 0.01, max: 1024 }),
-  k('commands.io.pids_limit', 'int', 32, 'processes in an I/O container', { min: 8 }),
-  k('commands.search.enabled', 'bool', true, 'allow <search> and keep the index fresh'),
+  k('commands.io.timeout_seconds', 'seconds', 30, 'time limit of one read or write', { min: 0.01, repo: 'lower' }),
+  k('commands.io.memory_limit', 'size', '128m', 'memory of an I/O container', { min: 6 * MIB, repo: 'lower' }),
+  k('commands.io.cpu_limit', 'number', 1, 'CPUs of an I/O container', { min: 0.01, max: 1024, repo: 'lower' }),
+  k('commands.io.pids_limit', 'int', 32, 'processes in an I/O container', { min: 8, repo: 'lower' }),
+  k('commands.search.enabled', 'bool', true, 'allow <search> and keep the index fresh', { repo: 'turn-off' }),
   k('commands.search.ollama_url', 'string', 'http://localhost:11434', 'Ollama server for embeddings (search works without it)', { check: httpUrl }),
   k('commands.search.embedding_model', 'string', 'nomic-embed-text', 'Ollama embedding model', { check: nonEmpty }),
-  k('commands.search.max_results', 'int', 10, 'files returned per query', { min: 1, max: 1000 }),
-  k('commands.search.max_file_size', 'size', '1m', 'larger files are not indexed', { min: 1 }),
-  k('commands.search.max_preview_length', 'int', 300, 'characters of snippet per result', { min: 0 }),
+  k('commands.search.max_results', 'int', 10, 'files returned per query', { min: 1, max: 1000, repo: 'lower' }),
+  k('commands.search.max_file_size', 'size', '1m', 'larger files are not indexed', { min: 1, repo: 'lower' }),
+  k('commands.search.max_preview_length', 'int', 300, 'characters of snippet per result', { min: 0, repo: 'lower' }),
   k('commands.search.vector_db_path', 'path', '', 'index database; "" = <cacheDir>/<repo-hash>/'),
-  k('commands.search.index_extensions', 'string[]', [], 'extensions to index (like .go); empty = all text files', { check: extension }),
-  k('container_pool.enabled', 'bool', true, 'keep warm containers; false = a fresh container per operation (cold mode)'),
+  k('commands.search.index_extensions', 'string[]', [], 'extensions to index (like .go); empty = all text files', { check: extension, repo: 'fewer-extensions' }),
+  k('container_pool.enabled', 'bool', true, 'keep warm containers; false = a fresh container per operation (cold mode)', { repo: 'turn-off' }),
   k('container_pool.size', 'int', 4, 'most containers per kind and workspace', { min: 1, max: 256 }),
   k('container_pool.min_idle', 'int', 1, 'warm containers kept ready per kind', { min: 0 }),
   k('container_pool.startup_containers', 'int', 1, 'containers started per kind when a workspace opens', { min: 0 }),
-  k('container_pool.max_uses_per_container', 'int', 100, 'operations before an I/O container is replaced', { min: 1 }),
+  k('container_pool.max_uses_per_container', 'int', 100, 'operations before an I/O container is replaced', { min: 1, repo: 'lower' }),
   k('container_pool.idle_timeout', 'duration', '5m', 'idle containers above min_idle are removed after this'),
   k('container_pool.health_check_interval', 'duration', '30s', 'how often idle containers are checked', { min: 1 }),
-  k('container_pool.acquire_timeout', 'duration', '10s', 'longest wait for a container before POOL_EXHAUSTED', { min: 1 }),
+  k('container_pool.acquire_timeout', 'duration', '10s', 'longest wait for a container before POOL_EXHAUSTED', { min: 1, repo: 'lower' }),
   k('container_pool.max_lifetime', 'duration', '30m', 'containers are replaced after this, and outlive a crashed daemon no longer', { min: 1 }),
   k('security.allow_root_owned_repo', 'bool', false, 'serve a repository owned by root (containers then run as root)'),
+  k('security.allow_foreign_owned_repo', 'bool', false, 'serve a repository owned by another user than the daemon\'s (containers then run as that user)'),
   k('security.audit_log_path', 'path', '', 'audit log file; "" = <stateDir>/audit.log'),
   k('security.protected_paths', 'string[]', ['.git/**', 'llm-runtime.config.yaml', '.llmr/**'],
-    'globs on the repo-relative path that <write> never changes', { check: nonEmpty }),
+    'globs on the repo-relative path that <write> never changes', { check: nonEmpty, repo: 'append' }),
   k('logging.level', 'enum', 'info', 'daemon log level', { values: LOG_LEVELS }),
   k('logging.file', 'path', '', 'daemon log file; "" = <stateDir>/daemon.log'),
   k('logging.format', 'enum', 'json', 'daemon log format (pipe through pino-pretty to read it)', { values: ['json'] }),
-  k('audit.enabled', 'bool', true, 'write the audit log'),
+  k('audit.enabled', 'bool', true, 'write the audit log', { repo: 'turn-on' }),
   k('audit.file', 'path', '', 'same setting as security.audit_log_path (set one of them)'),
   k('daemon.idle_workspace_timeout', 'duration', '15m', 'an unused workspace gives its containers back after this'),
   k('daemon.max_connections', 'int', 64, 'concurrent client connections', { min: 1, max: 4096 }),
@@ -131,8 +139,8 @@ export function keysUnder(prefix: string): string[] {
 }
 
 /** The documentation view of the key table (for the README and `llmr config`-style listings). */
-export function configKeys(): Array<{ key: string; type: string; default: unknown; doc: string }> {
-  return KEYS.map((spec) => ({ key: spec.key, type: spec.type, default: structuredClone(spec.default), doc: spec.doc }));
+export function configKeys(): Array<{ key: string; type: string; default: unknown; doc: string; repo: RepoPolicy }> {
+  return KEYS.map((spec) => ({ key: spec.key, type: spec.type, default: structuredClone(spec.default), doc: spec.doc, repo: spec.repo ?? 'user-only' }));
 }
 
 /** Set a dotted key in a nested object, creating sections on the way. */

@@ -24,7 +24,8 @@ export type PolicyDecision = { argv: string[]; shell: boolean };
 
 export const DEFAULT_MAX_COMMAND_BYTES = 4096;
 
-const SHELL_HINT = 'set commands.exec.allow_shell to true to run commands through sh -c';
+/** Model-facing: says what works, never how to turn the shell on (that is the user's decision, in their own config). */
+const SHELL_HINT = 'run one whitelisted program with its arguments, without shell operators, redirections or expansions';
 /** Longest first, so the message names `&&` rather than `&`. */
 const OPERATORS = ['&&', '||', ';;', '>>', '<<', '>&', '<&', '>|', '<>', '|&', '&>', ';', '&', '|', '>', '<', '(', ')'] as const;
 const OPERATOR_CHARS = new Set(';&|<>()');

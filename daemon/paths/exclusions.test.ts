@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LlmrError } from '../../protocol/errors.js';
-import { compilePatterns, DEFAULT_EXCLUDED, toPosixRel } from './exclusions.js';
+import { compilePatterns, DEFAULT_EXCLUDED, originalNames, toPosixRel } from './exclusions.js';
 
 const defaults = compilePatterns(DEFAULT_EXCLUDED, 'excluded');
 
@@ -100,5 +100,83 @@ describe('paths/exclusions', () => {
     expect(toPosixRel('a/../b')).toBe('b');
     expect(toPosixRel('.')).toBe('');
     expect(toPosixRel('/a/b')).toBe('a/b');
+  });
+});
+
+describe('paths/exclusions: secrets beyond the original list (issue 10 item 3)', () => {
+  const withBackups = compilePatterns(DEFAULT_EXCLUDED, 'excluded', { backups: true });
+
+  it.each([
+    ['.git-credentials', '.git-credentials'], ['home/.git-credentials', '.git-credentials'],
+    ['id_ecdsa', 'id_ecdsa*'], ['keys/id_ecdsa.pub', 'id_ecdsa*'], ['id_ecdsa_sk', 'id_ecdsa*'],
+    ['id_dsa', 'id_dsa*'], ['ssh/id_dsa.pub', 'id_dsa*'],
+    ['certs/client.p12', '*.p12'], ['CLIENT.P12', '*.p12'],
+    ['certs/client.pfx', '*.pfx'],
+    ['.pypirc', '.pypirc'], ['pkg/.pypirc', '.pypirc'],
+    ['.aws', '.aws'], ['.aws/credentials', '.aws'], ['home/.aws/config', '.aws'],
+    ['.ssh', '.ssh'], ['.ssh/authorized_keys', '.ssh'], ['home/u/.ssh/known_hosts', '.ssh'],
+    ['.docker/config.json', '**/.docker/config.json'], ['home/u/.docker/config.json', '**/.docker/config.json'],
+    ['vault.kdbx', '*.kdbx'], ['backup/Passwords.KDBX', '*.kdbx'],
+  ])('excludes %s (pattern %s)', (rel, pattern) => {
+    expect(defaults.match(rel)).toBe(pattern);
+    expect(withBackups.match(rel)).toBe(pattern);
+  });
+
+  it('leaves look-alike names alone', () => {
+    for (const rel of ['git-credentials.md', 'src/aws.ts', '.awsome', 'ssh/config', '.docker/daemon.json', 'docker/config.json', 'p12.txt', 'id-dsa.txt']) {
+      expect(withBackups.match(rel), rel).toBeUndefined();
+    }
+  });
+});
+
+describe('paths/exclusions: editor and backup copies of excluded names', () => {
+  const withBackups = compilePatterns(DEFAULT_EXCLUDED, 'excluded', { backups: true });
+
+  it.each([
+    ['server.key~', '*.key'], ['.server.key.swp', '*.key'], ['cert.pem.bak', '*.pem'], ['.env.save', '.env*'],
+    ['sub/.env.swo', '.env*'], ['#.env#', '.env*'], ['.#id_rsa', 'id_rsa*'], ['client.p12.orig', '*.p12'],
+    ['.npmrc.old', '.npmrc'], ['.netrc~', '.netrc'], ['.pypirc.save.1', '.pypirc'], ['cert.pem.~2~', '*.pem'],
+    ['.git-credentials.bak', '.git-credentials'], ['.docker/config.json~', '**/.docker/config.json'],
+    ['.docker/.config.json.swp', '**/.docker/config.json'], ['vault.kdbx.tmp', '*.kdbx'], ['server.key.bak~', '*.key'],
+    ['.git.bak/config', '.git'], ['.~lock.vault.kdbx#', '*.kdbx'], ['server.key.dpkg-old', '*.key'],
+  ])('excludes the copy %s (of a name matching %s)', (rel, pattern) => {
+    expect(withBackups.match(rel)).toBe(pattern);
+  });
+
+  it('derives copies from configured patterns too, anchored ones included', () => {
+    const set = compilePatterns(['config/secrets.yml', 'token.txt'], 'excluded', { backups: true });
+    expect(set.match('config/secrets.yml~')).toBe('config/secrets.yml');
+    expect(set.match('config/.secrets.yml.swp')).toBe('config/secrets.yml');
+    expect(set.match('a/b/token.txt.bak')).toBe('token.txt');
+    expect(set.match('other/secrets.yml~')).toBeUndefined();
+  });
+
+  it('does not exclude copies of names that are not excluded, and only does it when asked', () => {
+    for (const rel of ['main.go~', 'notes.txt.bak', '.main.go.swp', '#README.md#', 'src/app.ts.orig']) {
+      expect(withBackups.match(rel), rel).toBeUndefined();
+    }
+    expect(defaults.match('server.key~')).toBeUndefined();
+    expect(compilePatterns(['llm-runtime.config.yaml'], 'protected').match('llm-runtime.config.yaml.bak')).toBeUndefined();
+  });
+
+  it('finds the original names behind up to three decorations', () => {
+    expect(originalNames('server.key')).toEqual([]);
+    expect(originalNames('server.key~')).toEqual(['server.key']);
+    expect(originalNames('.server.key.swp')).toEqual(expect.arrayContaining(['.server.key', 'server.key']));
+    expect(originalNames('#.env.save#')).toEqual(expect.arrayContaining(['.env.save', '.env']));
+    expect(originalNames('a.bak.bak.bak.bak')).not.toContain('a');
+  });
+});
+
+describe('paths/exclusions: anchored fast path', () => {
+  it('keeps anchored globs with braces, ** and a ./ anchor exact', () => {
+    const set = compilePatterns(['a/{b,c/d}', 'x/**/y.txt', './top', 'q/*.key'], 'excluded', { backups: true });
+    expect(set.match('a/c/d')).toBe('a/{b,c/d}');
+    expect(set.match('a/b/z')).toBe('a/{b,c/d}');
+    expect(set.match('x/1/2/y.txt')).toBe('x/**/y.txt');
+    expect(set.match('top/z')).toBe('./top');
+    expect(set.match('q/s.key~')).toBe('q/*.key');
+    expect(set.match('q/s.key/in')).toBe('q/*.key');
+    expect(set.match('z/q/s.key')).toBeUndefined();
   });
 });

@@ -106,7 +106,7 @@ describe('paths/guard', () => {
       ['src/test.go', 'src/test.go'], ['src//test.go', 'src/test.go'], ['src////test.go', 'src/test.go'],
       ['./src/./test.go', 'src/test.go'], ['path with spaces/file.txt', 'path with spaces/file.txt'],
       ['link_to_src/real.go', 'src/real.go'], ['.hidden', '.hidden'], ['safe.txt', 'safe.txt'],
-      ['src/main.go', 'src/main.go'], ['....//', '....'], ['.gitignore', '.gitignore'],
+      ['src/main.go', 'src/main.go'], ['....', '....'], ['.gitignore', '.gitignore'],
     ];
     for (const [input, rel] of cases) {
       const got = await guard.forRead(input);

@@ -3,6 +3,8 @@ import type { Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import { compilePatterns, type PatternSet } from './exclusions.js';
+import { createAliasCheck } from './hardlinks.js';
+import { assertSafeName, showUnsafe } from './names.js';
 import { errnoCode, resolvePhysical, type Resolution } from './resolve.js';
 
 export { DEFAULT_EXCLUDED, toPosixRel } from './exclusions.js';
@@ -16,6 +18,11 @@ export interface GuardOptions {
   protectedPaths: string[];
   /** Limit on the UTF-8 byte length of a requested path; default 4096. */
   maxPathBytes?: number;
+  /**
+   * Extensions (like `.go`) a write may create or change, checked on the requested name AND the
+   * resolved target (`notes.md -> run.sh` is a write to `.sh`); empty or absent = any.
+   */
+  allowedExtensions?: string[];
 }
 
 export interface ResolvedPath {
@@ -37,6 +44,13 @@ export interface PathGuard {
   isExcluded(rel: string): boolean;
   /** True when a repo-relative path is protected from writes (no filesystem access). */
   isProtected(rel: string): boolean;
+  /**
+   * The excluded repo-relative path that the file at absolute `abs` is a hard link of, or undefined
+   * (for search and exec masks: a file whose (dev, inode) is an excluded file's is excluded too).
+   * One `lstat`; a walk only for a file with several links (see hardlinks.ts). Throws PATH_EXCLUDED
+   * when it cannot tell (repository too large to walk): treat the file as excluded then.
+   */
+  excludedLinkOf(abs: string): Promise<string | undefined>;
 }
 
 type Mode = 'read' | 'write';
@@ -46,7 +60,8 @@ const DEFAULT_MAX_PATH_BYTES = 4096;
 /** A path for messages: control characters escaped, long paths shortened in the middle. */
 function show(p: string): string {
   if (p === '') return '""';
-  const escaped = p.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  // C0 controls as \xNN; every other invisible or reordering character as <U+XXXX> (names.ts)
+  const escaped = showUnsafe(p.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return escaped.length > 160 ? `${escaped.slice(0, 100)}…${escaped.slice(-40)}` : escaped;
 }
 
@@ -66,6 +81,8 @@ function rootError(input: string, mode: Mode): LlmrError {
 interface Lexical {
   rel: string;
   abs: string;
+  /** The input ends with `/` (or `/.`): it names a directory, as it would for the OS. */
+  dirOnly: boolean;
 }
 
 /** String checks and lexical normalisation; no filesystem access. */
@@ -83,7 +100,8 @@ function lexical(input: string, root: string, maxBytes: number, mode: Mode): Lex
     throw new LlmrError('PATH_OUTSIDE_REPO', `path ${show(input)} ${why} the repository root ${root}`);
   }
   if (rel === '') throw rootError(input, mode);
-  return { rel, abs };
+  if (mode === 'write') assertSafeName(input);
+  return { rel, abs, dirOnly: /\/\.?$/.test(input) };
 }
 
 function fsError(err: unknown, input: string): unknown {
@@ -116,10 +134,14 @@ function kindOf(st: Stats): { kind: ResolvedPath['kind']; name: string } {
 }
 
 /** Final verdict on an existing, physically resolved target. */
-function checkExisting(input: string, rel: string, abs: string, st: Stats, mode: Mode): ResolvedPath {
+function checkExisting(input: string, lex: Lexical, rel: string, abs: string, st: Stats, mode: Mode): ResolvedPath {
   const { kind, name } = kindOf(st);
-  if (kind === 'other') throw new LlmrError('PATH_INVALID', `path ${show(input)} is a ${name}, not a regular file`);
   if (kind === 'directory') throw new LlmrError('IS_DIRECTORY', `path ${show(input)} is a directory, not a file`);
+  if (lex.dirOnly) {
+    throw new LlmrError('NOT_A_DIRECTORY', `path ${show(input)} ends with / but ${show(rel)} is a ${name}, not a directory`,
+      'drop the trailing / to name the file');
+  }
+  if (kind === 'other') throw new LlmrError('PATH_INVALID', `path ${show(input)} is a ${name}, not a regular file`);
   if (mode === 'write' && st.nlink > 1) {
     throw new LlmrError(
       'PATH_INVALID',
@@ -130,8 +152,12 @@ function checkExisting(input: string, rel: string, abs: string, st: Stats, mode:
 }
 
 /** Verdict on a path that does not exist: fine for writes unless a dangling symlink is involved. */
-function checkMissing(root: string, input: string, rel: string, res: Resolution, mode: Mode): ResolvedPath {
+function checkMissing(root: string, input: string, lex: Lexical, rel: string, res: Resolution, mode: Mode): ResolvedPath {
   const link = res.dangling === undefined ? undefined : (relInside(root, res.dangling) ?? res.dangling);
+  if (mode === 'write' && lex.dirOnly) {
+    throw new LlmrError('PATH_INVALID', `path ${show(input)} ends with /, so it names a directory; a file cannot be written there`,
+      'drop the trailing / to name the file');
+  }
   if (mode === 'read') {
     const why = link === undefined ? '' : ` (dangling symlink ${show(link)})`;
     throw new LlmrError('FILE_NOT_FOUND', `file ${show(input)} does not exist${why}`);
@@ -145,14 +171,20 @@ function checkMissing(root: string, input: string, rel: string, res: Resolution,
   return { rel, abs: res.real, exists: false };
 }
 
-/** Exclusion (and, for writes, protection) of one repo-relative path. */
-function makePolicy(excluded: PatternSet, protectedSet: PatternSet) {
+/** Exclusion (and, for writes, protection and extension) of one repo-relative path. */
+function makePolicy(excluded: PatternSet, protectedSet: PatternSet, extensions: string[]) {
   return (input: string, rel: string, mode: Mode, resolved: boolean): void => {
     const subject = resolved ? `path ${show(input)} resolves to ${show(rel)}, which` : `path ${show(input)}`;
     const ex = excluded.match(rel);
     if (ex !== undefined) throw new LlmrError('PATH_EXCLUDED', `${subject} is excluded by pattern ${ex}`);
-    const pr = mode === 'write' ? protectedSet.match(rel) : undefined;
+    if (mode === 'read') return;
+    const pr = protectedSet.match(rel);
     if (pr !== undefined) throw new LlmrError('PATH_PROTECTED', `${subject} is protected by pattern ${pr} and cannot be written`);
+    const ext = posix.extname(rel).toLowerCase();
+    if (extensions.length > 0 && !extensions.includes(ext)) {
+      throw new LlmrError('EXTENSION_DENIED', ext === '' ? `${subject} has no extension` : `${subject} has extension ${ext}, which is not allowed`,
+        `allowed: ${extensions.join(' ')} (commands.write.allowed_extensions)`);
+    }
   };
 }
 
@@ -168,6 +200,10 @@ function makePolicy(excluded: PatternSet, protectedSet: PatternSet) {
  * `PATH_OUTSIDE_REPO` outside. Paths are checked as the caller wrote them AND as resolved, so a
  * symlink `notes.txt -> .env` is excluded; `rel` names the resolved target. Pass `rel` (not the
  * input) to the container: the container stays the boundary against races after this check.
+ * Exclusions also cover editor/backup copies of excluded names (`server.key~`) and, for reads, hard
+ * links of excluded files (hardlinks.ts). Writes refuse control/bidi/invisible characters in the
+ * path (PATH_UNSAFE_NAME, names.ts), and the write extension list applies to the resolved target.
+ * A trailing `/` on a path that names a file is NOT_A_DIRECTORY, as for the OS.
  */
 export function createPathGuard(opts: GuardOptions): PathGuard {
   if (typeof opts.root !== 'string' || !posix.isAbsolute(opts.root)) {
@@ -178,9 +214,10 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
   if (!Number.isInteger(maxBytes) || maxBytes < 1) {
     throw new LlmrError('CONFIG_INVALID', `maximum path length ${String(maxBytes)} is not a positive integer`);
   }
-  const excluded = compilePatterns(opts.excluded, 'excluded');
+  const excluded = compilePatterns(opts.excluded, 'excluded', { backups: true });
   const protectedSet = compilePatterns(opts.protectedPaths, 'protected');
-  const policy = makePolicy(excluded, protectedSet);
+  const policy = makePolicy(excluded, protectedSet, (opts.allowedExtensions ?? []).map((e) => e.toLowerCase()));
+  const aliases = createAliasCheck(root, (rel) => excluded.match(rel) !== undefined);
 
   const check = async (input: string, mode: Mode): Promise<ResolvedPath> => {
     const lex = lexical(input, root, maxBytes, mode);
@@ -195,9 +232,15 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     }
     if (rel === '') throw rootError(input, mode);
     if (rel !== lex.rel) policy(input, rel, mode, true);
-    if (!res.exists) return checkMissing(root, input, rel, res, mode);
+    if (!res.exists) return checkMissing(root, input, lex, rel, res, mode);
     const st = await lstat(res.real).catch((err: unknown) => Promise.reject(fsError(err, input)));
-    return checkExisting(input, rel, res.real, st, mode);
+    const verdict = checkExisting(input, lex, rel, res.real, st, mode);
+    const alias = await aliases.excludedLink(res.real, st, show(input)).catch((err: unknown) => Promise.reject(fsError(err, input)));
+    if (alias !== undefined) {
+      throw new LlmrError('PATH_EXCLUDED', `path ${show(input)} is a hard link to the excluded file ${show(alias)}`,
+        'a file with several names is excluded when any of its names is');
+    }
+    return verdict;
   };
 
   return {
@@ -205,5 +248,9 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     forWrite: (input) => check(input, 'write'),
     isExcluded: (rel) => excluded.match(rel) !== undefined,
     isProtected: (rel) => protectedSet.match(rel) !== undefined,
+    async excludedLinkOf(abs) {
+      const st = await lstat(abs).catch(() => undefined);
+      return st?.isFile() === true ? aliases.excludedLink(abs, st, show(abs)) : undefined;
+    },
   };
 }

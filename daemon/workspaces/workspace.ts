@@ -5,12 +5,12 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { LlmrError } from '../../protocol/errors.js';
 import type { LlmrConfig } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { REPO_CONFIG_FILE } from '../config/paths.js';
-import { cacheDir, stateDir } from '../config/paths.js';
+import { cacheDir, stateDir, userConfigFile } from '../config/paths.js';
 import { createPathGuard, type PathGuard } from '../paths/guard.js';
+import { checkRepoOwner } from '../paths/owner.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createWorkspacePools, type WorkspacePools } from './pools.js';
 import { workspaceId } from '../containers/spec.js';
@@ -42,18 +42,24 @@ export interface WorkspaceDeps {
   auditFor(config: LlmrConfig, stateDir: string): Promise<AuditSink>;
 }
 
-/** Repository owner; a root-owned repository is refused unless configured. */
-async function repoOwner(root: string, config: LlmrConfig): Promise<{ uid: number; gid: number }> {
-  const info = await stat(root);
-  if (info.uid === 0 && !config.security.allow_root_owned_repo) {
-    throw new LlmrError('REPO_OWNER_ROOT', `repository ${root} is owned by root; llmr runs containers as the repository owner and never as root`,
-      'chown the repository to your user, or set security.allow_root_owned_repo: true in ~/.config/llmr/config.yaml');
-  }
-  return { uid: info.uid, gid: info.gid };
+/**
+ * Repository owner; a root-owned or another user's repository is refused unless the user's config
+ * allows it. Checked before any file of the repository (its config included) is read, with the
+ * user's side of the config only (the keys are user-only anyway).
+ */
+async function repoOwner(root: string, deps: WorkspaceDeps): Promise<{ uid: number; gid: number }> {
+  const { config } = await loadConfig({ env: deps.env, overrides: deps.overrides, homedir: deps.homedir });
+  return checkRepoOwner(root, await stat(root), {
+    allowRootOwned: config.security.allow_root_owned_repo,
+    allowForeignOwned: config.security.allow_foreign_owned_repo,
+    daemonUid: process.getuid?.() ?? 0,
+    userConfigFile: userConfigFile(deps.env, deps.homedir),
+  });
 }
 
 /** Open the workspace for an already realpath'd root. */
 export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<Workspace> {
+  const owner = await repoOwner(root, deps);
   const { config, sources } = await loadConfig({ root, env: deps.env, overrides: deps.overrides, homedir: deps.homedir });
   const id = workspaceId(root);
   const log = deps.log.child({ workspace: id });
@@ -64,8 +70,8 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     root,
     excluded: config.repository.excluded_paths,
     protectedPaths: [...config.security.protected_paths, REPO_CONFIG_FILE],
+    allowedExtensions: config.commands.write.allowed_extensions,
   });
-  const owner = await repoOwner(root, config);
   const audit = await deps.auditFor(config, state);
   const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state });
   let search: SearchService | undefined;

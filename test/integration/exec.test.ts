@@ -11,15 +11,18 @@ import { ReadRequest } from '../../protocol/io.js';
 import { WorkspaceStatusRequest } from '../../protocol/workspace.js';
 import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
+const WHITELIST = ['echo', 'true', 'false', 'cat', 'grep', 'ls', 'touch', 'head -c', 'sleep', 'python3 -c', 'python3 -m pytest', 'go test', 'id'];
+/** A repository config may only narrow the user's: its whitelist is a subset of the daemon's, its limits lower. */
 const CONFIG = `commands:
   exec:
-    whitelist: ["echo", "true", "false", "cat", "grep", "ls", "touch", "head -c", "sleep", "python3 -c", "python3 -m pytest", "go test", "id"]
+    whitelist: ${JSON.stringify(WHITELIST)}
     max_output_bytes: 65536
     timeout_seconds: 20
 `;
-/** Resource limits are the user's (daemon's) settings, never a repository's. */
+/** Resource limits and the whitelist are the user's (daemon's) settings; a repository can only narrow them. */
 const LIMITS = {
   LLMR_COMMANDS__EXEC__MEMORY_LIMIT: '128m', LLMR_COMMANDS__EXEC__PIDS_LIMIT: '64', LLMR_COMMANDS__EXEC__TMPFS_SIZE: '32m',
+  LLMR_COMMANDS__EXEC__WHITELIST: WHITELIST.join(','),
 };
 
 let d: TestDaemon;

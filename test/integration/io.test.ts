@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { ReadRequest, WriteRequest, type ReadParams, type WriteParams } from '../../protocol/io.js';
 import { HelloRequest, PROTOCOL_VERSION } from '../../protocol/daemon.js';
@@ -171,9 +171,12 @@ describe('integration/io', () => {
   });
 
   it('checks container health on borrow without ever lending a container twice', async () => {
-    // a health-check interval shorter than the gap between uses: every borrow pings first
-    const busy = makeRepo({ 'a.txt': 'a\n', 'llm-runtime.config.yaml': 'container_pool:\n  health_check_interval: 5ms\n' });
-    const clients = await Promise.all(Array.from({ length: 8 }, () => d.connect()));
+    // a health-check interval shorter than the gap between uses: every borrow pings first (a user
+    // setting, never a repository's: this daemon of its own has it)
+    const busy = makeRepo({ 'a.txt': 'a\n' });
+    const pinging = await startDaemon({ LLMR_CONTAINER_POOL__HEALTH_CHECK_INTERVAL: '5ms' });
+    onTestFinished(() => pinging.stop());
+    const clients = await Promise.all(Array.from({ length: 8 }, () => pinging.connect()));
     const codes = await Promise.all(clients.map(async (c) => {
       const seen: string[] = [];
       for (let i = 0; i < 25; i += 1) seen.push(await codeOf(c.sendRequest(ReadRequest, { root: busy, path: 'a.txt' })));
