@@ -13,10 +13,7 @@ import { verifyAuditLog } from './audit/verify.js';
 import { envEntries } from './config/env.js';
 import type { DockerClient } from './containers/docker.js';
 import { runDoctor } from './doctor.js';
-import { runExec } from './exec/run.js';
-import { readFile } from './io/read.js';
-import { writeFile } from './io/write.js';
-import type { Handler } from './rpc/handle.js';
+import type { Handler } from './context.js';
 import type { WorkspaceRegistry } from './workspaces/registry.js';
 import type { Workspace } from './workspaces/workspace.js';
 
@@ -84,10 +81,10 @@ export function createServices(d: ServiceDeps): Services {
       },
     },
     io: {
-      read: async (p, ctx) => readFile(await ws(p.root), p, ctx),
-      write: async (p, ctx) => writeFile(await ws(p.root), p, ctx),
+      read: async (p, ctx) => (await ws(p.root)).io.read(p, ctx),
+      write: async (p, ctx) => (await ws(p.root)).io.write(p, ctx),
     },
-    exec: { run: async (p, ctx) => runExec(await ws(p.root), p, ctx) },
+    exec: { run: async (p, ctx) => (await ws(p.root)).exec.run(p, ctx) },
     search: {
       query: async (p, ctx) => {
         const w = await ws(p.root);

@@ -6,9 +6,8 @@ import { LlmrError } from '../../protocol/errors.js';
 import type { LineRange, ReadParams, ReadResult } from '../../protocol/io.js';
 import { withLease } from '../containers/with-lease.js';
 import type { ResolvedPath } from '../paths/guard.js';
-import type { RequestContext } from '../rpc/handle.js';
-import type { Workspace } from '../workspaces/workspace.js';
-import { auditFailure, requireString, withIoDeadline } from './common.js';
+import type { RequestContext } from '../context.js';
+import { auditFailure, requireString, withIoDeadline, type IoDeps } from './common.js';
 
 const SNIFF_BYTES = 8000;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,35 +43,35 @@ export function countLines(text: string): number {
   return text.endsWith('\n') ? n : n + 1;
 }
 
-async function resolveTarget(ws: Workspace, params: ReadParams): Promise<{ target: ResolvedPath; lines?: LineRange }> {
+async function resolveTarget(guard: IoDeps['guard'], params: ReadParams): Promise<{ target: ResolvedPath; lines?: LineRange }> {
   if (params.literalPath !== undefined && params.lines !== undefined) {
-    const literal = await ws.guard.forRead(params.literalPath).catch(() => undefined);
+    const literal = await guard.forRead(params.literalPath).catch(() => undefined);
     if (literal?.exists) return { target: literal }; // a real file named `x#L10` wins over the range
   }
-  return { target: await ws.guard.forRead(params.path), lines: params.lines };
+  return { target: await guard.forRead(params.path), lines: params.lines };
 }
 
 /** Read one file for the model. */
-export async function readFile(ws: Workspace, params: ReadParams, ctx: RequestContext): Promise<ReadResult> {
+export async function readFile(deps: IoDeps, params: ReadParams, ctx: RequestContext): Promise<ReadResult> {
   const shown = requireString(params.path, 'path');
+  const { limits, audit } = deps;
   try {
-    if (!ws.config.commands.open.enabled) throw new LlmrError('COMMAND_DISABLED', 'open is disabled by commands.open.enabled');
-    const { target, lines } = await resolveTarget(ws, params);
-    const max = ws.config.commands.open.max_file_size;
+    if (!limits.open.enabled) throw new LlmrError('COMMAND_DISABLED', 'open is disabled by commands.open.enabled');
+    const { target, lines } = await resolveTarget(deps.guard, params);
+    const max = limits.open.maxFileSize;
     if (target.size !== undefined && target.size > max) {
       throw new LlmrError('FILE_TOO_LARGE', `${shown} is ${target.size} bytes, limit ${max} (commands.open.max_file_size)`);
     }
-    const fields = await withIoDeadline(ws, ctx, `reading ${shown}`,
-      (signal) => withLease(ws.pools.ioRead, signal, (lease) => lease.conn.request('R', [target.rel, String(max)], signal)));
-    const bytes = fields[1] ?? Buffer.alloc(0);
+    const { content: bytes } = await withIoDeadline(limits.timeoutSeconds, ctx, `reading ${shown}`,
+      (signal) => withLease(deps.readPool, signal, (lease) => lease.conn.read(target.rel, max, signal)));
     const text = decodeText(bytes, shown);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const base = { path: target.rel, size: bytes.length, lineCount: countLines(text), sha256 };
     const result: ReadResult = lines === undefined ? { ...base, content: text } : { ...base, ...sliceLines(text, lines, shown) };
-    ws.audit.record({ session: ctx.session, operation: 'open', target: shown, status: 'success', metadata: `bytes:${bytes.length},sha256:${sha256}` });
+    audit.record({ session: ctx.session, operation: 'open', target: shown, status: 'success', metadata: `bytes:${bytes.length},sha256:${sha256}` });
     return result;
   } catch (err) {
-    auditFailure(ws, ctx, 'open', shown, err);
+    auditFailure(audit, ctx, 'open', shown, err);
     throw err;
   }
 }

@@ -3,18 +3,12 @@
  * AbortSignal that fires when the client cancels the request or disconnects.
  */
 import type { Logger } from 'pino';
-import { ResponseError, type CancellationToken, type MessageConnection, type NotificationType, type RequestType, type RequestType0 } from 'vscode-jsonrpc/node';
+import { ResponseError, type CancellationToken, type MessageConnection, type RequestType, type RequestType0 } from 'vscode-jsonrpc/node';
+import type { Handler, RequestContext } from '../context.js';
 import { INTERNAL_MESSAGE, LlmrError, asLlmrError, rpcNumber, type ErrorData } from '../../protocol/errors.js';
 
-export interface RequestContext {
-  signal: AbortSignal;
-  log: Logger;
-  /** Audit session id: one per client connection. */
-  session: string;
-  notify<P>(type: NotificationType<P>, params: P): void;
-}
-
-export type Handler<P, R> = (params: P, ctx: RequestContext) => Promise<R>;
+// The per-request types live in a neutral module (capabilities must not import rpc/).
+export type { Handler, RequestContext } from '../context.js';
 
 export interface ConnectionScope {
   conn: MessageConnection;
