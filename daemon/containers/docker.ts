@@ -6,6 +6,7 @@
 import Docker from 'dockerode';
 import { PassThrough, type Duplex } from 'node:stream';
 import { LlmrError } from '../../protocol/errors.js';
+import { Demuxer } from './demux.js';
 
 export interface ContainerSpec {
   name?: string;
@@ -133,7 +134,14 @@ export function createDockerClient(): DockerClient {
         timeoutMs, 'attach to a container')) as unknown as Duplex;
       const stdout = new PassThrough();
       const stderr = new PassThrough();
-      docker.modem.demuxStream(stream, stdout, stderr);
+      const demux = new Demuxer((which, data) => (which === 'stdout' ? stdout : stderr).write(data));
+      stream.on('data', (chunk: Buffer) => {
+        try {
+          demux.push(chunk);
+        } catch (err) {
+          stream.destroy(err as Error); // out of step: the conversation is over ('error' below ends it)
+        }
+      });
       const closed = new Promise<void>((resolve) => {
         const done = (): void => { stdout.end(); stderr.end(); resolve(); };
         stream.once('end', done);

@@ -1,6 +1,7 @@
 /**
  * `io/read`: host-side path guard, then the bytes come from a read-only I/O container.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { LlmrError } from '../../protocol/errors.js';
 import type { LineRange, ReadParams, ReadResult } from '../../protocol/io.js';
@@ -10,18 +11,18 @@ import type { RequestContext } from '../context.js';
 import { auditFailure, requireString, withIoDeadline, type IoDeps } from './common.js';
 
 const SNIFF_BYTES = 8000;
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Text content of `bytes`, or BINARY_FILE: a NUL in the first 8000 bytes or invalid UTF-8. */
 export function decodeText(bytes: Buffer, shownPath: string): string {
   if (bytes.subarray(0, SNIFF_BYTES).includes(0)) {
     throw new LlmrError('BINARY_FILE', `${shownPath} appears to be binary (contains NUL bytes)`);
   }
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw new LlmrError('BINARY_FILE', `${shownPath} appears to be binary (not valid UTF-8)`);
-  }
+  // SIMD checks first: ASCII (most source files) becomes a one-byte string without UTF-8 decoding
+  if (isAscii(bytes)) return bytes.toString('latin1');
+  if (!isUtf8(bytes)) throw new LlmrError('BINARY_FILE', `${shownPath} appears to be binary (not valid UTF-8)`);
+  // like TextDecoder, drop a leading byte-order mark
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return (bom ? bytes.subarray(3) : bytes).toString('utf8');
 }
 
 /** Lines `range.from`…`range.to` (1-based, inclusive) of `text`; `to` is clipped to the end. */
