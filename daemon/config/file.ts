@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { isInside } from '../paths/inside.js';
 import { legacyReason } from './legacy.js';
 import { isSection, keySpec, KEYS, keysUnder } from './schema.js';
 import { showValue } from './values.js';
@@ -71,8 +72,7 @@ async function readText(file: string, root: string | undefined, layer: FileLayer
   if (stat.size > MAX_CONFIG_BYTES) return fail(layer, `cannot read ${file}: ${stat.size} bytes is larger than ${MAX_CONFIG_BYTES}`);
   try {
     if (root !== undefined) {
-      const rel = path.relative(await fs.realpath(root), await fs.realpath(file));
-      if (rel === '..' || rel.startsWith('../') || path.isAbsolute(rel)) return fail(layer, `cannot read ${file}: it is a symlink to a file outside the repository`);
+      if (!isInside(await fs.realpath(root), await fs.realpath(file))) return fail(layer, `cannot read ${file}: it is a symlink to a file outside the repository`);
     }
     return await fs.readFile(file, 'utf8');
   } catch (err) {
