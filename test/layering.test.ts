@@ -1,7 +1,8 @@
 /**
  * The import rules, from one description (test/layers.json): every relative import goes to the
  * same part or to a part its part may import; each third-party library is imported only by its
- * owners; protocol/ imports no node: builtins; private modules stay private. Test files are free.
+ * owners; protocol/ imports no node: builtins; private modules stay private; the README's
+ * architecture section is rendered from the same file. Test files are free.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -11,10 +12,11 @@ interface Layers {
   parts: Record<string, { imports: string[]; node?: boolean; planned?: boolean }>;
   libraries: Record<string, string[]>;
   private: Record<string, string[]>;
-  request: { hops: Array<[string, string]> };
+  request: { hops: Array<[string, string, string]> };
 }
 
 const layers = JSON.parse(readFileSync('test/layers.json', 'utf8')) as Layers;
+const architecture = (await import('../scripts/architecture.mjs')) as { renderArchitecture(l: Layers): string; START: string; END: string };
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -84,5 +86,13 @@ describe('layering (test/layers.json)', () => {
       .filter((s) => s.startsWith('.') && target(f, s) === mod && !users.some((u) => covers(u, f)))
       .map((s) => `${f} imports ${s}`)));
     expect(bad).toEqual([]);
+  });
+
+  it('shows the same description in the README (node scripts/architecture.mjs --write regenerates it)', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const from = readme.indexOf(architecture.START);
+    const to = readme.indexOf(architecture.END);
+    expect(from).toBeGreaterThan(0);
+    expect(readme.slice(from, to + architecture.END.length)).toBe(architecture.renderArchitecture(layers));
   });
 });
