@@ -57,6 +57,13 @@ function searchOf(ws: Workspace) {
   return ws.search;
 }
 
+function workspaceStatus(w: Workspace): WorkspaceStatusResult {
+  return {
+    root: w.root, owner: w.owner, configFiles: w.configFiles, pools: w.pools.status(), index: w.search?.status(),
+    auditLog: w.audit.path, stateDir: w.stateDir, cacheDir: w.cacheDir,
+  };
+}
+
 export function createServices(d: ServiceDeps): Services {
   const ws = (root: unknown): Promise<Workspace> => d.registry.get(root);
   return {
@@ -108,13 +115,7 @@ export function createServices(d: ServiceDeps): Services {
       },
     },
     workspace: {
-      status: async (p) => {
-        const w = await ws(p.root);
-        return {
-          root: w.root, owner: w.owner, configFiles: w.configFiles, pools: w.pools.status(), index: w.search?.status(),
-          auditLog: w.audit.path, stateDir: w.stateDir, cacheDir: w.cacheDir,
-        };
-      },
+      status: async (p) => workspaceStatus(await ws(p.root)),
     },
   };
 }
