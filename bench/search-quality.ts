@@ -8,10 +8,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPlainBm25 } from '../daemon/search/db.js';
 import { extensionSet, listFiles } from '../daemon/search/files.js';
 import { readForIndex } from '../daemon/search/reader.js';
 import { createSearch } from '../daemon/search/service.js';
+import { createPlainBm25 } from './plain-bm25.js';
 import { benchConfig, defaultExcluded, fetchPackage, quietLog, repoRoot, writeResults } from './search-common.js';
 
 interface QueryCase { q: string; kind: 'symbol' | 'nl'; expected: Record<string, number> }

@@ -13,10 +13,7 @@ import { verifyAuditLog } from './audit/verify.js';
 import { envEntries } from './config/env.js';
 import type { DockerClient } from './containers/docker.js';
 import { runDoctor } from './doctor.js';
-import { runExec } from './exec/run.js';
-import { readFile } from './io/read.js';
-import { writeFile } from './io/write.js';
-import type { Handler } from './rpc/handle.js';
+import type { Handler } from './context.js';
 import type { WorkspaceRegistry } from './workspaces/registry.js';
 import type { Workspace } from './workspaces/workspace.js';
 
@@ -60,6 +57,13 @@ function searchOf(ws: Workspace) {
   return ws.search;
 }
 
+function workspaceStatus(w: Workspace): WorkspaceStatusResult {
+  return {
+    root: w.root, owner: w.owner, configFiles: w.configFiles, pools: w.pools.status(), index: w.search?.status(),
+    auditLog: w.audit.path, stateDir: w.stateDir, cacheDir: w.cacheDir,
+  };
+}
+
 export function createServices(d: ServiceDeps): Services {
   const ws = (root: unknown): Promise<Workspace> => d.registry.get(root);
   return {
@@ -84,10 +88,10 @@ export function createServices(d: ServiceDeps): Services {
       },
     },
     io: {
-      read: async (p, ctx) => readFile(await ws(p.root), p, ctx),
-      write: async (p, ctx) => writeFile(await ws(p.root), p, ctx),
+      read: async (p, ctx) => (await ws(p.root)).io.read(p, ctx),
+      write: async (p, ctx) => (await ws(p.root)).io.write(p, ctx),
     },
-    exec: { run: async (p, ctx) => runExec(await ws(p.root), p, ctx) },
+    exec: { run: async (p, ctx) => (await ws(p.root)).exec.run(p, ctx) },
     search: {
       query: async (p, ctx) => {
         const w = await ws(p.root);
@@ -110,13 +114,7 @@ export function createServices(d: ServiceDeps): Services {
       },
     },
     workspace: {
-      status: async (p) => {
-        const w = await ws(p.root);
-        return {
-          root: w.root, owner: w.owner, configFiles: w.configFiles, pools: w.pools.status(), index: w.search?.status(),
-          auditLog: w.audit.path, stateDir: w.stateDir, cacheDir: w.cacheDir,
-        };
-      },
+      status: async (p) => workspaceStatus(await ws(p.root)),
     },
   };
 }

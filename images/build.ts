@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { relativeInside } from '../daemon/paths/inside.js';
 import { LlmrError } from '../protocol/errors.js';
 import { BUSYBOX_PATH, compileHelper, defaultMirror, exists, findAsset, findProgram, makeExecRootfs, makeIoRootfs } from './rootfs.js';
 import { runPipeline, runTool, type ToolOptions } from './run-tool.js';
@@ -145,7 +146,7 @@ async function mountsUnder(dir: string): Promise<string[]> {
     .split('\n')
     .map((line) => unescape(line.split(' ')[1] ?? ''))
     .filter((mp) => {
-      const rel = path.relative(dir, mp);
-      return mp !== '' && rel !== '' && rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel);
+      const rel = relativeInside(dir, mp);
+      return mp !== '' && rel !== undefined && rel !== '';
     });
 }

@@ -3,7 +3,7 @@
  * a failing append is logged, never turned into a failed operation.
  */
 import type { Logger } from 'pino';
-import type { AuditSink } from '../workspaces/audit-sink.js';
+import type { AuditSink } from './record.js';
 import { openAuditLog, type AuditLog } from './audit.js';
 
 export interface AuditSinks {

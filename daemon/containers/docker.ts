@@ -6,6 +6,7 @@
 import Docker from 'dockerode';
 import { PassThrough, type Duplex } from 'node:stream';
 import { LlmrError } from '../../protocol/errors.js';
+import { Demuxer } from './demux.js';
 
 export interface ContainerSpec {
   name?: string;
@@ -116,6 +117,30 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
   };
 }
 
+/** Attach to a created container: its stdin, and stdout/stderr demultiplexed from one stream. */
+async function attach(container: Docker.Container, timeoutMs: number) {
+  const stream = (await withDeadline(
+    container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
+    timeoutMs, 'attach to a container')) as unknown as Duplex;
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const demux = new Demuxer((which, data) => (which === 'stdout' ? stdout : stderr).write(data));
+  stream.on('data', (chunk: Buffer) => {
+    try {
+      demux.push(chunk);
+    } catch (err) {
+      stream.destroy(err as Error); // out of step: the conversation is over ('error' below ends it)
+    }
+  });
+  const closed = new Promise<void>((resolve) => {
+    const done = (): void => { stdout.end(); stderr.end(); resolve(); };
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
+  return { stream, stdout, stderr, closed };
+}
+
 /** Create a Docker client from the environment (DOCKER_HOST or the default socket). */
 export function createDockerClient(): DockerClient {
   const docker = new Docker();
@@ -128,18 +153,7 @@ export function createDockerClient(): DockerClient {
       throw translateDockerError(err, 'create a container', spec.image);
     }
     try {
-      const stream = (await withDeadline(
-        container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
-        timeoutMs, 'attach to a container')) as unknown as Duplex;
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      docker.modem.demuxStream(stream, stdout, stderr);
-      const closed = new Promise<void>((resolve) => {
-        const done = (): void => { stdout.end(); stderr.end(); resolve(); };
-        stream.once('end', done);
-        stream.once('close', done);
-        stream.once('error', done);
-      });
+      const { stream, stdout, stderr, closed } = await attach(container, timeoutMs);
       await withDeadline(container.start(), timeoutMs, 'start a container');
       return { id: container.id, stdout, stderr, stdin: stream, closed };
     } catch (err) {

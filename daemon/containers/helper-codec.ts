@@ -247,6 +247,13 @@ export function decodeExecExit(frame: Frame): ExecExit {
   };
 }
 
+/** A streamed exec output chunk (`o`/`e`), or undefined for any other frame. */
+export function decodeExecChunk(frame: Frame): { stream: 'stdout' | 'stderr'; data: Buffer } | undefined {
+  if (frame.type !== HELPER_ANSWERS.STDOUT && frame.type !== HELPER_ANSWERS.STDERR) return undefined;
+  if (frame.fields.length !== 1) throw new LlmrError('CONTAINER_FAILED', `helper output chunk has ${frame.fields.length} fields, expected 1`);
+  return { stream: frame.type === HELPER_ANSWERS.STDOUT ? 'stdout' : 'stderr', data: frame.fields[0] };
+}
+
 /** True for the frame that ends a request (K, E or x); o/e chunks are not final. */
 export function isFinalFrame(frame: Frame): boolean {
   return frame.type !== HELPER_ANSWERS.STDOUT && frame.type !== HELPER_ANSWERS.STDERR;

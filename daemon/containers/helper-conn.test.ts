@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AttachedContainer } from './docker.js';
-import { encodeFrame } from './helper-codec.js';
+import { HELPER_VERSION, encodeFrame } from './helper-codec.js';
 import { HelperConnection } from './helper-conn.js';
 
 /** A container's attached stdio, faked at the process edge: what the helper (or a command) writes. */
@@ -15,7 +15,7 @@ function fakeContainer(): { container: AttachedContainer; sent: Buffer[]; close:
   return { container: { id: 'c0ffee000000', stdout: new PassThrough(), stderr: new PassThrough(), stdin, closed }, sent, close };
 }
 
-const req = { cwd: '/workspace', maxOutputBytes: 1000, stdin: '', env: [], argv: ['true'] };
+const req = { cwd: '/workspace', maxOutputBytes: 1000, stdin: '', env: {}, argv: ['true'] };
 
 describe('containers/helper-conn', () => {
   it('collects streamed chunks and the final exit frame', async () => {
@@ -51,7 +51,7 @@ describe('containers/helper-conn', () => {
   it('fails a pending request when the container goes away', async () => {
     const { container, close } = fakeContainer();
     const conn = new HelperConnection(container, pino({ level: 'silent' }));
-    const pending = conn.request('R', ['a.txt', '10']);
+    const pending = conn.read('a.txt', 10);
     close();
     await expect(pending).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
   });
@@ -65,5 +65,51 @@ describe('containers/helper-conn', () => {
     container.stdout.write(header);
     await expect(done).rejects.toMatchObject({ code: 'CONTAINER_FAILED', message: expect.stringContaining('exceeds the limit of') });
     expect(conn.alive).toBe(false);
+  });
+
+  it('turns a malformed read answer into an error, never an empty file', async () => {
+    const { container } = fakeContainer();
+    const conn = new HelperConnection(container, pino({ level: 'silent' }));
+    const pending = conn.read('a.txt', 10);
+    container.stdout.write(encodeFrame('K', []));
+    await expect(pending).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
+    expect(conn.alive).toBe(false);
+  });
+
+  it('turns a malformed write answer into an error, never CREATED', async () => {
+    const { container } = fakeContainer();
+    const conn = new HelperConnection(container, pino({ level: 'silent' }));
+    const pending = conn.write('a.txt', 'x');
+    container.stdout.write(encodeFrame('K', ['MADE', '1']));
+    await expect(pending).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
+  });
+
+  it('decodes typed read and write answers and keeps an error answer as its code', async () => {
+    const { container, sent } = fakeContainer();
+    const conn = new HelperConnection(container, pino({ level: 'silent' }));
+    const read = conn.read('a.txt', 10);
+    container.stdout.write(encodeFrame('K', ['3', 'abc']));
+    expect(await read).toEqual({ size: 3, content: Buffer.from('abc') });
+    const missing = conn.read('b.txt', 10);
+    container.stdout.write(encodeFrame('E', ['FILE_NOT_FOUND', 'stat b.txt: No such file or directory']));
+    await expect(missing).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    expect(conn.alive).toBe(true);
+    const write = conn.write('a.txt', 'xy');
+    container.stdout.write(encodeFrame('K', ['UPDATED', '2']));
+    expect(await write).toEqual({ action: 'UPDATED', bytesWritten: 2 });
+    expect(Buffer.concat(sent).includes(Buffer.from('a.txt'))).toBe(true);
+  });
+
+  it('refuses a helper of another version on ping', async () => {
+    const { container } = fakeContainer();
+    const conn = new HelperConnection(container, pino({ level: 'silent' }));
+    const ping = conn.ping();
+    container.stdout.write(encodeFrame('K', ['pong', '0']));
+    await expect(ping).rejects.toMatchObject({ code: 'IMAGE_MISSING' });
+    const fresh = fakeContainer();
+    const current = new HelperConnection(fresh.container, pino({ level: 'silent' }));
+    const pong = current.ping();
+    fresh.container.stdout.write(encodeFrame('K', ['pong', HELPER_VERSION]));
+    expect(await pong).toEqual({ version: HELPER_VERSION });
   });
 });

@@ -1,14 +1,22 @@
 /**
- * A conversation with the helper inside one container: frames out over the attached stdin,
- * frames back from its demultiplexed stdout. One request at a time (the pool lends a
- * container to one operation at a time).
+ * The typed client of the helper inside one container: `read`, `write`, `exec` and `ping`, each
+ * encoded and decoded by helper-codec.ts (the only place that knows the wire letters). Frames go
+ * out over the attached stdin and come back from its demultiplexed stdout. One request at a time
+ * (the pool lends a container to one operation at a time). A malformed answer is an error.
  */
 import type { Logger } from 'pino';
 import { LlmrError } from '../../protocol/errors.js';
 import type { AttachedContainer } from './docker.js';
-import { FrameDecoder, encodeFrame, helperError, type Frame } from './helper-codec.js';
+import {
+  FrameDecoder, HELPER_VERSION, decodeExecChunk, decodeExecExit, decodePong, decodeReadAnswer, decodeWriteAnswer,
+  encodeExec, encodePing, encodeRead, encodeWrite, type ExecExit, type ExecRequestSpec, type Frame,
+} from './helper-codec.js';
+
+export type { ExecExit, ExecRequestSpec } from './helper-codec.js';
 
 type Waiter = { onFrame: (f: Frame) => boolean; reject: (e: Error) => void };
+/** Handles one answer frame: true when the conversation is over (resolved or rejected). */
+type FrameHandler<T> = (f: Frame, resolve: (v: T) => void) => boolean;
 
 /** Helper stderr kept in the daemon log per container; the rest is dropped (a command could flood it). */
 const STDERR_LOG_BYTES = 16 * 1024;
@@ -17,29 +25,13 @@ const OUTPUT_SLACK_BYTES = 64 * 1024;
 /** The exit frame's fields besides its two tails (type, lengths, three decimal numbers). */
 const EXIT_FRAME_OVERHEAD_BYTES = 256;
 
-export interface ExecRequest {
-  cwd: string;
-  maxOutputBytes: number;
-  stdin: string;
-  env: string[];
-  argv: string[];
-}
-
-export interface ExecFinal {
-  exitCode: number;
-  omittedStdout: number;
-  omittedStderr: number;
-  stdoutTail: Buffer;
-  stderrTail: Buffer;
-}
-
 export class HelperConnection {
   readonly id: string;
   private readonly decoder = new FrameDecoder();
   private waiter: Waiter | undefined;
   private dead: Error | undefined;
 
-  constructor(private readonly container: AttachedContainer, private readonly log: Logger) {
+  constructor(private readonly container: AttachedContainer, log: Logger) {
     this.id = container.id;
     container.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     let logged = 0;
@@ -58,6 +50,61 @@ export class HelperConnection {
     return this.dead === undefined;
   }
 
+  /** Liveness round trip; a helper of another version is IMAGE_MISSING (the image is outdated). */
+  async ping(signal?: AbortSignal): Promise<{ version: string }> {
+    const pong = await this.converse(encodePing(), signal, answer(decodePong));
+    if (pong.version !== HELPER_VERSION) {
+      throw new LlmrError('IMAGE_MISSING', `the helper in container ${this.id.slice(0, 12)} is version ${JSON.stringify(pong.version)}, llmr needs ${HELPER_VERSION}`,
+        'rebuild the images with: llmr images build');
+    }
+    return pong;
+  }
+
+  /** The bytes of the repository-relative `path`; the helper refuses a file over `maxBytes`. */
+  read(path: string, maxBytes: number, signal?: AbortSignal): Promise<{ size: number; content: Buffer }> {
+    return this.converse(encodeRead(path, maxBytes), signal, answer(decodeReadAnswer));
+  }
+
+  /** Replace `path` atomically (temp file, fsync, rename); `mode` undefined keeps the file's mode. */
+  write(path: string, content: Buffer | string, signal?: AbortSignal, mode?: number): Promise<{ action: 'CREATED' | 'UPDATED'; bytesWritten: number }> {
+    return this.converse(encodeWrite(path, content, mode), signal, answer(decodeWriteAnswer));
+  }
+
+  /**
+   * Run argv; `onOutput` receives live chunks; resolves with the exit. The command shares the
+   * container (and its stdout) with the helper, so frames are untrusted here: more output than
+   * the cap allows ends the conversation instead of growing the daemon's memory.
+   */
+  exec(spec: ExecRequestSpec, onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void, signal?: AbortSignal): Promise<ExecExit> {
+    const budget = spec.maxOutputBytes + OUTPUT_SLACK_BYTES;
+    // the command can write forged frame headers: cap their length when the header arrives, not at 64 MiB
+    this.decoder.maxFrameBytes = budget + EXIT_FRAME_OVERHEAD_BYTES;
+    let received = 0;
+    return this.converse<ExecExit>(encodeExec(spec), signal, (f, resolve) => {
+      const chunk = decodeExecChunk(f);
+      if (chunk !== undefined) {
+        received += chunk.data.length;
+        if (received > budget) {
+          throw new LlmrError('CONTAINER_FAILED', `command output exceeded ${budget} bytes outside the helper's cap (forged output frames?)`);
+        }
+        onOutput(chunk.stream, chunk.data);
+        return false;
+      }
+      const exit = decodeExecExit(f);
+      if (exit.stdoutTail.length + exit.stderrTail.length > budget) {
+        throw new LlmrError('CONTAINER_FAILED', 'command output tails exceed the output cap (forged exit frame?)');
+      }
+      resolve(exit);
+      return true;
+    });
+  }
+
+  /** Close stdin so the helper exits (the container then removes itself). */
+  close(): void {
+    this.fail(new LlmrError('CONTAINER_FAILED', 'connection closed'));
+    this.container.stdin.end();
+  }
+
   private onData(chunk: Buffer): void {
     let frames: Frame[];
     try {
@@ -69,7 +116,7 @@ export class HelperConnection {
     for (const frame of frames) {
       const w = this.waiter;
       if (w === undefined) {
-        this.fail(new LlmrError('CONTAINER_FAILED', `helper sent an unexpected '${frame.type}' frame`));
+        this.fail(new LlmrError('CONTAINER_FAILED', `helper sent a frame nobody asked for (${frame.fields.length} fields)`));
         return;
       }
       if (w.onFrame(frame)) this.waiter = undefined;
@@ -84,86 +131,42 @@ export class HelperConnection {
     w?.reject(err);
   }
 
-  /** Send one frame and collect frames until `onFrame` returns true. */
-  private converse<T>(type: string, fields: Array<Buffer | string>, signal: AbortSignal | undefined,
-    handle: (f: Frame, resolve: (v: T) => void, reject: (e: Error) => void) => boolean): Promise<T> {
+  /**
+   * Send one encoded request and feed answer frames to `handle` until it returns true. A handler
+   * that throws rejects the request and ends the connection: after a malformed or forged answer
+   * the stream cannot be trusted to be in step.
+   */
+  private converse<T>(request: Buffer, signal: AbortSignal | undefined, handle: FrameHandler<T>): Promise<T> {
     if (this.dead !== undefined) return Promise.reject(this.dead);
     if (this.waiter !== undefined) return Promise.reject(new LlmrError('INTERNAL', 'helper connection is busy'));
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.fail(new LlmrError('CANCELLED', 'operation cancelled'));
-      };
+      const onAbort = (): void => this.fail(new LlmrError('CANCELLED', 'operation cancelled'));
       const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
       this.waiter = {
-        onFrame: (f) => handle(f, (v) => { cleanup(); resolve(v); }, (e) => { cleanup(); reject(e); }),
+        onFrame: (f) => {
+          try {
+            const done = handle(f, (v) => { cleanup(); resolve(v); });
+            return done;
+          } catch (err) {
+            cleanup();
+            reject(err as Error);
+            if (!(err instanceof LlmrError) || err.code === 'CONTAINER_FAILED') this.fail(err as Error);
+            return true;
+          }
+        },
         reject: (e) => { cleanup(); reject(e); },
       };
       if (signal?.aborted) { onAbort(); return; }
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.container.stdin.write(encodeFrame(type, fields));
+      this.container.stdin.write(request);
     });
   }
+}
 
-  /** A request with one answer: `K` fields, or an `E` turned into an LlmrError. */
-  request(type: string, fields: Array<Buffer | string>, signal?: AbortSignal): Promise<Buffer[]> {
-    return this.converse<Buffer[]>(type, fields, signal, (f, resolve, reject) => {
-      if (f.type === 'K') resolve(f.fields);
-      else if (f.type === 'E') reject(helperError(f));
-      else reject(new LlmrError('CONTAINER_FAILED', `helper answered with an unexpected '${f.type}' frame`));
-      return true;
-    });
-  }
-
-  /** Liveness round trip. */
-  async ping(signal?: AbortSignal): Promise<void> {
-    await this.request('P', [], signal);
-  }
-
-  /**
-   * Run argv; `onOutput` receives live chunks; resolves with the final frame. The command shares
-   * the container (and its stdout) with the helper, so frames are untrusted here: more output
-   * than the cap allows ends the conversation instead of growing the daemon's memory.
-   */
-  exec(req: ExecRequest, onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void, signal?: AbortSignal): Promise<ExecFinal> {
-    const fields: Array<Buffer | string> = [req.cwd, String(req.maxOutputBytes), req.stdin, String(req.env.length), ...req.env, ...req.argv];
-    const budget = req.maxOutputBytes + OUTPUT_SLACK_BYTES;
-    // the command can write forged frame headers: cap their length when the header arrives, not at 64 MiB
-    this.decoder.maxFrameBytes = budget + EXIT_FRAME_OVERHEAD_BYTES;
-    let received = 0;
-    return this.converse<ExecFinal>('X', fields, signal, (f, resolve, reject) => {
-      if (f.type === 'o' || f.type === 'e') {
-        const data = f.fields[0] ?? Buffer.alloc(0);
-        received += data.length;
-        if (received > budget) {
-          reject(new LlmrError('CONTAINER_FAILED', `command output exceeded ${budget} bytes outside the helper's cap (forged output frames?)`));
-          this.fail(new LlmrError('CONTAINER_FAILED', 'exec output over budget'));
-          return true;
-        }
-        onOutput(f.type === 'o' ? 'stdout' : 'stderr', data);
-        return false;
-      }
-      if (f.type === 'x') {
-        const [code, omO, omE, tailO, tailE] = f.fields;
-        if ((tailO?.length ?? 0) + (tailE?.length ?? 0) > budget) {
-          reject(new LlmrError('CONTAINER_FAILED', 'command output tails exceed the output cap (forged exit frame?)'));
-          return true;
-        }
-        resolve({
-          exitCode: Number(code?.toString() ?? '-1'),
-          omittedStdout: Number(omO?.toString() ?? '0'),
-          omittedStderr: Number(omE?.toString() ?? '0'),
-          stdoutTail: tailO ?? Buffer.alloc(0),
-          stderrTail: tailE ?? Buffer.alloc(0),
-        });
-      } else if (f.type === 'E') reject(helperError(f));
-      else reject(new LlmrError('CONTAINER_FAILED', `helper answered with an unexpected '${f.type}' frame`));
-      return true;
-    });
-  }
-
-  /** Close stdin so the helper exits (the container then removes itself). */
-  close(): void {
-    this.fail(new LlmrError('CONTAINER_FAILED', 'connection closed'));
-    this.container.stdin.end();
-  }
+/** A handler for a request with exactly one answer frame, decoded by `decode` (which throws on an error answer). */
+function answer<T>(decode: (f: Frame) => T): FrameHandler<T> {
+  return (f, resolve) => {
+    resolve(decode(f));
+    return true;
+  };
 }

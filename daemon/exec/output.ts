@@ -2,7 +2,7 @@
  * Assembles a command's output: the head the helper streamed live, a marker for what the cap
  * left out of the middle, and the tail it kept.
  */
-import type { ExecFinal } from '../containers/helper-conn.js';
+import type { ExecExit } from '../containers/helper-conn.js';
 
 export function omissionMarker(bytes: number): string {
   return `\n[... llmr: ${bytes} bytes omitted from the middle of this output (commands.exec.max_output_bytes) ...]\n`;
@@ -20,7 +20,7 @@ export class OutputCollector {
     return { stdout: Buffer.concat(this.heads.stdout).toString('utf8'), stderr: Buffer.concat(this.heads.stderr).toString('utf8') };
   }
 
-  finish(final: ExecFinal): { stdout: string; stderr: string; omitted: number } {
+  finish(final: ExecExit): { stdout: string; stderr: string; omitted: number } {
     const join = (head: Buffer[], omitted: number, tail: Buffer): string => (omitted > 0
       ? Buffer.concat(head).toString('utf8') + omissionMarker(omitted) + tail.toString('utf8')
       : Buffer.concat([...head, tail]).toString('utf8'));

@@ -1,79 +1,84 @@
 /**
- * `exec/run`: policy check, then one single-use exec container runs the argv (no shell unless
- * configured). Timeout and cancellation remove the container, which kills everything in it.
+ * The exec capability (`exec/run`): policy check, then one single-use exec container, created
+ * with the current masks, runs the argv (no shell unless configured). Timeout and cancellation
+ * remove the container, which kills everything in it.
  */
 import { LlmrError, asLlmrError } from '../../protocol/errors.js';
 import { ExecOutputNotification, type ExecParams, type ExecResult } from '../../protocol/exec.js';
-import type { Lease } from '../containers/pool.js';
-import { LABELS } from '../containers/spec.js';
-import type { RequestContext } from '../rpc/handle.js';
-import { execEnv, maskVersion } from '../workspaces/pools.js';
-import type { Workspace } from '../workspaces/workspace.js';
-import { checkCommand } from './policy.js';
+import type { AuditSink } from '../audit/record.js';
+import type { ContainerPool } from '../containers/pool.js';
+import type { RequestContext } from '../context.js';
+import type { ExecMasks } from './masks.js';
 import { OutputCollector } from './output.js';
+import { checkCommand, type ExecPolicy } from './policy.js';
 
-/** How old the list of excluded files may be when a command starts (the walk is shared by concurrent execs). */
-const MASK_MAX_AGE_MS = 500;
-
-/**
- * An exec container created with the current mask set: one whose masks are out of date (an
- * excluded file appeared since it was started) is retired and replaced, never used.
- */
-async function acquireFresh(ws: Workspace, signal: AbortSignal): Promise<Lease> {
-  // every idle container may be stale after a change: try one more than the pool can hold
-  for (let i = 0; i <= ws.config.container_pool.size; i += 1) {
-    const masks = await ws.pools.masks.fresh(MASK_MAX_AGE_MS);
-    if (!masks.complete) {
-      throw new LlmrError('COMMAND_DISABLED', `exec is unavailable in this repository: ${masks.reason}, so llmr cannot hide every excluded file from commands`);
-    }
-    const lease = await ws.pools.exec.acquire(signal);
-    if (lease.labels[LABELS.masks] === maskVersion(masks.version)) return lease;
-    await ws.pools.exec.release(lease, true);
-  }
-  throw new LlmrError('CONTAINER_FAILED', 'could not start an exec container matching the current excluded files (they keep changing)');
+export interface ExecLimits {
+  enabled: boolean;
+  timeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  maxOutputBytes: number;
 }
 
-function timeoutOf(ws: Workspace, params: ExecParams): number {
-  const cfg = ws.config.commands.exec;
-  const asked = typeof params.timeoutMs === 'number' && params.timeoutMs > 0 ? params.timeoutMs : cfg.timeout_seconds * 1000;
-  return Math.min(asked, cfg.max_timeout_seconds * 1000);
+export interface ExecDeps {
+  policy: ExecPolicy;
+  /** Single-use exec containers. */
+  pool: ContainerPool;
+  /** How many containers the pool holds (bounds the retries for a fresh one). */
+  poolSize: number;
+  masks: Pick<ExecMasks, 'freshLease'>;
+  audit: AuditSink;
+  limits: ExecLimits;
+  /** The command's whole environment (tool caches on tmpfs, plus commands.exec.env). */
+  env: Record<string, string>;
+}
+
+export interface Exec {
+  run(params: ExecParams, ctx: RequestContext): Promise<ExecResult>;
+}
+
+/** Build the exec capability of one workspace. */
+export function createExec(deps: ExecDeps): Exec {
+  return { run: (params, ctx) => runExec(deps, params, ctx) };
+}
+
+function timeoutOf(limits: ExecLimits, params: ExecParams): number {
+  const asked = typeof params.timeoutMs === 'number' && params.timeoutMs > 0 ? params.timeoutMs : limits.timeoutSeconds * 1000;
+  return Math.min(asked, limits.maxTimeoutSeconds * 1000);
 }
 
 /** Run one command for the model. */
-export async function runExec(ws: Workspace, params: ExecParams, ctx: RequestContext): Promise<ExecResult> {
+async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext): Promise<ExecResult> {
   const command = typeof params.command === 'string' ? params.command : '';
   const started = performance.now();
   try {
-    const cfg = ws.config.commands.exec;
-    if (!cfg.enabled) throw new LlmrError('COMMAND_DISABLED', 'exec is disabled by commands.exec.enabled');
-    const { argv } = checkCommand(command, { whitelist: cfg.whitelist, allowShell: cfg.allow_shell });
-    const result = await runInContainer(ws, params, ctx, argv, started);
+    if (!deps.limits.enabled) throw new LlmrError('COMMAND_DISABLED', 'exec is disabled by commands.exec.enabled');
+    const { argv } = checkCommand(command, deps.policy);
+    const result = await runInContainer(deps, params, ctx, argv, started);
     const status = result.exitCode === 0 ? 'completed' : 'failed';
-    ws.audit.record({
+    deps.audit.record({
       session: ctx.session, operation: 'exec', target: command, status: result.exitCode === 0 ? 'success' : 'failed',
       metadata: `exit_code:${result.exitCode},duration:${(result.durationMs / 1000).toFixed(3)}s,status:${status}${params.stdin ? ',stdin:provided' : ''}`,
     });
     return result;
   } catch (err) {
     const e = asLlmrError(err);
-    ws.audit.record({ session: ctx.session, operation: 'exec', target: command, status: 'failed', metadata: `${e.code}: ${e.message}` });
+    deps.audit.record({ session: ctx.session, operation: 'exec', target: command, status: 'failed', metadata: `${e.code}: ${e.message}` });
     throw err;
   }
 }
 
-async function runInContainer(ws: Workspace, params: ExecParams, ctx: RequestContext, argv: string[], started: number): Promise<ExecResult> {
-  const cfg = ws.config.commands.exec;
-  const timeoutMs = timeoutOf(ws, params);
+async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number): Promise<ExecResult> {
+  const timeoutMs = timeoutOf(deps.limits, params);
   const out = new OutputCollector();
   const token = params.streamToken;
-  const lease = await acquireFresh(ws, ctx.signal);
+  const lease = await deps.masks.freshLease(deps.pool, ctx.signal, deps.poolSize);
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; lease.conn.close(); }, timeoutMs);
   const onAbort = (): void => lease.conn.close();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const final = await lease.conn.exec(
-      { cwd: '/workspace', maxOutputBytes: cfg.max_output_bytes, stdin: params.stdin ?? '', env: execEnv(ws.config), argv },
+      { cwd: '/workspace', maxOutputBytes: deps.limits.maxOutputBytes, stdin: params.stdin ?? '', env: deps.env, argv },
       (stream, data) => {
         out.add(stream, data);
         if (token !== undefined) ctx.notify(ExecOutputNotification, { token, stream, data: data.toString('utf8') });
@@ -91,6 +96,6 @@ async function runInContainer(ws: Workspace, params: ExecParams, ctx: RequestCon
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
-    await ws.pools.exec.release(lease, true);
+    await deps.pool.release(lease, true);
   }
 }

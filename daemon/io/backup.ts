@@ -8,6 +8,8 @@ import path from 'node:path';
 /** Backups kept per file; older ones are removed when a new one is saved. */
 export const BACKUPS_PER_FILE = 20;
 let sequence = 0;
+/** Directories made already: one mkdir per directory, not per write. */
+const madeDirs = new Set<string>();
 
 function stamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace('.', '');
@@ -18,8 +20,16 @@ export async function saveBackup(stateDir: string, workspaceId: string, rel: str
   sequence = (sequence + 1) % 1000;
   const id = path.posix.join('backups', workspaceId, `${rel}.${stamp(now)}-${String(sequence).padStart(3, '0')}`);
   const file = path.join(stateDir, id);
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, content, { mode: 0o600, flag: 'wx' });
+  const dir = path.dirname(file);
+  if (!madeDirs.has(dir)) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    madeDirs.add(dir);
+  }
+  await writeFile(file, content, { mode: 0o600, flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    await mkdir(dir, { recursive: true, mode: 0o700 }); // removed since we made it
+    await writeFile(file, content, { mode: 0o600, flag: 'wx' });
+  });
   await prune(path.dirname(file), path.basename(rel));
   return id;
 }

@@ -1,11 +1,35 @@
+/**
+ * What the io capability is built from (`createIo` in io.ts), and the pieces read and write share.
+ */
 import { LlmrError, asLlmrError } from '../../protocol/errors.js';
-import type { RequestContext } from '../rpc/handle.js';
-import type { Workspace } from '../workspaces/workspace.js';
+import type { AuditSink } from '../audit/record.js';
+import type { ContainerPool } from '../containers/pool.js';
+import type { RequestContext } from '../context.js';
+import type { PathGuard } from '../paths/guard.js';
+
+export interface IoLimits {
+  open: { enabled: boolean; maxFileSize: number };
+  write: { enabled: boolean; maxFileSize: number; allowedExtensions: string[]; backupBeforeWrite: boolean };
+  /** `commands.io.timeout_seconds`: the deadline of one read or write. */
+  timeoutSeconds: number;
+}
+
+export interface IoDeps {
+  guard: Pick<PathGuard, 'forRead' | 'forWrite'>;
+  /** io-read containers: the repository mounted read-only. */
+  readPool: ContainerPool;
+  /** io-write containers: the repository mounted read-write, `.git` and the config read-only. */
+  writePool: ContainerPool;
+  limits: IoLimits;
+  audit: AuditSink;
+  /** Where backups of overwritten files go: `<stateDir>/backups/<workspaceId>/…`. */
+  backups: { stateDir: string; workspaceId: string };
+}
 
 /** Audit a failed operation with its code and message (never the internal cause). */
-export function auditFailure(ws: Workspace, ctx: RequestContext, operation: string, target: string, err: unknown): void {
+export function auditFailure(audit: AuditSink, ctx: RequestContext, operation: string, target: string, err: unknown): void {
   const e = asLlmrError(err);
-  ws.audit.record({ session: ctx.session, operation, target, status: 'failed', metadata: `${e.code}: ${e.message}` });
+  audit.record({ session: ctx.session, operation, target, status: 'failed', metadata: `${e.code}: ${e.message}` });
 }
 
 /**
@@ -13,8 +37,7 @@ export function auditFailure(ws: Workspace, ctx: RequestContext, operation: stri
  * When the deadline passes, the container's conversation is cut (the container is retired) and
  * the operation fails with COMMAND_TIMEOUT.
  */
-export async function withIoDeadline<T>(ws: Workspace, ctx: RequestContext, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const seconds = ws.config.commands.io.timeout_seconds;
+export async function withIoDeadline<T>(seconds: number, ctx: RequestContext, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const deadline = AbortSignal.timeout(Math.round(seconds * 1000));
   try {
     return await fn(AbortSignal.any([ctx.signal, deadline]));

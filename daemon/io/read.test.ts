@@ -4,6 +4,9 @@ import { countLines, decodeText, sliceLines } from './read.js';
 describe('io/read', () => {
   it('decodes UTF-8 text and refuses NUL bytes and invalid UTF-8 as binary', () => {
     expect(decodeText(Buffer.from('héllo 🌍\n'), 'a')).toBe('héllo 🌍\n');
+    expect(decodeText(Buffer.from('plain ascii\n'), 'a')).toBe('plain ascii\n');
+    expect(decodeText(Buffer.from('\ufeffwith bom é'), 'a')).toBe('with bom é');
+    expect(() => decodeText(Buffer.from([0x61, 0xc3]), 'a')).toThrow(expect.objectContaining({ code: 'BINARY_FILE' }));
     expect(() => decodeText(Buffer.from([0x61, 0, 0x62]), 'a')).toThrow(expect.objectContaining({ code: 'BINARY_FILE' }));
     expect(() => decodeText(Buffer.from([0xff, 0xfe, 0x41]), 'a')).toThrow(expect.objectContaining({ code: 'BINARY_FILE' }));
   });

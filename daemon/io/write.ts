@@ -7,10 +7,10 @@ import path from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import type { WriteParams, WriteResult } from '../../protocol/io.js';
 import { withLease } from '../containers/with-lease.js';
-import type { RequestContext } from '../rpc/handle.js';
-import type { Workspace } from '../workspaces/workspace.js';
+import type { Lease } from '../containers/pool.js';
+import type { RequestContext } from '../context.js';
 import { saveBackup } from './backup.js';
-import { auditFailure, withIoDeadline } from './common.js';
+import { auditFailure, withIoDeadline, type IoDeps, type IoLimits } from './common.js';
 
 /** The helper's frame limit leaves room for the header; bigger files are not backed up through it. */
 const MAX_PREVIOUS_BYTES = 60 * 1024 * 1024;
@@ -31,10 +31,9 @@ async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function checkRequest(ws: Workspace, shown: string, content: string): void {
-  const cfg = ws.config.commands.write;
+function checkRequest(cfg: IoLimits['write'], shown: string, content: string): void {
   if (!cfg.enabled) throw new LlmrError('COMMAND_DISABLED', 'write is disabled by commands.write.enabled');
-  const allowed = cfg.allowed_extensions.map((e) => e.toLowerCase());
+  const allowed = cfg.allowedExtensions.map((e) => e.toLowerCase());
   if (allowed.length > 0) {
     const ext = path.posix.extname(shown).toLowerCase();
     if (!allowed.includes(ext)) {
@@ -43,44 +42,50 @@ function checkRequest(ws: Workspace, shown: string, content: string): void {
     }
   }
   const bytes = Buffer.byteLength(content, 'utf8');
-  if (bytes > cfg.max_file_size) {
-    throw new LlmrError('FILE_TOO_LARGE', `content for ${shown} is ${bytes} bytes, limit ${cfg.max_file_size} (commands.write.max_file_size)`);
+  if (bytes > cfg.maxFileSize) {
+    throw new LlmrError('FILE_TOO_LARGE', `content for ${shown} is ${bytes} bytes, limit ${cfg.maxFileSize} (commands.write.max_file_size)`);
   }
 }
 
+/** The previous content of `rel`, or undefined when there is none. */
+async function previous(lease: Lease, rel: string, signal: AbortSignal): Promise<Buffer | undefined> {
+  try {
+    return (await lease.conn.read(rel, MAX_PREVIOUS_BYTES, signal)).content;
+  } catch (err) {
+    if (err instanceof LlmrError && err.code === 'FILE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+/** In one io-write container: conflict check and backup of the previous content, then the atomic write. */
+async function replace(deps: IoDeps, lease: Lease, rel: string, shown: string, params: WriteParams, signal: AbortSignal): Promise<WriteResult> {
+  const before = await previous(lease, rel, signal);
+  if (params.expectedSha256 !== undefined && (before === undefined || sha256(before) !== params.expectedSha256)) {
+    throw new LlmrError('WRITE_CONFLICT', `${shown} changed since it was read`,
+      before === undefined ? 'the file no longer exists' : `expected sha256 ${params.expectedSha256}, found ${sha256(before)}`);
+  }
+  let backup: string | undefined;
+  if (before !== undefined && deps.limits.write.backupBeforeWrite) {
+    backup = await saveBackup(deps.backups.stateDir, deps.backups.workspaceId, rel, before);
+  }
+  const { action, bytesWritten } = await lease.conn.write(rel, params.content, signal);
+  return { path: rel, action, bytesWritten, sha256: sha256(params.content), ...(backup !== undefined ? { backup } : {}) };
+}
+
 /** Write one file for the model. */
-export async function writeFile(ws: Workspace, params: WriteParams, ctx: RequestContext): Promise<WriteResult> {
+export async function writeFile(deps: IoDeps, params: WriteParams, ctx: RequestContext): Promise<WriteResult> {
   const shown = params.path;
   const content = params.content;
   try {
-    checkRequest(ws, shown, content);
-    const target = await ws.guard.forWrite(shown);
-    const result = await serialized(target.abs, () => withIoDeadline(ws, ctx, `writing ${shown}`, (signal) => withLease(ws.pools.ioWrite, signal, async (lease): Promise<WriteResult> => {
-      let backup: string | undefined;
-      const before = await lease.conn.request('R', [target.rel, String(MAX_PREVIOUS_BYTES)], signal)
-        .then((f) => f[1] ?? Buffer.alloc(0))
-        .catch((err: unknown) => { if (err instanceof LlmrError && err.code === 'FILE_NOT_FOUND') return undefined; throw err; });
-      if (params.expectedSha256 !== undefined && (before === undefined || sha256(before) !== params.expectedSha256)) {
-        throw new LlmrError('WRITE_CONFLICT', `${shown} changed since it was read`,
-          before === undefined ? 'the file no longer exists' : `expected sha256 ${params.expectedSha256}, found ${sha256(before)}`);
-      }
-      if (before !== undefined && ws.config.commands.write.backup_before_write) {
-        backup = await saveBackup(ws.stateDir, ws.id, target.rel, before);
-      }
-      const [action, written] = await lease.conn.request('W', [target.rel, content, ''], signal);
-      return {
-        path: target.rel,
-        action: action?.toString() === 'UPDATED' ? 'UPDATED' : 'CREATED',
-        bytesWritten: Number(written?.toString() ?? '0'),
-        sha256: sha256(content),
-        ...(backup !== undefined ? { backup } : {}),
-      };
-    })));
+    checkRequest(deps.limits.write, shown, content);
+    const target = await deps.guard.forWrite(shown);
+    const result = await serialized(target.abs, () => withIoDeadline(deps.limits.timeoutSeconds, ctx, `writing ${shown}`,
+      (signal) => withLease(deps.writePool, signal, (lease) => replace(deps, lease, target.rel, shown, { ...params, content }, signal))));
     const meta = `hash:${result.sha256},bytes:${result.bytesWritten},action:${result.action.toLowerCase()}${result.backup ? `,backup:${result.backup}` : ''}`;
-    ws.audit.record({ session: ctx.session, operation: 'write', target: shown, status: 'success', metadata: meta });
+    deps.audit.record({ session: ctx.session, operation: 'write', target: shown, status: 'success', metadata: meta });
     return result;
   } catch (err) {
-    auditFailure(ws, ctx, 'write', shown, err);
+    auditFailure(deps.audit, ctx, 'write', shown, err);
     throw err;
   }
 }

@@ -5,6 +5,7 @@ import { LlmrError } from '../../protocol/errors.js';
 import { compilePatterns, type PatternSet } from './exclusions.js';
 import { createAliasCheck } from './hardlinks.js';
 import { assertSafeName, showUnsafe } from './names.js';
+import { relativeInside } from './inside.js';
 import { errnoCode, resolvePhysical, type Resolution } from './resolve.js';
 
 export { DEFAULT_EXCLUDED, toPosixRel } from './exclusions.js';
@@ -66,11 +67,7 @@ function show(p: string): string {
 }
 
 /** `abs` relative to `root` when it lies inside (or is) the root; undefined when it escapes. */
-function relInside(root: string, abs: string): string | undefined {
-  const rel = posix.relative(root, abs);
-  if (posix.isAbsolute(rel) || rel === '..' || rel.startsWith('../')) return undefined;
-  return rel;
-}
+const relInside = relativeInside;
 
 function rootError(input: string, mode: Mode): LlmrError {
   return mode === 'read'

@@ -4,20 +4,14 @@
  * request or disconnects.
  */
 import type { Logger } from 'pino';
-import { ResponseError, type CancellationToken, type MessageConnection, type NotificationType, type RequestType, type RequestType0 } from 'vscode-jsonrpc/node';
+import { ResponseError, type CancellationToken, type MessageConnection, type RequestType, type RequestType0 } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
+import type { Handler, RequestContext } from '../context.js';
 import { INTERNAL_MESSAGE, LlmrError, asLlmrError, rpcNumber, type ErrorData } from '../../protocol/errors.js';
 import { PARAMS_SCHEMAS, checkParams } from '../../protocol/params.js';
 
-export interface RequestContext {
-  signal: AbortSignal;
-  log: Logger;
-  /** Audit session id: one per client connection. */
-  session: string;
-  notify<P>(type: NotificationType<P>, params: P): void;
-}
-
-export type Handler<P, R> = (params: P, ctx: RequestContext) => Promise<R>;
+// The per-request types live in a neutral module (capabilities must not import rpc/).
+export type { Handler, RequestContext } from '../context.js';
 
 export interface ConnectionScope {
   conn: MessageConnection;

@@ -4,6 +4,7 @@
  * every call. Inputs that are too long for the model are split in two, embedded and averaged.
  */
 import { Ollama } from 'ollama';
+import { LlmrError } from '../../protocol/errors.js';
 
 export type Probe = { ok: true } | { ok: false; reason: string };
 
@@ -46,11 +47,17 @@ function modelPresent(names: string[], model: string): boolean {
 
 /** Why a request failed, in words for `llmr status`. */
 export function describeFailure(err: unknown, url: string): string {
+  if (err instanceof LlmrError) return err.message; // already described by raw()
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string }; status_code?: number };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `ollama at ${url} did not answer in time`;
   if (e?.cause?.code || e?.cause?.message) return `ollama at ${url} is unreachable (${e.cause.code ?? e.cause.message})`;
   if (e?.status_code) return `ollama at ${url} answered ${e.status_code}: ${String(e.message).slice(0, 200)}`;
   return `ollama at ${url} failed: ${String(e?.message ?? err).slice(0, 200)}`;
+}
+
+/** No answer at all (connection refused, DNS, timeout), as opposed to an answer that is an error. */
+function isUnreachable(err: unknown): boolean {
+  return typeof (err as { status_code?: unknown } | null)?.status_code !== 'number';
 }
 
 function isTooLong(err: unknown): boolean {
@@ -76,8 +83,13 @@ export function createEmbedClient(url: string, model: string, timeoutMs = 30_000
     },
   });
   const raw = async (texts: string[], signal?: AbortSignal): Promise<Float32Array[]> => {
-    const res = await clientFor(signal).embed({ model, input: texts, truncate: false });
-    if (res.embeddings.length !== texts.length) throw new Error(`ollama returned ${res.embeddings.length} embeddings for ${texts.length} inputs`);
+    const res = await clientFor(signal).embed({ model, input: texts, truncate: false }).catch((err: unknown) => {
+      if (isTooLong(err) || signal?.aborted) throw err; // split and retried, or the caller gave up
+      throw new LlmrError(isUnreachable(err) ? 'OLLAMA_UNAVAILABLE' : 'EMBEDDING_FAILED', describeFailure(err, url), undefined, { cause: err });
+    });
+    if (res.embeddings.length !== texts.length) {
+      throw new LlmrError('EMBEDDING_FAILED', `ollama at ${url} returned ${res.embeddings.length} embeddings for ${texts.length} inputs`);
+    }
     return res.embeddings.map(unit);
   };
   const one = async (text: string, prefix: string, depth: number, signal?: AbortSignal): Promise<Float32Array | null> => {

@@ -10,7 +10,8 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
+import { isInside } from '../paths/inside.js';
 
 export type SkipReason = 'binary' | 'too-large' | 'minified' | 'generated' | 'not-regular' | 'outside-root';
 
@@ -31,8 +32,7 @@ export function parentInside(root: string, abs: string, cache: Map<string, boole
   let ok = cache.get(dir);
   if (ok === undefined) {
     try {
-      const rel = relative(root, realpathSync(dir));
-      ok = rel === '' || (rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel));
+      ok = isInside(root, realpathSync(dir));
     } catch {
       ok = false; // folder gone: nothing to read there
     }

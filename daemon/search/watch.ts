@@ -5,9 +5,10 @@
  * of watches (ENOSPC/EMFILE/ENFILE) it falls back to a periodic full reconcile.
  */
 import type { Stats } from 'node:fs';
-import { isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import { relativeInside } from '../paths/inside.js';
 
 export type WatchState = 'watching' | 'polling' | 'off';
 
@@ -48,8 +49,8 @@ export function isWatchLimitError(err: unknown): boolean {
 }
 
 function toRel(root: string, p: string): string | undefined {
-  const rel = isAbsolute(p) ? relative(root, p) : p;
-  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) return undefined;
+  const rel = isAbsolute(p) ? relativeInside(root, p) : p;
+  if (rel === undefined || rel.startsWith('../') || rel === '..') return undefined;
   return sep === '/' ? rel : rel.split(sep).join('/');
 }
 

@@ -1,9 +1,8 @@
 /**
  * The three container pools of a workspace (io-read, io-write, exec), built from its config.
  */
-import { createHash } from 'node:crypto';
 import { lstatSync, type Stats } from 'node:fs';
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { PoolStatus } from '../../protocol/workspace.js';
@@ -11,14 +10,15 @@ import type { LlmrConfig } from '../config/schema.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createContainerPool, type ContainerPool } from '../containers/pool.js';
 import { buildSpec, type Limits, type PoolKind } from '../containers/spec.js';
+import { createExecMasks, type ExecMasks } from '../exec/masks.js';
 import type { PathGuard } from '../paths/guard.js';
-import { createMaskTracker, type MaskTracker } from './masks.js';
 
 export interface WorkspacePools {
   ioRead: ContainerPool;
   ioWrite: ContainerPool;
   exec: ContainerPool;
-  masks: MaskTracker;
+  /** What exec containers must not see, and the freshness check of each exec lease. */
+  masks: ExecMasks;
   status(): PoolStatus[];
   drain(): Promise<void>;
 }
@@ -78,12 +78,8 @@ async function removeStaleTemps(root: string, rels: string[], log: Logger): Prom
 export async function createWorkspacePools(input: PoolsInput): Promise<WorkspacePools> {
   const { config } = input;
   const pc = config.container_pool;
-  const emptyDir = path.join(input.stateDir, 'empty');
-  const emptyFile = path.join(input.stateDir, 'empty-file');
-  await mkdir(emptyDir, { recursive: true, mode: 0o555 });
-  await writeFile(emptyFile, '', { mode: 0o444, flag: 'a' });
-  const masks = await createMaskTracker(input.root, input.guard);
-  await removeStaleTemps(input.root, masks.current().staleTemps, input.log);
+  const masks = await createExecMasks(input.root, input.guard, input.stateDir);
+  await removeStaleTemps(input.root, masks.staleTemps(), input.log);
   const ioLimits: Limits = {
     memoryBytes: config.commands.io.memory_limit,
     nanoCpus: Math.round(config.commands.io.cpu_limit * 1e9),
@@ -117,7 +113,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
       kind, root: input.root, uid: input.owner.uid, gid: input.owner.gid, image, instance: input.instance, limits,
       lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
       readOnlyPaths: kind === 'io-write' ? readOnlyRemounts(input.root) : [],
-      ...(kind === 'exec' ? execMounts(masks, emptyDir, emptyFile, config) : {}),
+      ...(kind === 'exec' ? { ...masks.mounts(), env: envList(execEnv(config)) } : {}),
     }),
   });
 
@@ -134,18 +130,13 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   };
 }
 
-function execMounts(masks: MaskTracker, emptyDir: string, emptyFile: string, config: LlmrConfig) {
-  const set = masks.current();
-  return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: maskVersion(set.version), emptyDir, emptyFile, env: execEnv(config) };
-}
+const envList = (env: Record<string, string>): string[] => Object.entries(env).map(([k, v]) => `${k}=${v}`);
 
-/** Short label value for a mask set. */
-export function maskVersion(version: string): string {
-  return createHash('sha256').update(version).digest('hex').slice(0, 16);
-}
-
-/** The environment of a command in an exec container: tool caches on tmpfs, plus commands.exec.env. */
-export function execEnv(config: LlmrConfig): string[] {
-  const extra = Object.entries(config.commands.exec.env).map(([k, v]) => `${k}=${v}`);
-  return [...EXEC_ENV, ...extra];
+/**
+ * The environment of a command in an exec container: tool caches on tmpfs, plus
+ * commands.exec.env (which adds variables; the built-in ones keep their values, as before).
+ */
+export function execEnv(config: LlmrConfig): Record<string, string> {
+  const base = Object.fromEntries(EXEC_ENV.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  return { ...config.commands.exec.env, ...base };
 }

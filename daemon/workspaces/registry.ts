@@ -60,8 +60,11 @@ export function createRegistry(deps: WorkspaceDeps & { userConfigFile: string; i
 
   return {
     async get(requested) {
+      // a normalised absolute path names the same config files as its realpath: stat them meanwhile
+      const lexical = typeof requested === 'string' && path.isAbsolute(requested) && path.normalize(requested) === requested;
+      const early = lexical ? configStamp(requested, deps.userConfigFile) : undefined;
       const root = await resolveRoot(requested);
-      const stamp = await configStamp(root, deps.userConfigFile);
+      const stamp = await (early ?? configStamp(root, deps.userConfigFile));
       let entry = entries.get(root);
       if (entry !== undefined && entry.stamp !== stamp) {
         deps.log.info({ root }, 'configuration changed; reopening workspace');

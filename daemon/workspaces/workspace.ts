@@ -12,10 +12,12 @@ import { cacheDir, stateDir, userConfigFile } from '../config/paths.js';
 import { createPathGuard, type PathGuard } from '../paths/guard.js';
 import { checkRepoOwner } from '../paths/owner.js';
 import type { DockerClient } from '../containers/docker.js';
-import { createWorkspacePools, type WorkspacePools } from './pools.js';
+import { createExec, type Exec } from '../exec/run.js';
+import { createIo, type Io, type IoLimits } from '../io/io.js';
+import { createWorkspacePools, execEnv, type WorkspacePools } from './pools.js';
 import { workspaceId } from '../containers/spec.js';
 import { createSearch, type SearchService } from '../search/service.js';
-import type { AuditSink } from './audit-sink.js';
+import type { AuditSink } from '../audit/record.js';
 
 export interface Workspace {
   root: string;
@@ -25,6 +27,9 @@ export interface Workspace {
   owner: { uid: number; gid: number };
   guard: PathGuard;
   pools: WorkspacePools;
+  /** The capabilities, each built from what this workspace owns. */
+  io: Io;
+  exec: Exec;
   search?: SearchService;
   audit: AuditSink;
   stateDir: string;
@@ -57,6 +62,15 @@ async function repoOwner(root: string, deps: WorkspaceDeps): Promise<{ uid: numb
   });
 }
 
+function ioLimits(config: LlmrConfig): IoLimits {
+  const { open, write, io } = config.commands;
+  return {
+    open: { enabled: open.enabled, maxFileSize: open.max_file_size },
+    write: { enabled: write.enabled, maxFileSize: write.max_file_size, allowedExtensions: write.allowed_extensions, backupBeforeWrite: write.backup_before_write },
+    timeoutSeconds: io.timeout_seconds,
+  };
+}
+
 /** Open the workspace for an already realpath'd root. */
 export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<Workspace> {
   const owner = await repoOwner(root, deps);
@@ -74,6 +88,17 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
   });
   const audit = await deps.auditFor(config, state);
   const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state });
+  const io = createIo({
+    guard, readPool: pools.ioRead, writePool: pools.ioWrite, audit, limits: ioLimits(config), backups: { stateDir: state, workspaceId: id },
+  });
+  const exec = createExec({
+    policy: { whitelist: config.commands.exec.whitelist, allowShell: config.commands.exec.allow_shell },
+    pool: pools.exec, poolSize: config.container_pool.size, masks: pools.masks, audit, env: execEnv(config),
+    limits: {
+      enabled: config.commands.exec.enabled, timeoutSeconds: config.commands.exec.timeout_seconds,
+      maxTimeoutSeconds: config.commands.exec.max_timeout_seconds, maxOutputBytes: config.commands.exec.max_output_bytes,
+    },
+  });
   let search: SearchService | undefined;
   if (config.commands.search.enabled) {
     search = await createSearch({
@@ -95,7 +120,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
   }
   log.info({ root, sources }, 'workspace opened');
   return {
-    root, id, config, configFiles: sources, owner, guard, pools, search, audit, stateDir: state, cacheDir: cache,
+    root, id, config, configFiles: sources, owner, guard, pools, io, exec, search, audit, stateDir: state, cacheDir: cache,
     async close() {
       await search?.close();
       await pools.drain();

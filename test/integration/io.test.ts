@@ -170,6 +170,17 @@ describe('integration/io', () => {
     expect((r as { message: string }).message).toBe('reading a.txt did not finish within 0.02s');
   });
 
+  it('serves reads and writes in cold mode with a fresh container per operation, none kept afterwards', async () => {
+    const cold = makeRepo({ 'a.txt': 'cold\n', 'llm-runtime.config.yaml': 'container_pool:\n  enabled: false\n' });
+    expect((await conn.sendRequest(ReadRequest, { root: cold, path: 'a.txt' })).content).toBe('cold\n');
+    expect((await conn.sendRequest(WriteRequest, { root: cold, path: 'a.txt', content: 'warm\n' })).action).toBe('UPDATED');
+    expect(readFileSync(path.join(cold, 'a.txt'), 'utf8')).toBe('warm\n');
+    const pools = (await conn.sendRequest(WorkspaceStatusRequest, { root: cold })).pools;
+    const [ioRead, ioWrite] = ['io-read', 'io-write'].map((k) => pools.find((p) => p.kind === k));
+    expect(ioRead).toMatchObject({ enabled: false, created: 1, destroyed: 1, idle: 0, size: 0 });
+    expect(ioWrite).toMatchObject({ enabled: false, created: 1, destroyed: 1, idle: 0, size: 0 });
+  });
+
   it('checks container health on borrow without ever lending a container twice', async () => {
     // a health-check interval shorter than the gap between uses: every borrow pings first (a user
     // setting, never a repository's: this daemon of its own has it)

@@ -17,7 +17,7 @@ function files(list: string[]): void {
   }
 }
 
-describe('workspaces/masks', () => {
+describe('exec/masks', () => {
   it('finds excluded files at any depth, excluded directories once, and temp files of interrupted writes', async () => {
     files(['.env', 'a/b/.env.local', 'keys/server.key', '.git/config', 'src/ok.ts', 'src/.x.ts.llmr-12-3.tmp']);
     symlinkSync('.env', path.join(root, 'link.key'));
