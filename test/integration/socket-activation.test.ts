@@ -40,4 +40,24 @@ describe('integration/socket-activation', () => {
     expect(code).toBe(0);
     conn.dispose();
   });
+
+  it('reports the socket it serves when systemd starts it with an empty environment', async () => {
+    const socket = path.join(home, 'empty-env.sock');
+    // no -E at all: the daemon sees only LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES (no HOME, no LLMR_SOCKET, no XDG_*)
+    const child = spawn('systemd-socket-activate', ['-l', socket, process.execPath, DAEMON_JS], { stdio: 'ignore' });
+    await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
+    for (let i = 0; i < 100; i += 1) {
+      try { statSync(socket); break; } catch { await new Promise((r) => setTimeout(r, 50)); }
+    }
+    const sock = net.connect(socket);
+    await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+    const conn = createMessageConnection(new StreamMessageReader(sock), new StreamMessageWriter(sock));
+    conn.listen();
+    const hello = await conn.sendRequest(HelloRequest, { protocolVersion: PROTOCOL_VERSION, clientVersion: 'test' });
+    expect(hello.socket).toBe(socket);
+    expect((await conn.sendRequest(DaemonStatusRequest)).socket).toBe(socket);
+    expect(await conn.sendRequest(ShutdownRequest)).toEqual({ ok: true });
+    expect(await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))).toBe(0);
+    conn.dispose();
+  });
 });
