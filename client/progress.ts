@@ -22,28 +22,17 @@ export interface ProgressView {
 }
 
 /**
- * Progress on stderr: a bar redrawn in place on a terminal; otherwise plain lines, one per
- * phase change and per tenth of the way, so logs stay short.
+ * Progress on stderr: a bar redrawn in place on a terminal; nothing at all when stderr is not a
+ * terminal (a pipe, a log file, CI), where the command's one-line summary on stdout is enough.
  */
 export function createProgress(stream: Writable & { isTTY?: boolean }): ProgressView {
-  if (stream.isTTY === true) {
-    let drawn = false;
-    return {
-      update: (p) => {
-        drawn = true;
-        stream.write(`\r\x1b[2K${formatProgress(p)}`);
-      },
-      done: () => void (drawn && stream.write('\n')),
-    };
-  }
-  let last = { phase: '', tenth: -1 };
+  if (stream.isTTY !== true) return { update: () => undefined, done: () => undefined };
+  let drawn = false;
   return {
     update: (p) => {
-      const tenth = p.total > 0 ? Math.floor((p.done / p.total) * 10) : -1;
-      if (p.phase === last.phase && tenth === last.tenth) return;
-      last = { phase: p.phase, tenth };
-      stream.write(formatProgress(p) + '\n');
+      drawn = true;
+      stream.write(`\r\x1b[2K${formatProgress(p)}`);
     },
-    done: () => undefined,
+    done: () => void (drawn && stream.write('\n')),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { LlmrError } from '../protocol/errors.js';
 import type { AuditVerifyParams, AuditVerifyResult } from '../protocol/audit.js';
+import type { ConfigExplainParams, ConfigExplainResult } from '../protocol/config.js';
 import { PROTOCOL_VERSION, type DaemonStatusResult, type DoctorParams, type DoctorResult, type HelloParams, type HelloResult } from '../protocol/daemon.js';
 import type { ExecParams, ExecResult } from '../protocol/exec.js';
 import type { ReadParams, ReadResult, WriteParams, WriteResult } from '../protocol/io.js';
@@ -11,13 +12,14 @@ import { SearchProgressNotification, type ReindexParams, type ReindexResult, typ
 import type { WorkspaceParams, WorkspaceStatusResult } from '../protocol/workspace.js';
 import { verifyAuditLog } from './audit/verify.js';
 import { envEntries } from './config/env.js';
+import { explainConfig } from './config/explain.js';
 import type { DockerClient } from './containers/docker.js';
 import { runDoctor } from './doctor.js';
 import { runExec } from './exec/run.js';
 import { readFile } from './io/read.js';
 import { writeFile } from './io/write.js';
 import type { Handler } from './rpc/handle.js';
-import type { WorkspaceRegistry } from './workspaces/registry.js';
+import { resolveRoot, type WorkspaceRegistry } from './workspaces/registry.js';
 import type { Workspace } from './workspaces/workspace.js';
 
 export interface Services {
@@ -28,6 +30,7 @@ export interface Services {
     doctor: Handler<DoctorParams, DoctorResult>;
   };
   audit: { verify: Handler<AuditVerifyParams, AuditVerifyResult> };
+  config: { explain: Handler<ConfigExplainParams, ConfigExplainResult> };
   io: { read: Handler<ReadParams, ReadResult>; write: Handler<WriteParams, WriteResult> };
   exec: { run: Handler<ExecParams, ExecResult> };
   search: { query: Handler<SearchParams, SearchResult>; reindex: Handler<ReindexParams, ReindexResult> };
@@ -83,6 +86,7 @@ export function createServices(d: ServiceDeps): Services {
         return { file, ...(await verifyAuditLog(file)) };
       },
     },
+    config: { explain: async (p) => explainConfig(p?.root === undefined ? {} : { root: await resolveRoot(p.root) }) },
     io: {
       read: async (p, ctx) => readFile(await ws(p.root), p, ctx),
       write: async (p, ctx) => writeFile(await ws(p.root), p, ctx),

@@ -14,6 +14,8 @@ export const EXIT = {
   CONFIG: 3,
   DAEMON: 4,
   DOCKER: 5,
+  /** The repository is refused as it is (owned by root): nothing ran; fix its ownership or your config. */
+  REPO_REFUSED: 6,
   INTERNAL: 70,
 } as const;
 
@@ -40,7 +42,7 @@ export const ERROR_CODES = {
   IMAGE_MISSING: { rpc: -32041, exit: EXIT.DOCKER },
   CONTAINER_FAILED: { rpc: -32042, exit: EXIT.DOCKER },
   POOL_EXHAUSTED: { rpc: -32043, exit: EXIT.DOCKER },
-  REPO_OWNER_ROOT: { rpc: -32044, exit: EXIT.CONFIG },
+  REPO_OWNER_ROOT: { rpc: -32044, exit: EXIT.REPO_REFUSED },
   OLLAMA_UNAVAILABLE: { rpc: -32050, exit: EXIT.COMMAND_FAILED },
   INDEX_NOT_FOUND: { rpc: -32051, exit: EXIT.COMMAND_FAILED },
   EMBEDDING_FAILED: { rpc: -32052, exit: EXIT.COMMAND_FAILED },

@@ -9,7 +9,7 @@ import { LlmrError } from '../../protocol/errors.js';
 import type { LlmrConfig } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { REPO_CONFIG_FILE } from '../config/paths.js';
-import { cacheDir, stateDir } from '../config/paths.js';
+import { cacheDir, stateDir, userConfigFile } from '../config/paths.js';
 import { createPathGuard, type PathGuard } from '../paths/guard.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createWorkspacePools, type WorkspacePools } from './pools.js';
@@ -43,11 +43,11 @@ export interface WorkspaceDeps {
 }
 
 /** Repository owner; a root-owned repository is refused unless configured. */
-async function repoOwner(root: string, config: LlmrConfig): Promise<{ uid: number; gid: number }> {
+async function repoOwner(root: string, config: LlmrConfig, userConfig: string): Promise<{ uid: number; gid: number }> {
   const info = await stat(root);
   if (info.uid === 0 && !config.security.allow_root_owned_repo) {
     throw new LlmrError('REPO_OWNER_ROOT', `repository ${root} is owned by root; llmr runs containers as the repository owner and never as root`,
-      'chown the repository to your user, or set security.allow_root_owned_repo: true in ~/.config/llmr/config.yaml');
+      `hand it to an unprivileged user (chown -R USER: ${root}), or set security.allow_root_owned_repo: true in ${userConfig} to run its containers as root`);
   }
   return { uid: info.uid, gid: info.gid };
 }
@@ -65,7 +65,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     excluded: config.repository.excluded_paths,
     protectedPaths: [...config.security.protected_paths, REPO_CONFIG_FILE],
   });
-  const owner = await repoOwner(root, config);
+  const owner = await repoOwner(root, config, userConfigFile(deps.env, deps.homedir));
   const audit = await deps.auditFor(config, state);
   const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state });
   let search: SearchService | undefined;
