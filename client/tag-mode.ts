@@ -18,7 +18,7 @@ import {
   outcomeError, outcomeOk, renderComplete, renderFatal, renderOutcomeJson, renderOutcomeText,
   renderOutputEventJson, renderSummaryJson, TOOL_START, type Outcome, type ShownError,
 } from './render.js';
-import { checkRoot, resolveRoot } from './root.js';
+import { checkRoot, resolveRoot, warnOnce } from './root.js';
 import { asClientError } from './rpc-error.js';
 
 export interface TagModeIo {
@@ -192,7 +192,7 @@ class Session {
   /** Resolve and check the root (once, for the whole run), then connect. */
   private async connected(): Promise<Ready> {
     if (this.ready !== undefined) return this.ready;
-    const root = await resolveRoot(this.args.root, this.io.cwd, (line) => void this.io.stderr.write(line + '\n'));
+    const root = await resolveRoot(this.args.root, this.io.cwd, warnOnce((line) => void this.io.stderr.write(line + '\n')));
     await checkRoot(root);
     const client = await this.io.connect();
     client.onNotification(ExecOutputNotification, (p) => {

@@ -73,7 +73,7 @@ export async function writeFile(ws: Workspace, params: WriteParams, ctx: Request
         action: action?.toString() === 'UPDATED' ? 'UPDATED' : 'CREATED',
         bytesWritten: Number(written?.toString() ?? '0'),
         sha256: sha256(content),
-        ...(backup !== undefined ? { backup } : {}),
+        ...(backup !== undefined ? { backup, backupPath: path.join(ws.stateDir, backup) } : {}),
       };
     })));
     const meta = `hash:${result.sha256},bytes:${result.bytesWritten},action:${result.action.toLowerCase()}${result.backup ? `,backup:${result.backup}` : ''}`;
