@@ -15,6 +15,8 @@ export interface ConfigValue {
   key: string;
   /** The effective value (sizes in bytes, durations in milliseconds, seconds as seconds). */
   value: unknown;
+  /** The key's value type: `bool`, `int`, `size`, `duration`, `seconds`, `string[]`, … */
+  type: string;
   source: ConfigSource;
   /** The file or environment variable that set it; absent for defaults. */
   where?: string;

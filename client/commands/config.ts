@@ -28,8 +28,24 @@ export function formatPaths(r: ConfigExplainResult): string {
   return lines.join('\n') + '\n';
 }
 
-function show(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+/** A size in bytes as the config writes it: `1m`, `100k`, else bytes. */
+export function showSize(bytes: number): string {
+  for (const [unit, n] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) if (bytes >= n && bytes % n === 0) return `${bytes / n}${unit}`;
+  return String(bytes);
+}
+
+/** A duration in milliseconds as the config writes it: `5m`, `30s`, `250ms`. */
+export function showDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function show(v: ConfigValue): string {
+  if (v.type === 'size' && typeof v.value === 'number') return showSize(v.value);
+  if (v.type === 'duration' && typeof v.value === 'number') return showDuration(v.value);
+  if (v.type === 'seconds' && typeof v.value === 'number') return `${v.value}s`;
+  return JSON.stringify(v.value) ?? String(v.value);
 }
 
 function sourceOf(v: ConfigValue): string {
@@ -40,7 +56,7 @@ function sourceOf(v: ConfigValue): string {
 export function formatExplain(r: ConfigExplainResult): string {
   const env = r.environment.length === 0 ? '(none)' : `${r.environment.join(', ')} (read when the daemon started; after a change: llmr daemon stop)`;
   const head = formatPaths(r) + `environment: ${env}\n\n`;
-  const rows = r.values.map((v) => [v.key, show(v.value), sourceOf(v)] as const);
+  const rows = r.values.map((v) => [v.key, show(v), sourceOf(v)] as const);
   const kw = Math.max(...rows.map(([k]) => k.length));
   const vw = Math.min(40, Math.max(...rows.map(([, v]) => v.length)));
   const body = rows.map(([k, v, s]) => `${k.padEnd(kw)}  ${v.padEnd(vw)}  ${s}`).join('\n');

@@ -28,10 +28,10 @@ describe('daemon/config/explain', () => {
     expect(r.userFileExists).toBe(true);
     expect(r.repositoryFile).toBe(path.join(root, 'llm-runtime.config.yaml'));
     expect(r.environment).toEqual(['LLMR_EXEC_ENABLED']);
-    expect(by.get('commands.exec.timeout_seconds')).toEqual({ key: 'commands.exec.timeout_seconds', value: 20, source: 'repository', where: r.repositoryFile });
-    expect(by.get('commands.exec.whitelist')).toEqual({ key: 'commands.exec.whitelist', value: ['make'], source: 'user', where: r.userFile });
-    expect(by.get('commands.exec.enabled')).toEqual({ key: 'commands.exec.enabled', value: false, source: 'environment', where: 'LLMR_EXEC_ENABLED' });
-    expect(by.get('commands.open.enabled')).toEqual({ key: 'commands.open.enabled', value: true, source: 'default' });
+    expect(by.get('commands.exec.timeout_seconds')).toEqual({ key: 'commands.exec.timeout_seconds', value: 20, type: 'seconds', source: 'repository', where: r.repositoryFile });
+    expect(by.get('commands.exec.whitelist')).toEqual({ key: 'commands.exec.whitelist', value: ['make'], type: 'string[]', source: 'user', where: r.userFile });
+    expect(by.get('commands.exec.enabled')).toEqual({ key: 'commands.exec.enabled', value: false, type: 'bool', source: 'environment', where: 'LLMR_EXEC_ENABLED' });
+    expect(by.get('commands.open.enabled')).toEqual({ key: 'commands.open.enabled', value: true, type: 'bool', source: 'default' });
   });
 
   it('without a root shows only the daemon-wide layers and says when the user file is absent', async () => {

@@ -44,14 +44,14 @@ export async function explainConfig(opts: ExplainOptions = {}): Promise<ConfigEx
   const repo = repositoryFile !== undefined ? await fileKeys(repositoryFile, opts.root) : new Set<string>();
   const vars = new Map<string, string>();
   for (const e of envEntries(env).entries) vars.set(canonical(e.key), [vars.get(canonical(e.key)), e.variable].filter(Boolean).join(', '));
-  const values: ConfigValue[] = configKeys().map(({ key }) => {
+  const values: ConfigValue[] = configKeys().map(({ key, type }) => {
     const k = canonical(key);
     const value = lookup(config, key);
     const [source, where]: [ConfigSource, string | undefined] = vars.has(k) ? ['environment', vars.get(k)]
       : repo.has(k) ? ['repository', repositoryFile]
       : user.has(k) ? ['user', userFile]
       : ['default', undefined];
-    return { key, value, source, ...(where !== undefined ? { where } : {}) };
+    return { key, value, type, source, ...(where !== undefined ? { where } : {}) };
   });
   return {
     userFile,

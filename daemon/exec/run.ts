@@ -87,6 +87,10 @@ async function runInContainer(ws: Workspace, params: ExecParams, ctx: RequestCon
         'its container was removed; raise the limit with commands.exec.timeout_seconds (max commands.exec.max_timeout_seconds)', { output: soFar });
     }
     if (ctx.signal.aborted) throw new LlmrError('CANCELLED', 'command cancelled; its container was removed', undefined, { output: soFar });
+    if (err instanceof LlmrError && err.code === 'COMMAND_NOT_FOUND' && err.details === undefined) {
+      throw new LlmrError('COMMAND_NOT_FOUND', err.message,
+        `the exec image ${cfg.container_image} has no ${argv[0]} on its PATH; set commands.exec.container_image in your user config (llmr config path) to an image that has it`);
+    }
     throw err;
   } finally {
     clearTimeout(timer);

@@ -65,7 +65,8 @@ describe('e2e/readme', () => {
     expect(r.stdout).toContain(`user:        ${userFile}\n`);
     expect(r.stdout).toContain(`repository:  ${path.join(repo, 'llm-runtime.config.yaml')}\n`);
     expect(r.stdout).toMatch(new RegExp(`^commands\\.exec\\.whitelist +\\[.*"python3 -m pytest"\\] +user \\(${userFile.replaceAll('/', '\\/')}\\)$`, 'm'));
-    expect(r.stdout).toMatch(/^commands\.exec\.timeout_seconds +20 +repository \(/m);
+    expect(r.stdout).toMatch(/^commands\.exec\.timeout_seconds +20s +repository \(/m);
+    expect(r.stdout).toMatch(/^commands\.open\.max_file_size +1m +default$/m);
     expect(r.stdout).toMatch(/^commands\.open\.enabled +true +default$/m);
     expect(r.stdout).toMatch(/^container_pool\.size +2 +environment \(LLMR_POOL_SIZE\)$/m);
     const p = await runCli(h, ['config', 'path', '--root', repo, '--json']);
