@@ -14,7 +14,8 @@ if ! docker info >/dev/null 2>&1; then
   exit 5
 fi
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npm run --silent build
+# LLMR_DEMO_PREBUILT=1: dist/ is current (the test suite runs the demo right after its own build)
+[ "${LLMR_DEMO_PREBUILT:-}" = 1 ] || npm run --silent build
 if ! docker image inspect llmr-io:latest llmr-exec:latest >/dev/null 2>&1; then
   # debootstrap (the no-registry build of llmr-exec) needs root
   if [ "$(id -u)" = 0 ]; then node dist/client/main.js images build
