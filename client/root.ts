@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { LlmrError } from '../protocol/errors.js';
 
 const GIT_TIMEOUT_MS = 5000;
+const ROOT_HINT = 'pass --root DIR naming the repository directory, or run llmr inside it';
 
 type TopLevel = { kind: 'top'; dir: string } | { kind: 'none' } | { kind: 'failed'; reason: string };
 
@@ -30,10 +31,10 @@ export async function checkRoot(root: string): Promise<void> {
     isDir = (await stat(root)).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new LlmrError('ROOT_NOT_FOUND', `repository root ${root} does not exist`, undefined, { cause: err });
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new LlmrError('ROOT_NOT_FOUND', `repository root ${root} does not exist`, ROOT_HINT, { cause: err });
     return; // EACCES and the like: the daemon, which may see more, reports it
   }
-  if (!isDir) throw new LlmrError('ROOT_NOT_FOUND', `repository root ${root} is not a directory`);
+  if (!isDir) throw new LlmrError('ROOT_NOT_FOUND', `repository root ${root} is not a directory`, ROOT_HINT);
 }
 
 /** {@link resolveRoot} then {@link checkRoot}, warnings on `stderr`: what search, reindex and status start with. */
