@@ -36,6 +36,9 @@ const PROMPT = [
   'Supports commands: <open filepath>, <write filepath>content</write>, <exec command args>, <search query>',
 ].join('\n');
 
+/** After this long, the first command's wait (for the workspace's first containers) is mentioned on a terminal. */
+const SLOW_FIRST_MS = 1500;
+
 /** Exit status after Ctrl+C, as shells report a SIGINT death. */
 const EXIT_INTERRUPTED = 130;
 
@@ -158,6 +161,7 @@ class Session {
     const label = commandLabel(item);
     const cancel = new CancellationTokenSource();
     this.current = { token: `${process.pid}-${++this.seq}`, label, cancel };
+    const slow = this.seq === 1 ? this.slowFirstNote(label) : undefined;
     try {
       return await this.send(ready, item, this.current.token, cancel);
     } catch (err) {
@@ -165,9 +169,20 @@ class Session {
       const shown = { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}), ...(e.output !== undefined ? { output: e.output } : {}) };
       return { kind: 'error', item, error: shown };
     } finally {
+      if (slow !== undefined) clearTimeout(slow);
       this.current = undefined;
       cancel.dispose();
     }
+  }
+
+  /** On a terminal, a line when the first command of the run is slow: it waits for the repository's first containers. */
+  private slowFirstNote(label: string): NodeJS.Timeout | undefined {
+    if ((this.io.stderr as { isTTY?: boolean }).isTTY !== true) return undefined;
+    const timer = setTimeout(() => {
+      this.io.stderr.write(`llmr: ${label} is waiting for this repository's first containers to start…\n`);
+    }, SLOW_FIRST_MS);
+    timer.unref();
+    return timer;
   }
 
   private async send(ready: Ready, item: ParsedCommand, token: string, cancel: CancellationTokenSource): Promise<Outcome> {
