@@ -267,6 +267,19 @@ describe('client/tag-mode', () => {
     expect(piped.stderr.text).toBe('');
   });
 
+  it('says how to end or pipe the input when standard input is a terminal', async () => {
+    fake = await startFake(socket, { files: { a: 'A' } });
+    const stdin = Object.assign(PassThrough.from([Buffer.from('<open a>')]), { isTTY: true });
+    const stdout = new Sink();
+    const stderr = new Sink();
+    const io: CliIo = { stdin, stdout, stderr, env: { LLMR_SOCKET: socket, XDG_STATE_HOME: dir, HOME: dir }, cwd: dir };
+    expect(await main(['--root', dir, '--no-spawn'], io)).toBe(0);
+    expect(stderr.text).toMatch(/^llmr: reading a model's reply from the terminal; end it with Ctrl\+D/);
+    const piped = run(['--root', dir, '--no-spawn'], '<open a>');
+    expect(await piped.status).toBe(0);
+    expect(piped.stderr.text).toBe('');
+  });
+
   it('fails once with ROOT_NOT_FOUND, before connecting, when the root does not exist', async () => {
     fake = await startFake(socket, { files: { a: 'A' } });
     const missing = join(dir, 'missing');

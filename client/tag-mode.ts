@@ -39,6 +39,9 @@ const PROMPT = [
 /** After this long, the first command's wait (for the workspace's first containers) is mentioned on a terminal. */
 const SLOW_FIRST_MS = 1500;
 
+/** `llmr` typed at a terminal with nothing piped in would otherwise wait in silence. */
+const TTY_HINT = "llmr: reading a model's reply from the terminal; end it with Ctrl+D (or pipe one in: some-llm-cli … | llmr; llmr --help)\n";
+
 /** Exit status after Ctrl+C, as shells report a SIGINT death. */
 const EXIT_INTERRUPTED = 130;
 
@@ -54,6 +57,7 @@ export async function runTagMode(args: TagModeArgs, io: TagModeIo): Promise<numb
   process.on('SIGINT', onSigint);
   try {
     if (args.interactive) io.stderr.write(PROMPT + '\n');
+    else if (args.input === undefined && (io.stdin as { isTTY?: boolean }).isTTY === true) io.stderr.write(TTY_HINT);
     await session.consume(input);
     return session.finish();
   } finally {
