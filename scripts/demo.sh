@@ -58,4 +58,8 @@ cat >&2 <<MSG
      npm install -g .          # puts llmr on your PATH
      cd ~/src/project && echo '<open README.md>' | llmr
 MSG
+if [ "$(id -u)" = 0 ]; then
+  echo "   (you are root: llmr refuses repositories owned by root (REPO_OWNER_ROOT, exit 6); use one owned by" >&2
+  echo "   an ordinary user, e.g. chown -R nobody: DIR, as this demo did — see Quick start in the README)" >&2
+fi
 exit 0
