@@ -16,7 +16,7 @@ import { parseInvocation } from '../client/args.js';
 import { DEFAULT_WHITELIST } from '../client/usage.js';
 import { explainConfig } from '../daemon/config/explain.js';
 import { defaultConfig } from '../daemon/config/schema.js';
-import { fences, llmrCalls } from './support/readme.js';
+import { fences, llmrCalls, type Fence } from './support/readme.js';
 
 const README = readFileSync('README.md', 'utf8');
 
@@ -41,16 +41,24 @@ describe('README examples', () => {
     expect(shell.length).toBeGreaterThanOrEqual(3);
   });
 
-  for (const block of yamlBlocks) {
+  /** Which file a YAML example is, from its introducing line and its first line. */
+  const kindOf = (block: Fence): 'repository' | 'user' | undefined => {
+    const context = `${block.before}\n${block.body.split('\n')[0]}`;
+    return context.includes('llm-runtime.config.yaml') ? 'repository' : /config\.yaml/.test(context) ? 'user' : undefined;
+  };
+
+  yamlBlocks.forEach((block, i) => {
     it(`loads the YAML example at README line ${block.line} as the file it names`, async () => {
-      const context = `${block.before}\n${block.body.split('\n')[0]}`;
-      const kind = context.includes('llm-runtime.config.yaml') ? 'repository' : /config\.yaml/.test(context) ? 'user' : undefined;
+      const kind = kindOf(block);
       expect(kind, `README line ${block.line}: say which file the example is (llm-runtime.config.yaml or config.yaml)`).toBeDefined();
+      // a repository example narrows the user example before it (or the defaults when there is none)
+      const user = kind === 'user' ? block : yamlBlocks.slice(0, i).reverse().find((b) => kindOf(b) === 'user');
       const home = temp();
       const root = temp();
       const xdg = path.join(home, 'config');
       mkdirSync(path.join(xdg, 'llmr'), { recursive: true });
-      writeFileSync(kind === 'repository' ? path.join(root, 'llm-runtime.config.yaml') : path.join(xdg, 'llmr', 'config.yaml'), block.body + '\n');
+      if (user !== undefined) writeFileSync(path.join(xdg, 'llmr', 'config.yaml'), user.body + '\n');
+      if (kind === 'repository') writeFileSync(path.join(root, 'llm-runtime.config.yaml'), block.body + '\n');
       const r = await explainConfig({ root, env: { XDG_CONFIG_HOME: xdg }, homedir: home });
       const known = new Set(r.values.map((v) => v.key));
       const keys = leafKeys(parseYaml(block.body) as Record<string, unknown>, known);
@@ -59,7 +67,7 @@ describe('README examples', () => {
         expect(r.values.find((v) => v.key === key)?.source, `${key} from README line ${block.line}`).toBe(kind);
       }
     });
-  }
+  });
 
   it('uses only llmr invocations the real argument parser accepts', () => {
     const calls = shell.flatMap((f) => f.body.split('\n').flatMap((line) => llmrCalls(line).map((argv) => ({ argv, line: f.line }))));

@@ -9,16 +9,29 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { makeRepo, REPO_UID } from '../helpers/daemon.js';
 import { fences } from '../support/readme.js';
 import { cleanupHome, makeHome, runCli, type CliHome } from './helpers.js';
 
 const README = readFileSync('README.md', 'utf8');
-const yamlFor = (file: string): string => {
-  const block = fences(README).find((f) => f.lang === 'yaml' && `${f.before}\n${f.body.split('\n')[0]}`.includes(file));
-  if (block === undefined) throw new Error(`README has no YAML example for ${file}`);
-  return block.body + '\n';
-};
+const yamlBlocks = fences(README).filter((f) => f.lang === 'yaml');
+const isRepoBlock = (f: { before: string; body: string }): boolean => `${f.before}\n${f.body.split('\n')[0]}`.includes('llm-runtime.config.yaml');
+/** The README's repository example and the user example it narrows (the last one before it). */
+const repoIndex = yamlBlocks.findIndex(isRepoBlock);
+const REPO_YAML = yamlBlocks[repoIndex]?.body ?? '';
+const USER_YAML = yamlBlocks.slice(0, repoIndex).reverse().find((f) => !isRepoBlock(f))?.body ?? '';
+
+/** A file name `<write>` may change under the README's examples (their allowed_extensions). */
+const allowed = ((parseYaml(REPO_YAML) as { commands?: { write?: { allowed_extensions?: string[] } } } | null)?.commands?.write?.allowed_extensions ?? []);
+const NOTES = `notes${allowed.length === 0 || allowed.includes('.md') ? '.md' : allowed[0]}`;
+
+/** Dotted keys a YAML example sets (lists and scalars are leaves). */
+function keysOf(text: string): string[] {
+  const walk = (node: Record<string, unknown>, prefix: string): string[] => Object.entries(node).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? walk(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`]);
+  return walk(parseYaml(text) as Record<string, unknown>, '');
+}
 
 describe('e2e/readme', () => {
   let h: CliHome;
@@ -28,8 +41,9 @@ describe('e2e/readme', () => {
   beforeAll(() => {
     h = makeHome();
     mkdirSync(path.join(h.env.XDG_CONFIG_HOME, 'llmr'), { recursive: true });
-    writeFileSync(path.join(h.env.XDG_CONFIG_HOME, 'llmr', 'config.yaml'), yamlFor('$XDG_CONFIG_HOME/llmr/config.yaml'));
-    repo = realpathSync(makeRepo({ 'README.md': '# demo\n', 'notes.md': 'v1\n', 'big.txt': big, 'sub/x.md': 'x\n', 'llm-runtime.config.yaml': yamlFor('Example `llm-runtime.config.yaml`') }));
+    expect(REPO_YAML, 'README has an example llm-runtime.config.yaml').not.toBe('');
+    writeFileSync(path.join(h.env.XDG_CONFIG_HOME, 'llmr', 'config.yaml'), USER_YAML);
+    repo = realpathSync(makeRepo({ 'README.md': '# demo\n', [NOTES]: 'v1\n', 'big.txt': big, 'sub/x.md': 'x\n', 'llm-runtime.config.yaml': REPO_YAML }));
     execFileSync('git', ['init', '-q', repo]);
     execFileSync('chown', ['-R', `${REPO_UID}:${REPO_UID}`, repo]);
   });
@@ -46,7 +60,7 @@ describe('e2e/readme', () => {
   });
 
   it('shows an absolute backup path that exists, and notes a line range past the end of a file', async () => {
-    const input = '<write notes.md>\nv2\n</write>\n<write notes.md>\nv3\n</write>\n<open big.txt#L660-L700>\n';
+    const input = `<write ${NOTES}>\nv2\n</write>\n<write ${NOTES}>\nv3\n</write>\n<open big.txt#L660-L700>\n`;
     const r = await runCli(h, ['--root', repo], input);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const backups = [...r.stdout.matchAll(/^Backup: (.*)$/gm)].map((m) => m[1]);
@@ -59,16 +73,21 @@ describe('e2e/readme', () => {
   });
 
   it('lists every config value with its source: user file, repository file, default, environment', async () => {
-    const r = await runCli(h, ['config', '--root', repo]);
-    expect(r.status, r.stderr).toBe(0);
+    const json = await runCli(h, ['config', '--root', repo, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const r = JSON.parse(json.stdout) as { values: Array<{ key: string; source: string; where?: string }> };
+    const sourceOf = (key: string) => r.values.find((v) => v.key === key)?.source;
+    const fromEnv = new Set(['container_pool.size', 'container_pool.min_idle']); // makeHome's LLMR_* variables
+    for (const key of keysOf(USER_YAML)) if (!fromEnv.has(key)) expect(sourceOf(key), key).toBe(keysOf(REPO_YAML).includes(key) ? 'repository' : 'user');
+    for (const key of keysOf(REPO_YAML)) expect(sourceOf(key), key).toBe('repository');
+    expect(sourceOf('container_pool.size')).toBe('environment');
+    expect(sourceOf('commands.open.enabled')).toBe('default');
+    const text = await runCli(h, ['config', '--root', repo]);
     const userFile = path.join(h.env.XDG_CONFIG_HOME, 'llmr', 'config.yaml');
-    expect(r.stdout).toContain(`user:        ${userFile}\n`);
-    expect(r.stdout).toContain(`repository:  ${path.join(repo, 'llm-runtime.config.yaml')}\n`);
-    expect(r.stdout).toMatch(new RegExp(`^commands\\.exec\\.whitelist +\\[.*"python3 -m pytest"\\] +user \\(${userFile.replaceAll('/', '\\/')}\\)$`, 'm'));
-    expect(r.stdout).toMatch(/^commands\.exec\.timeout_seconds +20s +repository \(/m);
-    expect(r.stdout).toMatch(/^commands\.open\.max_file_size +1m +default$/m);
-    expect(r.stdout).toMatch(/^commands\.open\.enabled +true +default$/m);
-    expect(r.stdout).toMatch(/^container_pool\.size +2 +environment \(LLMR_POOL_SIZE\)$/m);
+    expect(text.stdout).toContain(`user:        ${userFile}\n`);
+    expect(text.stdout).toContain(`repository:  ${path.join(repo, 'llm-runtime.config.yaml')}\n`);
+    expect(text.stdout).toMatch(/^container_pool\.size +2 +environment \(LLMR_POOL_SIZE\)$/m);
+    expect(text.stdout).toMatch(/^commands\.open\.max_file_size +1m +default$/m);
     const p = await runCli(h, ['config', 'path', '--root', repo, '--json']);
     expect(JSON.parse(p.stdout)).toMatchObject({ userFile, userFileExists: true, repositoryFileExists: true });
   });

@@ -2,7 +2,7 @@
 
 export interface Fence { lang: string; body: string; line: number; before: string }
 
-/** Fenced blocks with their language, first line number and the three lines before the fence. */
+/** Fenced blocks with their language, first line number and the line that introduces them (the last non-empty one before the fence). */
 export function fences(text: string): Fence[] {
   const lines = text.split('\n');
   const out: Fence[] = [];
@@ -10,7 +10,7 @@ export function fences(text: string): Fence[] {
     const open = /^```(\w*)\s*$/.exec(lines[i]);
     if (open === null) continue;
     const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
-    out.push({ lang: open[1], body: lines.slice(i + 1, end).join('\n'), line: i + 1, before: lines.slice(Math.max(0, i - 3), i).join('\n') });
+    out.push({ lang: open[1], body: lines.slice(i + 1, end).join('\n'), line: i + 1, before: lines.slice(0, i).reverse().find((l) => l.trim() !== '') ?? '' });
     i = end;
   }
   return out;
