@@ -36,3 +36,38 @@ export function createProgress(stream: Writable & { isTTY?: boolean }): Progress
     done: () => void (drawn && stream.write('\n')),
   };
 }
+
+/** Lines of llmr's own steps in an image build (the rest is the output of debootstrap, gcc, docker). */
+const STEP_LINE = /^(building|built|importing|compiling|docker engine|left|cannot unmount)\b/;
+
+export interface LineProgress {
+  line(text: string): void;
+  done(): void;
+}
+
+/**
+ * Progress of a long build told as lines: llmr's own steps always get a line of their own; the
+ * tools' output is one line redrawn in place on a terminal and left out in a pipe (a failure
+ * still carries the tool's last lines in its error).
+ */
+export function createLineProgress(stream: Writable & { isTTY?: boolean; columns?: number }): LineProgress {
+  const tty = stream.isTTY === true;
+  let drawn = false;
+  const clear = (): void => {
+    if (drawn) stream.write('\r\x1b[2K');
+    drawn = false;
+  };
+  return {
+    line: (text) => {
+      if (STEP_LINE.test(text)) {
+        clear();
+        stream.write(text + '\n');
+      } else if (tty) {
+        const width = Math.max(20, (stream.columns ?? 100) - 1);
+        stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+        drawn = true;
+      }
+    },
+    done: clear,
+  };
+}
