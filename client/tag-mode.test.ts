@@ -33,8 +33,6 @@ interface FakeOptions {
   files?: Record<string, string>;
   dropOn?: string;
   envMismatch?: string[];
-  /** Exec answers after this many milliseconds. */
-  execDelayMs?: number;
 }
 
 function startFake(path: string, opts: FakeOptions = {}): Promise<Fake> {
@@ -79,7 +77,6 @@ function startFake(path: string, opts: FakeOptions = {}): Promise<Fake> {
     });
     conn.onRequest(ExecRequest, async (p: ExecParams) => {
       note('exec/run', p);
-      if (opts.execDelayMs !== undefined) await new Promise((r) => setTimeout(r, opts.execDelayMs));
       if (p.streamToken !== undefined) await conn.sendNotification(ExecOutputNotification, { token: p.streamToken, stream: 'stdout', data: 'hi\n' });
       return { exitCode: p.command === 'false' ? 1 : 0, durationMs: 7, stdout: 'hi\n', stderr: '', omittedBytes: 0 };
     });
@@ -97,7 +94,6 @@ function startFake(path: string, opts: FakeOptions = {}): Promise<Fake> {
 
 class Sink extends Writable {
   text = '';
-  isTTY?: boolean;
   override _write(chunk: Buffer, _enc: string, done: () => void): void {
     this.text += chunk.toString();
     done();
@@ -251,33 +247,6 @@ describe('client/tag-mode', () => {
     const r = run(['--no-spawn', '--root', dir, '--input', dir], '');
     expect(await r.status).toBe(2);
     expect(r.stderr.text).toBe(`llmr: cannot read input file ${dir}: is a directory\n`);
-  });
-
-  it('says on a terminal when the first command waits for the first containers, and not in a pipe', async () => {
-    fake = await startFake(socket, { execDelayMs: 1800 });
-    const stdin = PassThrough.from([Buffer.from('<exec make>')]);
-    const stdout = new Sink();
-    const stderr = new Sink();
-    stderr.isTTY = true;
-    const io: CliIo = { stdin: stdin as PassThrough, stdout, stderr, env: { LLMR_SOCKET: socket, XDG_STATE_HOME: dir, HOME: dir }, cwd: dir };
-    expect(await main(['--root', dir, '--no-spawn'], io)).toBe(0);
-    expect(stderr.text).toBe("llmr: <exec make> is waiting for this repository's first containers to start…\n");
-    const piped = run(['--root', dir, '--no-spawn'], '<exec make>');
-    expect(await piped.status).toBe(0);
-    expect(piped.stderr.text).toBe('');
-  });
-
-  it('says how to end or pipe the input when standard input is a terminal', async () => {
-    fake = await startFake(socket, { files: { a: 'A' } });
-    const stdin = Object.assign(PassThrough.from([Buffer.from('<open a>')]), { isTTY: true });
-    const stdout = new Sink();
-    const stderr = new Sink();
-    const io: CliIo = { stdin, stdout, stderr, env: { LLMR_SOCKET: socket, XDG_STATE_HOME: dir, HOME: dir }, cwd: dir };
-    expect(await main(['--root', dir, '--no-spawn'], io)).toBe(0);
-    expect(stderr.text).toMatch(/^llmr: reading a model's reply from the terminal; end it with Ctrl\+D/);
-    const piped = run(['--root', dir, '--no-spawn'], '<open a>');
-    expect(await piped.status).toBe(0);
-    expect(piped.stderr.text).toBe('');
   });
 
   it('fails once with ROOT_NOT_FOUND, before connecting, when the root does not exist', async () => {
