@@ -97,7 +97,7 @@ describe('README examples', () => {
     mkdirSync(path.join(home, '.config', 'systemd', 'user'), { recursive: true });
     mkdirSync(bin);
     symlinkSync(process.execPath, path.join(bin, 'node'));
-    symlinkSync(path.resolve('dist/daemon/main.js'), path.join(bin, 'llmrd'));
+    writeFileSync(path.join(bin, 'llmrd'), '#!/bin/sh\n', { mode: 0o755 }); // stands in for the installed llmrd (no build needed)
     const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: home, XDG_RUNTIME_DIR: home };
     const r = spawnSync('bash', ['-c', line ?? 'false'], { encoding: 'utf8', env, cwd: process.cwd() });
     expect(r.stderr).toBe('');

@@ -32,7 +32,7 @@ describe('systemd units', () => {
   });
 
   it('finds llmrd and node where Volta, fnm and nvm (current symlink) put them', async () => {
-    const { mkdirSync, readFileSync, symlinkSync } = await import('node:fs');
+    const { mkdirSync, readFileSync, symlinkSync, writeFileSync } = await import('node:fs');
     const service = readFileSync('systemd/llmr.service', 'utf8');
     const unitPath = /^Environment=PATH=(.*)$/m.exec(service)?.[1];
     expect(unitPath).toBeDefined();
@@ -41,7 +41,7 @@ describe('systemd units', () => {
       try {
         mkdirSync(path.join(home, bin), { recursive: true });
         symlinkSync(process.execPath, path.join(home, bin, 'node'));
-        symlinkSync(path.resolve('dist/daemon/main.js'), path.join(home, bin, 'llmrd'));
+        writeFileSync(path.join(home, bin, 'llmrd'), '#!/bin/sh\n', { mode: 0o755 }); // stands in for the installed llmrd (no build needed)
         const PATH = (unitPath ?? '').replaceAll('%h', home);
         const r = spawnSync('/usr/bin/env', ['sh', '-c', 'command -v llmrd; command -v node'], { encoding: 'utf8', env: { PATH } });
         expect(r.stdout, bin).toBe(`${path.join(home, bin, 'llmrd')}\n${path.join(home, bin, 'node')}\n`);
