@@ -44,6 +44,10 @@ describe('client/args', () => {
     expect(parseInvocation(['images', 'build'])).toEqual({ command: 'images', source: 'auto' });
     expect(parseInvocation(['images', 'build', '--source', 'debian', '--only', 'io'])).toEqual({ command: 'images', source: 'debian', only: 'io' });
     expect(parseInvocation(['audit', 'verify', '--file', 'a.log'])).toEqual({ command: 'audit', file: 'a.log', json: false, noSpawn: false });
+    expect(parseInvocation(['audit', 'verify', '--root', 'r'])).toEqual({ command: 'audit', root: 'r', json: false, noSpawn: false });
+    expect(parseInvocation(['config'])).toEqual({ command: 'config', action: 'show', json: false, noSpawn: false });
+    expect(parseInvocation(['config', '--root', 'r', '--json'])).toEqual({ command: 'config', action: 'show', root: 'r', json: true, noSpawn: false });
+    expect(parseInvocation(['config', 'path', '--no-spawn'])).toEqual({ command: 'config', action: 'path', json: false, noSpawn: true });
     expect(parseInvocation(['--version'])).toEqual({ command: 'version' });
     expect(parseInvocation(['-V'])).toEqual({ command: 'version' });
   });
@@ -57,6 +61,8 @@ describe('client/args', () => {
       [['images', '--help'], 'images'], [['images', 'build', '--help'], 'images build'],
       [['doctor', '--help'], 'doctor'], [['audit', '--help'], 'audit'], [['audit', 'verify', '--help'], 'audit verify'],
       [['help', 'daemon', 'start'], 'daemon start'], [['help', 'search'], 'search'], [['help', 'help'], 'help'],
+      [['help', 'search', '--help'], 'search'], [['help', '--help'], 'help'], [['help', '-h', 'audit', 'verify'], 'audit verify'],
+      [['config', '--help'], 'config'], [['config', 'path', '-h'], 'config path'], [['help', 'config', 'path'], 'config path'],
     ];
     for (const [argv, key] of cases) expect(helpOf(argv), argv.join(' ')).toBe(helpText(key));
   });
@@ -70,6 +76,19 @@ describe('client/args', () => {
       for (const example of COMMAND_SPECS[key].examples) expect(example).toContain('llmr');
     }
     expect(helpText('tags')).toContain('search QUERY');
+  });
+
+  it('lists the sub-commands\' real options in a group\'s help, and the config file and default whitelist in the main help', () => {
+    expect(helpText('images')).toContain('--source SOURCE');
+    expect(helpText('images')).toContain('--only IMAGE');
+    expect(helpText('audit')).toContain('--file FILE');
+    expect(helpText('audit')).toContain('--root DIR');
+    expect(helpText('daemon')).toContain('llmr daemon status [--json]');
+    const main = helpText('tags');
+    expect(main).toContain('$XDG_CONFIG_HOME/llmr/config.yaml');
+    expect(main).toContain('"go test", "go build", "npm test", "make"');
+    expect(main).toMatch(/LLMR_\* variables are read once when the daemon starts/);
+    expect(main).toContain('REPO_OWNER_ROOT');
   });
 
   it('takes help before other errors in the same arguments', () => {

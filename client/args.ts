@@ -28,7 +28,8 @@ export type Invocation =
   | { command: 'daemon'; action: DaemonAction; json: boolean }
   | { command: 'images'; source: ImageSource; only?: ImageKind }
   | { command: 'doctor'; root?: string; json: boolean; noSpawn: boolean }
-  | { command: 'audit'; file?: string; json: boolean; noSpawn: boolean }
+  | { command: 'audit'; file?: string; root?: string; json: boolean; noSpawn: boolean }
+  | { command: 'config'; action: 'show' | 'path'; root?: string; json: boolean; noSpawn: boolean }
   | { command: 'help'; text: string }
   | { command: 'version' };
 
@@ -42,6 +43,7 @@ export function parseInvocation(argv: string[]): Invocation {
   const first = argv[0];
   if (first === undefined || first.startsWith('-')) return parseTagMode(argv);
   if (first === 'help') return parseHelp(argv.slice(1));
+  if (first === 'config') return parseConfig(argv.slice(1));
   if ((SIMPLE as readonly string[]).includes(first)) return parseSimple(first as (typeof SIMPLE)[number], argv.slice(1));
   if (first in GROUPS) return parseGroup(first as keyof typeof GROUPS, argv.slice(1));
   throw usageError(`unknown command ${first}`, 'tags');
@@ -62,10 +64,20 @@ function parseTagMode(argv: string[]): Invocation {
   };
 }
 
+function parseConfig(argv: string[]): Invocation {
+  const key = argv[0] === 'path' ? 'config path' : 'config';
+  const { values } = parse(key, key === 'config path' ? argv.slice(1) : argv);
+  if (values.help === true) return { command: 'help', text: helpText(key) };
+  const action = key === 'config path' ? 'path' : 'show';
+  return { command: 'config', action, ...optionalString('root', values.root), json: values.json === true, noSpawn: values['no-spawn'] === true };
+}
+
 function parseHelp(rest: string[]): Invocation {
-  if (rest.length === 0) return { command: 'help', text: helpText('tags') };
-  const key = rest.join(' ');
-  if (key === 'help' || key === '--help' || key === '-h') return { command: 'help', text: helpText('help') };
+  // `llmr help search --help` is help about search: flags asking for help add nothing
+  const words = rest.filter((w) => w !== '--help' && w !== '-h');
+  if (words.length === 0) return { command: 'help', text: helpText(rest.length === 0 ? 'tags' : 'help') };
+  const key = words.join(' ');
+  if (key === 'help') return { command: 'help', text: helpText('help') };
   if (!isCommandKey(key) || key === 'tags') throw usageError(`unknown command ${key}`, 'help');
   return { command: 'help', text: helpText(key) };
 }
@@ -102,7 +114,9 @@ function parseGroup(group: keyof typeof GROUPS, argv: string[]): Invocation {
   if (values.help === true) return { command: 'help', text: helpText(key) };
   if (group === 'daemon') return { command: 'daemon', action: sub as DaemonAction, json: values.json === true };
   if (group === 'audit') {
-    return { command: 'audit', ...optionalString('file', values.file), json: values.json === true, noSpawn: values['no-spawn'] === true };
+    const file = optionalString('file', values.file);
+    const root = optionalString('root', values.root);
+    return { command: 'audit', ...file, ...root, json: values.json === true, noSpawn: values['no-spawn'] === true };
   }
   const source = oneOf(values.source ?? 'auto', ['auto', 'debian', 'dockerfile'] as const, '--source', key);
   const only = values.only === undefined ? {} : { only: oneOf(values.only, ['io', 'exec'] as const, '--only', key) };

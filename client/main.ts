@@ -46,6 +46,8 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
       return (await import('./commands/images.js')).runImagesBuild(inv, io);
     case 'doctor':
       return (await import('./commands/doctor.js')).runDoctor(inv, io);
+    case 'config':
+      return (await import('./commands/config.js')).runConfig(inv, io);
     case 'audit':
       return (await import('./commands/audit.js')).runAuditVerify(inv, io);
   }

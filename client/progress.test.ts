@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatProgress } from './progress.js';
+import { createLineProgress, createProgress, formatProgress } from './progress.js';
 
 class Sink extends Writable {
   text = '';
@@ -18,16 +18,12 @@ describe('client/progress', () => {
     expect(formatProgress({ phase: 'x', done: 7, total: 5 })).toBe(`x [${'#'.repeat(30)}] 7/5 (100%)`);
   });
 
-  it('prints a line per phase change and per tenth when stderr is not a terminal', () => {
+  it('stays quiet when stderr is not a terminal', () => {
     const sink = new Sink();
     const p = createProgress(sink);
     for (let i = 0; i <= 100; i++) p.update({ phase: 'indexing', done: i, total: 100 });
-    p.update({ phase: 'embedding', done: 0, total: 10 });
     p.done();
-    const lines = sink.text.trimEnd().split('\n');
-    expect(lines).toHaveLength(12);
-    expect(lines[0]).toMatch(/^indexing \[\.+\] 0\/100 \(0%\)$/);
-    expect(lines[11]).toMatch(/^embedding /);
+    expect(sink.text).toBe('');
   });
 
   it('redraws one line in place on a terminal and ends it', () => {
@@ -38,5 +34,24 @@ describe('client/progress', () => {
     p.update({ phase: 'indexing', done: 2, total: 2 });
     p.done();
     expect(sink.text).toBe(`\r\x1b[2K${formatProgress({ phase: 'indexing', done: 1, total: 2 })}\r\x1b[2K${formatProgress({ phase: 'indexing', done: 2, total: 2 })}\n`);
+  });
+
+  it('keeps build steps and drops tool output in a pipe', () => {
+    const sink = new Sink();
+    const p = createLineProgress(sink);
+    for (const l of ['building llmr-io from Debian packages', 'I: Retrieving InRelease', 'compiling llmr-helper (gcc -static)', 'built llmr-io:latest']) p.line(l);
+    p.done();
+    expect(sink.text).toBe('building llmr-io from Debian packages\ncompiling llmr-helper (gcc -static)\nbuilt llmr-io:latest\n');
+  });
+
+  it('redraws tool output in place on a terminal, truncated to its width, with steps on lines of their own', () => {
+    const sink = new Sink() as Sink & { columns?: number };
+    sink.isTTY = true;
+    sink.columns = 30;
+    const p = createLineProgress(sink);
+    p.line('I: Retrieving InRelease from a mirror far away');
+    p.line('built llmr-exec:latest');
+    p.done();
+    expect(sink.text).toBe(`\r\x1b[2KI: Retrieving InRelease from…\r\x1b[2Kbuilt llmr-exec:latest\n`);
   });
 });

@@ -22,28 +22,52 @@ export interface ProgressView {
 }
 
 /**
- * Progress on stderr: a bar redrawn in place on a terminal; otherwise plain lines, one per
- * phase change and per tenth of the way, so logs stay short.
+ * Progress on stderr: a bar redrawn in place on a terminal; nothing at all when stderr is not a
+ * terminal (a pipe, a log file, CI), where the command's one-line summary on stdout is enough.
  */
 export function createProgress(stream: Writable & { isTTY?: boolean }): ProgressView {
-  if (stream.isTTY === true) {
-    let drawn = false;
-    return {
-      update: (p) => {
-        drawn = true;
-        stream.write(`\r\x1b[2K${formatProgress(p)}`);
-      },
-      done: () => void (drawn && stream.write('\n')),
-    };
-  }
-  let last = { phase: '', tenth: -1 };
+  if (stream.isTTY !== true) return { update: () => undefined, done: () => undefined };
+  let drawn = false;
   return {
     update: (p) => {
-      const tenth = p.total > 0 ? Math.floor((p.done / p.total) * 10) : -1;
-      if (p.phase === last.phase && tenth === last.tenth) return;
-      last = { phase: p.phase, tenth };
-      stream.write(formatProgress(p) + '\n');
+      drawn = true;
+      stream.write(`\r\x1b[2K${formatProgress(p)}`);
     },
-    done: () => undefined,
+    done: () => void (drawn && stream.write('\n')),
+  };
+}
+
+/** Lines of llmr's own steps in an image build (the rest is the output of debootstrap, gcc, docker). */
+const STEP_LINE = /^(building|built|importing|compiling|docker engine|left|cannot unmount)\b/;
+
+export interface LineProgress {
+  line(text: string): void;
+  done(): void;
+}
+
+/**
+ * Progress of a long build told as lines: llmr's own steps always get a line of their own; the
+ * tools' output is one line redrawn in place on a terminal and left out in a pipe (a failure
+ * still carries the tool's last lines in its error).
+ */
+export function createLineProgress(stream: Writable & { isTTY?: boolean; columns?: number }): LineProgress {
+  const tty = stream.isTTY === true;
+  let drawn = false;
+  const clear = (): void => {
+    if (drawn) stream.write('\r\x1b[2K');
+    drawn = false;
+  };
+  return {
+    line: (text) => {
+      if (STEP_LINE.test(text)) {
+        clear();
+        stream.write(text + '\n');
+      } else if (tty) {
+        const width = Math.max(20, (stream.columns ?? 100) - 1);
+        stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+        drawn = true;
+      }
+    },
+    done: clear,
   };
 }

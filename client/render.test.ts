@@ -40,6 +40,13 @@ describe('client/render', () => {
     expect(text).toBe('=== COMMAND: <open a.go#L2-L3> ===\n=== FILE: a.go#L2-L3 ===\nb\nc\n=== END FILE ===\n=== END COMMAND ===\n');
   });
 
+  it('says after the frame when the file ends before the asked range does', () => {
+    const item: OpenCommand = { kind: 'open', arg: 'f#L660-L700', path: 'f', lines: { from: 660, to: 700 }, line: 1 };
+    const text = renderOutcomeText({ kind: 'open', item, result: { ...read, path: 'f', lineCount: 673, content: 'x\n', lines: { from: 660, to: 673 } } });
+    expect(text).toBe('=== COMMAND: <open f#L660-L700> ===\n=== FILE: f#L660-L700 ===\nx\n=== END FILE ===\n'
+      + 'Note: f has 673 lines; returned lines 660-673 of the 660-700 asked for\n=== END COMMAND ===\n');
+  });
+
   it('frames an empty file with a single newline like the original', () => {
     const text = renderOutcomeText({ kind: 'open', item: open('empty'), result: { ...read, content: '' } });
     expect(text).toBe('=== COMMAND: <open empty> ===\n=== FILE: empty ===\n\n=== END FILE ===\n=== END COMMAND ===\n');
@@ -50,6 +57,8 @@ describe('client/render', () => {
     expect(renderOutcomeText({ kind: 'write', item: write('a.txt', 'hello\n'), result })).toBe(
       '=== COMMAND: <write a.txt> ===\n=== WRITE SUCCESSFUL: a.txt ===\nAction: UPDATED\nBytes written: 6\nBackup: a.txt.1700000000.bak\n=== END WRITE ===\n=== END COMMAND ===\n',
     );
+    const absolute = { ...result, backupPath: '/home/u/.local/state/llmr/a.txt.1700000000.bak' };
+    expect(renderOutcomeText({ kind: 'write', item: write('a.txt', 'hello\n'), result: absolute })).toContain('\nBackup: /home/u/.local/state/llmr/a.txt.1700000000.bak\n');
     const created = { path: 'a.txt', action: 'CREATED' as const, bytesWritten: 0, sha256: 'x' };
     expect(renderOutcomeText({ kind: 'write', item: write('a.txt', ''), result: created })).toBe(
       '=== COMMAND: <write a.txt> ===\n=== WRITE SUCCESSFUL: a.txt ===\nAction: CREATED\nBytes written: 0\n=== END WRITE ===\n=== END COMMAND ===\n',

@@ -64,7 +64,7 @@ function renderBody(o: Outcome, label: string): string {
   const arg = escapeControl(o.item.arg);
   switch (o.kind) {
     case 'open':
-      return `=== FILE: ${arg} ===\n${withNewline(o.result.content)}=== END FILE ===\n`;
+      return `=== FILE: ${arg} ===\n${withNewline(o.result.content)}=== END FILE ===\n${shortRangeNote(o.item, o.result)}`;
     case 'write':
       return renderWrite(arg, o.result);
     case 'exec':
@@ -79,9 +79,18 @@ function renderBody(o: Outcome, label: string): string {
   }
 }
 
+/** A line after the file frame when fewer lines came back than the tag asked for (the file ends earlier). */
+export function shortRangeNote(item: OpenCommand, r: ReadResult): string {
+  const asked = item.lines;
+  const got = r.lines;
+  if (asked === undefined || got === undefined || got.to >= asked.to) return '';
+  return `Note: ${r.path} has ${r.lineCount} lines; returned lines ${got.from}-${got.to} of the ${asked.from}-${asked.to} asked for\n`;
+}
+
 function renderWrite(arg: string, r: WriteResult): string {
   const lines = [`=== WRITE SUCCESSFUL: ${arg} ===`, `Action: ${r.action}`, `Bytes written: ${r.bytesWritten}`];
-  if (r.backup !== undefined && r.backup !== '') lines.push(`Backup: ${r.backup}`);
+  const backup = r.backupPath ?? r.backup;
+  if (backup !== undefined && backup !== '') lines.push(`Backup: ${backup}`);
   lines.push('=== END WRITE ===');
   return lines.join('\n') + '\n';
 }

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LlmrError } from '../protocol/errors.js';
-import { checkRoot, resolveRoot } from './root.js';
+import { checkRoot, resolveRoot, warnOnce } from './root.js';
 
 let dir: string;
 
@@ -57,6 +57,29 @@ describe('client/root', () => {
     expect(r.warnings).toEqual([
       `llmr: git rev-parse --show-toplevel failed in ${sub} (fatal: Expected git repo version <= 1, found 99); using ${sub} as the repository root\nhint: pass --root DIR`,
     ]);
+  });
+
+  it('finds the top-level of a repository owned by another user without a dubious-ownership warning', async () => {
+    // needs a uid other than ours: the tests run as root on the CI machine (chown fails loudly otherwise)
+    gitInit(dir);
+    mkdirSync(join(dir, 'sub'));
+    execFileSync('chown', ['-R', '65534:65534', dir]);
+    const plain = await new Promise<string>((done) => {
+      execFile('git', ['rev-parse', '--show-toplevel'], { cwd: join(dir, 'sub') }, (_err, _out, stderr) => done(stderr));
+    });
+    expect(plain).toMatch(/dubious ownership/); // git itself refuses it, so the retry is what makes this work
+    expect(await resolveWithWarnings(undefined, join(dir, 'sub'))).toEqual({ root: dir, warnings: [] });
+    const global = spawnSync('git', ['config', '--global', '--get-all', 'safe.directory'], { encoding: 'utf8' });
+    expect(global.stdout).not.toContain(dir); // marked safe for that one call, never in the user's config
+  });
+
+  it('prints a warning only once per invocation', () => {
+    const lines: string[] = [];
+    const warn = warnOnce((line) => lines.push(line));
+    warn('llmr: a');
+    warn('llmr: a');
+    warn('llmr: b');
+    expect(lines).toEqual(['llmr: a', 'llmr: b']);
   });
 
   it('accepts an existing directory as root', async () => {

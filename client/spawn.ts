@@ -118,7 +118,7 @@ export function socketError(socket: string, err: NodeJS.ErrnoException): LlmrErr
   if (err.code === 'EACCES' || err.code === 'EPERM') {
     return new LlmrError('DAEMON_UNAVAILABLE', `permission denied on daemon socket ${socket}`, 'the socket belongs to another user; set LLMR_SOCKET to a path of your own', { cause: err });
   }
-  return new LlmrError('DAEMON_UNAVAILABLE', `cannot connect to daemon socket ${socket}: ${err.code ?? err.message}`, undefined, { cause: err });
+  return new LlmrError('DAEMON_UNAVAILABLE', `cannot connect to daemon socket ${socket}: ${err.code ?? err.message}`, 'check the socket path (LLMR_SOCKET) and run: llmr doctor', { cause: err });
 }
 
 /** Poll `check` every `intervalMs` until it returns true or `deadline` (epoch ms) passes; resolves whether it succeeded. */

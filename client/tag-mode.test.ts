@@ -255,7 +255,7 @@ describe('client/tag-mode', () => {
     const r = run(['--no-spawn', '--root', missing], '<open a> <open b> <exec ls>');
     expect(await r.status).toBe(3);
     expect(r.stdout.text).toBe('');
-    expect(r.stderr.text).toBe(`llmr: repository root ${missing} does not exist\n`);
+    expect(r.stderr.text).toBe(`llmr: repository root ${missing} does not exist\nhint: pass --root DIR naming the repository directory, or run llmr inside it\n`);
     expect([fake.hellos, fake.requests]).toEqual([[], []]);
   });
 

@@ -18,7 +18,7 @@ import {
   outcomeError, outcomeOk, renderComplete, renderFatal, renderOutcomeJson, renderOutcomeText,
   renderOutputEventJson, renderSummaryJson, TOOL_START, type Outcome, type ShownError,
 } from './render.js';
-import { checkRoot, resolveRoot } from './root.js';
+import { checkRoot, resolveRoot, warnOnce } from './root.js';
 import { asClientError } from './rpc-error.js';
 
 export interface TagModeIo {
@@ -36,6 +36,12 @@ const PROMPT = [
   'Supports commands: <open filepath>, <write filepath>content</write>, <exec command args>, <search query>',
 ].join('\n');
 
+/** After this long, the first command's wait (for the workspace's first containers) is mentioned on a terminal. */
+const SLOW_FIRST_MS = 1500;
+
+/** `llmr` typed at a terminal with nothing piped in would otherwise wait in silence. */
+const TTY_HINT = "llmr: reading a model's reply from the terminal; end it with Ctrl+D (or pipe one in: some-llm-cli … | llmr; llmr --help)\n";
+
 /** Exit status after Ctrl+C, as shells report a SIGINT death. */
 const EXIT_INTERRUPTED = 130;
 
@@ -51,6 +57,7 @@ export async function runTagMode(args: TagModeArgs, io: TagModeIo): Promise<numb
   process.on('SIGINT', onSigint);
   try {
     if (args.interactive) io.stderr.write(PROMPT + '\n');
+    else if (args.input === undefined && (io.stdin as { isTTY?: boolean }).isTTY === true) io.stderr.write(TTY_HINT);
     await session.consume(input);
     return session.finish();
   } finally {
@@ -158,6 +165,7 @@ class Session {
     const label = commandLabel(item);
     const cancel = new CancellationTokenSource();
     this.current = { token: `${process.pid}-${++this.seq}`, label, cancel };
+    const slow = this.seq === 1 ? this.slowFirstNote(label) : undefined;
     try {
       return await this.send(ready, item, this.current.token, cancel);
     } catch (err) {
@@ -165,9 +173,20 @@ class Session {
       const shown = { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}), ...(e.output !== undefined ? { output: e.output } : {}) };
       return { kind: 'error', item, error: shown };
     } finally {
+      if (slow !== undefined) clearTimeout(slow);
       this.current = undefined;
       cancel.dispose();
     }
+  }
+
+  /** On a terminal, a line when the first command of the run is slow: it waits for the repository's first containers. */
+  private slowFirstNote(label: string): NodeJS.Timeout | undefined {
+    if ((this.io.stderr as { isTTY?: boolean }).isTTY !== true) return undefined;
+    const timer = setTimeout(() => {
+      this.io.stderr.write(`llmr: ${label} is waiting for this repository's first containers to start…\n`);
+    }, SLOW_FIRST_MS);
+    timer.unref();
+    return timer;
   }
 
   private async send(ready: Ready, item: ParsedCommand, token: string, cancel: CancellationTokenSource): Promise<Outcome> {
@@ -192,7 +211,7 @@ class Session {
   /** Resolve and check the root (once, for the whole run), then connect. */
   private async connected(): Promise<Ready> {
     if (this.ready !== undefined) return this.ready;
-    const root = await resolveRoot(this.args.root, this.io.cwd, (line) => void this.io.stderr.write(line + '\n'));
+    const root = await resolveRoot(this.args.root, this.io.cwd, warnOnce((line) => void this.io.stderr.write(line + '\n')));
     await checkRoot(root);
     const client = await this.io.connect();
     client.onNotification(ExecOutputNotification, (p) => {

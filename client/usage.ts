@@ -18,6 +18,9 @@ export interface CommandSpec {
   examples: string[];
 }
 
+/** The built-in `commands.exec.whitelist` (a test keeps it equal to the daemon's default). */
+export const DEFAULT_WHITELIST = ['go test', 'go build', 'npm test', 'make'] as const;
+
 const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help' };
 const ROOT: OptionSpec = { type: 'string', arg: 'DIR', help: 'repository root (default: the git top-level of the current directory, else the current directory)' };
 const JSON_OUT: OptionSpec = { type: 'boolean', help: 'print JSON instead of text' };
@@ -116,16 +119,33 @@ export const COMMAND_SPECS = {
     examples: ['llmr doctor'],
   },
   audit: {
-    usage: 'llmr audit verify [--file FILE] [--json] [--no-spawn]',
+    usage: 'llmr audit verify [--root DIR | --file FILE] [--json] [--no-spawn]',
     summary: 'Work with the audit log.',
     options: { help: HELP },
     examples: ['llmr audit verify'],
   },
   'audit verify': {
-    usage: 'llmr audit verify [--file FILE] [--json] [--no-spawn]',
+    usage: 'llmr audit verify [--root DIR | --file FILE] [--json] [--no-spawn]',
     summary: 'Check the audit log\'s hash chain; an edited, inserted, reordered or deleted line is reported.',
-    options: { file: { type: 'string', arg: 'FILE', help: 'verify FILE instead of the configured audit log' }, json: JSON_OUT, 'no-spawn': NO_SPAWN, help: HELP },
+    options: {
+      root: { type: 'string', arg: 'DIR', help: 'verify the audit log the config of repository DIR names (default: the daemon\'s audit log)' },
+      file: { type: 'string', arg: 'FILE', help: 'verify FILE instead of the configured audit log' },
+      json: JSON_OUT, 'no-spawn': NO_SPAWN, help: HELP,
+    },
     examples: ['llmr audit verify', 'llmr audit verify --file ~/.local/state/llmr/audit.log'],
+  },
+  config: {
+    usage: 'llmr config [path] [--root DIR] [--json] [--no-spawn]',
+    summary:
+      'Show the configuration the daemon uses for a repository, with the source of each value: default, user file, repository file (llm-runtime.config.yaml) or the daemon\'s LLMR_* environment.',
+    options: { root: ROOT, json: JSON_OUT, 'no-spawn': NO_SPAWN, help: HELP },
+    examples: ['llmr config', 'llmr config --root ~/src/project --json', 'llmr config path'],
+  },
+  'config path': {
+    usage: 'llmr config path [--root DIR] [--json] [--no-spawn]',
+    summary: 'Print the user config file the daemon reads ($XDG_CONFIG_HOME/llmr/config.yaml) and the repository\'s llm-runtime.config.yaml.',
+    options: { root: ROOT, json: JSON_OUT, 'no-spawn': NO_SPAWN, help: HELP },
+    examples: ['llmr config path', 'llmr config path --root ~/src/project --json'],
   },
   help: {
     usage: 'llmr help [COMMAND]',
@@ -147,9 +167,19 @@ const OVERVIEW = [
   '  images build    build the container images',
   '  doctor          check the installation',
   '  audit verify    check the audit log\'s hash chain',
+  '  config [path]   the effective configuration and where each value comes from',
   '  help [COMMAND]  show help',
   '',
   "Run 'llmr COMMAND --help' for a command's options.",
+  '',
+  'Configuration (lowest first): built-in defaults < $XDG_CONFIG_HOME/llmr/config.yaml (default',
+  '~/.config/llmr/config.yaml) < <repo>/llm-runtime.config.yaml < the daemon\'s LLMR_* environment.',
+  'The two files apply to the next request; LLMR_* variables are read once when the daemon starts:',
+  'restart it to apply them (llmr daemon stop; the next llmr call starts it). `llmr config` shows',
+  'every value and its source, `llmr config path` the files.',
+  `Default <exec> whitelist: ${DEFAULT_WHITELIST.map((w) => `"${w}"`).join(', ')} (commands.exec.whitelist;`,
+  'no shell, no network). A repository owned by root is refused (REPO_OWNER_ROOT): run llmr as',
+  'the owner, or chown the repository to your user.',
 ];
 
 /** The help text of one command (for `tags`, the main help with the command overview). */
@@ -157,13 +187,22 @@ export function helpText(key: CommandKey): string {
   const spec: CommandSpec = COMMAND_SPECS[key];
   const lines = [`Usage: ${spec.usage}`, '', spec.summary, ''];
   if (key === 'tags') lines.push(...OVERVIEW, '');
+  const subs = (Object.keys(COMMAND_SPECS) as CommandKey[]).filter((k) => k.startsWith(`${key} `));
+  for (const sub of subs) {
+    const spec2: CommandSpec = COMMAND_SPECS[sub];
+    lines.push(`${spec2.usage}`, `  ${spec2.summary}`, ...optionLines(spec2).map((l) => `  ${l}`), '');
+  }
   lines.push('Options:');
+  lines.push(...optionLines(spec));
+  lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
+  return lines.join('\n') + '\n';
+}
+
+function optionLines(spec: CommandSpec): string[] {
   const entries = Object.entries(spec.options).map(([name, o]) => {
     const flag = `${o.short !== undefined ? `-${o.short}, ` : '    '}--${name}${o.arg !== undefined ? ` ${o.arg}` : ''}`;
     return [flag, o.help] as const;
   });
   const width = Math.max(...entries.map(([flag]) => flag.length));
-  for (const [flag, help] of entries) lines.push(`  ${flag.padEnd(width)}  ${help}`);
-  lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
-  return lines.join('\n') + '\n';
+  return entries.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`);
 }

@@ -20,6 +20,7 @@ import { LABELS } from './containers/spec.js';
 import { createLogger } from './log.js';
 import { registerRoutes } from './rpc/routes.js';
 import { startServer } from './rpc/server.js';
+import { activatedSocketPath } from './rpc/socket-name.js';
 import { createServices } from './services.js';
 import { createRegistry } from './workspaces/registry.js';
 
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
   const state = stateDir(env, homedir);
   const foreground = process.argv.includes('--foreground') || env.JOURNAL_STREAM !== undefined;
   const log = createLogger({ file: config.logging.file || path.join(state, 'daemon.log'), level: config.logging.level, foreground });
-  const socket = socketPath(env, homedir);
+  // under socket activation the inherited socket names the daemon, whatever (little) environment systemd gave it
+  const socket = (await activatedSocketPath(env)) ?? socketPath(env, homedir);
   const instance = createHash('sha256').update(socket).digest('hex').slice(0, 16);
   const docker = withImageCheck(createDockerClient());
   await reap(docker, instance, log);

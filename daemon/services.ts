@@ -4,6 +4,7 @@
  */
 import { LlmrError } from '../protocol/errors.js';
 import type { AuditVerifyParams, AuditVerifyResult } from '../protocol/audit.js';
+import type { ConfigExplainParams, ConfigExplainResult } from '../protocol/config.js';
 import { PROTOCOL_VERSION, type DaemonStatusResult, type DoctorParams, type DoctorResult, type HelloParams, type HelloResult } from '../protocol/daemon.js';
 import type { ExecParams, ExecResult } from '../protocol/exec.js';
 import type { ReadParams, ReadResult, WriteParams, WriteResult } from '../protocol/io.js';
@@ -11,10 +12,11 @@ import { SearchProgressNotification, type ReindexParams, type ReindexResult, typ
 import type { WorkspaceParams, WorkspaceStatusResult } from '../protocol/workspace.js';
 import { verifyAuditLog } from './audit/verify.js';
 import { envEntries } from './config/env.js';
+import { explainConfig } from './config/explain.js';
 import type { DockerClient } from './containers/docker.js';
 import { runDoctor } from './doctor.js';
 import type { Handler } from './context.js';
-import type { WorkspaceRegistry } from './workspaces/registry.js';
+import { resolveRoot, type WorkspaceRegistry } from './workspaces/registry.js';
 import type { Workspace } from './workspaces/workspace.js';
 
 export interface Services {
@@ -25,6 +27,7 @@ export interface Services {
     doctor: Handler<DoctorParams, DoctorResult>;
   };
   audit: { verify: Handler<AuditVerifyParams, AuditVerifyResult> };
+  config: { explain: Handler<ConfigExplainParams, ConfigExplainResult> };
   io: { read: Handler<ReadParams, ReadResult>; write: Handler<WriteParams, WriteResult> };
   exec: { run: Handler<ExecParams, ExecResult> };
   search: { query: Handler<SearchParams, SearchResult>; reindex: Handler<ReindexParams, ReindexResult> };
@@ -87,6 +90,7 @@ export function createServices(d: ServiceDeps): Services {
         return { file, ...(await verifyAuditLog(file)) };
       },
     },
+    config: { explain: async (p) => explainConfig(p?.root === undefined ? {} : { root: await resolveRoot(p.root) }) },
     io: {
       read: async (p, ctx) => (await ws(p.root)).io.read(p, ctx),
       write: async (p, ctx) => (await ws(p.root)).io.write(p, ctx),

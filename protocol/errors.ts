@@ -14,6 +14,8 @@ export const EXIT = {
   CONFIG: 3,
   DAEMON: 4,
   DOCKER: 5,
+  /** The repository is refused as it is (owned by root): nothing ran; fix its ownership or your config. */
+  REPO_REFUSED: 6,
   INTERNAL: 70,
 } as const;
 
@@ -47,7 +49,7 @@ export const ERROR_CODES = {
   IMAGE_MISSING: { rpc: -33041, exit: EXIT.DOCKER },
   CONTAINER_FAILED: { rpc: -33042, exit: EXIT.DOCKER },
   POOL_EXHAUSTED: { rpc: -33043, exit: EXIT.DOCKER },
-  REPO_OWNER_ROOT: { rpc: -33044, exit: EXIT.CONFIG },
+  REPO_OWNER_ROOT: { rpc: -33044, exit: EXIT.REPO_REFUSED },
   OLLAMA_UNAVAILABLE: { rpc: -33050, exit: EXIT.COMMAND_FAILED },
   INDEX_NOT_FOUND: { rpc: -33051, exit: EXIT.COMMAND_FAILED },
   EMBEDDING_FAILED: { rpc: -33052, exit: EXIT.COMMAND_FAILED },
@@ -73,7 +75,7 @@ export const ERROR_CODES = {
   /** A path used as a directory (trailing `/`) names a file. */
   NOT_A_DIRECTORY: { rpc: -33015, exit: EXIT.COMMAND_FAILED },
   /** The repository is owned by another user than the daemon's. */
-  REPO_OWNER_FOREIGN: { rpc: -33016, exit: EXIT.CONFIG },
+  REPO_OWNER_FOREIGN: { rpc: -33016, exit: EXIT.REPO_REFUSED },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

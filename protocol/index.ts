@@ -8,3 +8,4 @@ export * from './workspace.js';
 export * from './socket-path.js';
 export * from './audit.js';
 export * from './dirs.js';
+export * from './config.js';

@@ -33,6 +33,8 @@ export interface WriteResult {
   sha256: string;
   /** Identifier of the backup of the previous content (under the state directory), when one was kept. */
   backup?: string;
+  /** Absolute path of that backup file on the host, for people (the text output shows it). */
+  backupPath?: string;
 }
 
 /** Read one file through the workspace's read-only I/O container. */

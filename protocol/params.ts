@@ -93,6 +93,11 @@ export const ReindexParamsSchema = z.strictObject({
 
 export const WorkspaceParamsSchema = z.strictObject({ root });
 
+export const ConfigExplainParamsSchema = z.strictObject({
+  /** Repository whose `llm-runtime.config.yaml` is the repository layer; omit for the daemon-wide config. */
+  root: root.optional(),
+});
+
 /** Method name → params schema. A method the daemon serves must have an entry (the daemon refuses to start otherwise). */
 export const PARAMS_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'daemon/hello': HelloParamsSchema,
@@ -106,6 +111,7 @@ export const PARAMS_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'search/query': SearchParamsSchema,
   'search/reindex': ReindexParamsSchema,
   'workspace/status': WorkspaceParamsSchema,
+  'config/explain': ConfigExplainParamsSchema,
 };
 
 /** The failure of a params check: the first offending field and a message that names it. */

@@ -7,7 +7,7 @@ import type { Invocation } from '../args.js';
 import { connectFor, type CliIo } from '../cli-io.js';
 import { clientSocketPath, type DaemonClient } from '../connect.js';
 import { daemonLogPath } from '../spawn.js';
-import { resolveRoot } from '../root.js';
+import { resolveRoot, warnOnce } from '../root.js';
 import { asClientError } from '../rpc-error.js';
 
 type DoctorArgs = Extract<Invocation, { command: 'doctor' }>;
@@ -16,7 +16,7 @@ const MIN_NODE: readonly [number, number] = [20, 19];
 
 /** `llmr doctor`: local checks, the daemon (a failure to start it is a failed check), then the daemon's own checks. */
 export async function runDoctor(args: DoctorArgs, io: CliIo): Promise<number> {
-  const root = await resolveRoot(args.root, io.cwd, (line) => void io.stderr.write(line + '\n'));
+  const root = await resolveRoot(args.root, io.cwd, warnOnce((line) => void io.stderr.write(line + '\n')));
   const checks: DoctorCheck[] = [checkNode(process.versions.node), await checkDockerCli()];
   let client: DaemonClient | undefined;
   try {

@@ -1,12 +1,13 @@
 import { EXIT } from '../../protocol/errors.js';
 import type { Invocation } from '../args.js';
 import type { CliIo } from '../cli-io.js';
+import { createLineProgress } from '../progress.js';
 
 type ImagesArgs = Extract<Invocation, { command: 'images' }>;
 
 /**
  * `llmr images build`: runs in this process, not in the daemon (debootstrap needs root, the
- * daemon does not have it); progress lines on stderr; Ctrl+C aborts the build.
+ * daemon does not have it); progress on stderr (tool output only on a terminal); Ctrl+C aborts the build.
  */
 export async function runImagesBuild(args: ImagesArgs, io: CliIo): Promise<number> {
   const { buildImages } = await import('../../images/build.js');
@@ -15,9 +16,11 @@ export async function runImagesBuild(args: ImagesArgs, io: CliIo): Promise<numbe
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on('SIGINT', onSigint);
+  const progress = createLineProgress(io.stderr);
   try {
-    await buildImages({ images: [...images], source: args.source, signal: abort.signal, onProgress: (line) => void io.stderr.write(line + '\n') });
+    await buildImages({ images: [...images], source: args.source, signal: abort.signal, onProgress: (line) => progress.line(line) });
   } finally {
+    progress.done();
     process.off('SIGINT', onSigint);
   }
   io.stdout.write(`llmr images: built ${images.map((k) => IMAGE_NAMES[k]).join(', ')}\n`);

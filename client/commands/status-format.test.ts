@@ -38,6 +38,15 @@ describe('client/commands/status-format', () => {
     expect(text).toContain('  exec last error: image llmr-exec missing\n');
     expect(text).toContain('index:       ready, 10 files, 40 chunks\nvectors:     10/40 chunks (25%)\nollama:      not in use (unreachable); lexical search only\n');
     expect(text).toContain('config:      (defaults)\n');
+    expect(text).not.toContain('warming');
+  });
+
+  it('says why fresh pools show no hits and slow acquires (containers being replaced)', () => {
+    const text = formatWorkspaceStatus({
+      root: '/r', owner: { uid: 1000, gid: 1000 }, configFiles: [], auditLog: '/a', stateDir: '/st', cacheDir: '/c',
+      pools: [pool('io-read'), pool('exec', { hits: 0, misses: 2, idle: 0, borrowed: 0, acquireP50Ms: 74 })],
+    });
+    expect(text).toMatch(/\n {2}warming: exec — containers are being started .*config file changed/s);
   });
 });
 

@@ -54,6 +54,12 @@ function formatPools(pools: PoolStatus[]): string[] {
   const widths = POOL_COLUMNS.map((_, i) => Math.max(...table.map((r) => r[i].length)));
   const lines = table.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
   for (const p of pools) if (p.lastError !== undefined) lines.push(`${p.kind} last error: ${p.lastError}`);
+  const warming = pools.filter((p) => p.enabled && p.idle + p.borrowed < p.min);
+  const fresh = pools.filter((p) => p.enabled && p.hits === 0 && p.misses > 0);
+  if (warming.length > 0 || fresh.length > 0) {
+    lines.push(`warming: ${[...new Set([...warming, ...fresh].map((p) => p.kind))].join(', ')} — containers are being started (the pools are new: the`,
+      '  daemon just started or a config file changed, which replaces the workspace\'s containers); hits and acquire times settle once they are warm');
+  }
   return lines;
 }
 

@@ -53,8 +53,10 @@ export function translateDockerError(err: unknown, what: string, image?: string)
   if (err instanceof LlmrError) return err;
   const e = err as { code?: string; statusCode?: number; message?: string; json?: { message?: string } };
   if (e.code !== undefined && SOCKET_ERRORS.has(e.code)) {
-    return new LlmrError('DOCKER_UNAVAILABLE', `docker engine not reachable (${e.code}) while trying to ${what}`,
-      'start it (sudo systemctl start docker, or dockerd) and check that your user may use /var/run/docker.sock', { cause: err });
+    const hint = e.code === 'EACCES'
+      ? 'your user may not use /var/run/docker.sock: join the docker group (sudo usermod -aG docker "$USER", log in again), then restart the daemon: llmr daemon stop'
+      : 'start it (sudo systemctl start docker, or dockerd) and check that your user may use /var/run/docker.sock';
+    return new LlmrError('DOCKER_UNAVAILABLE', `docker engine not reachable (${e.code}) while trying to ${what}`, hint, { cause: err });
   }
   const message = e.json?.message ?? e.message ?? String(err);
   if (image !== undefined && e.statusCode === 404 && /image|No such image/i.test(message)) {

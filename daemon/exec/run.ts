@@ -30,6 +30,8 @@ export interface ExecDeps {
   limits: ExecLimits;
   /** The command's whole environment (tool caches on tmpfs, plus commands.exec.env). */
   env: Record<string, string>;
+  /** The exec image (commands.exec.container_image), named in hints. */
+  image: string;
 }
 
 export interface Exec {
@@ -92,6 +94,10 @@ async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestCo
         'its container was removed; raise the limit with commands.exec.timeout_seconds (max commands.exec.max_timeout_seconds)', { output: soFar });
     }
     if (ctx.signal.aborted) throw new LlmrError('CANCELLED', 'command cancelled; its container was removed', undefined, { output: soFar });
+    if (err instanceof LlmrError && err.code === 'COMMAND_NOT_FOUND' && err.details === undefined) {
+      throw new LlmrError('COMMAND_NOT_FOUND', err.message,
+        `the exec image ${deps.image} has no ${argv[0]} on its PATH; set commands.exec.container_image in your user config (llmr config path) to an image that has it`);
+    }
     throw err;
   } finally {
     clearTimeout(timer);

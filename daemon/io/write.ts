@@ -69,7 +69,7 @@ async function replace(deps: IoDeps, lease: Lease, rel: string, shown: string, p
     backup = await saveBackup(deps.backups.stateDir, deps.backups.workspaceId, rel, before);
   }
   const { action, bytesWritten } = await lease.conn.write(rel, params.content, signal);
-  return { path: rel, action, bytesWritten, sha256: sha256(params.content), ...(backup !== undefined ? { backup } : {}) };
+  return { path: rel, action, bytesWritten, sha256: sha256(params.content), ...(backup !== undefined ? { backup, backupPath: path.join(deps.backups.stateDir, backup) } : {}) };
 }
 
 /** Write one file for the model. */

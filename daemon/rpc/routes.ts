@@ -1,5 +1,6 @@
 /** The table of contents: one line per method. */
 import { AuditVerifyRequest } from '../../protocol/audit.js';
+import { ConfigExplainRequest } from '../../protocol/config.js';
 import { DaemonStatusRequest, DoctorRequest, HelloRequest, ShutdownRequest } from '../../protocol/daemon.js';
 import { ExecRequest } from '../../protocol/exec.js';
 import { ReadRequest, WriteRequest } from '../../protocol/io.js';
@@ -14,6 +15,7 @@ export function registerRoutes(scope: ConnectionScope, s: Services): void {
   handle(scope, ShutdownRequest, s.daemon.shutdown);
   handle(scope, DoctorRequest, s.daemon.doctor);
   handle(scope, AuditVerifyRequest, s.audit.verify);
+  handle(scope, ConfigExplainRequest, s.config.explain);
   handle(scope, ReadRequest, s.io.read);
   handle(scope, WriteRequest, s.io.write);
   handle(scope, ExecRequest, s.exec.run);

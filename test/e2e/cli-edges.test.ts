@@ -31,16 +31,16 @@ describe('e2e/cli-edges without a daemon', () => {
   it('fails once with ROOT_NOT_FOUND (exit 3) for a missing root, in tag mode and for search and status', async () => {
     const missing = path.join(h.home, 'nowhere');
     const tags = await runCli(h, ['--root', missing], '<open a.txt> <write b.txt>x</write> <exec ls>');
-    expect(tags).toEqual({ status: 3, stdout: '', stderr: `llmr: repository root ${missing} does not exist\n` });
+    expect(tags).toEqual({ status: 3, stdout: '', stderr: `llmr: repository root ${missing} does not exist\nhint: pass --root DIR naming the repository directory, or run llmr inside it\n` });
     const search = await runCli(h, ['search', '--root', missing, 'alpha']);
-    expect(search).toEqual({ status: 3, stdout: '', stderr: `llmr: repository root ${missing} does not exist\n` });
+    expect(search).toEqual({ status: 3, stdout: '', stderr: `llmr: repository root ${missing} does not exist\nhint: pass --root DIR naming the repository directory, or run llmr inside it\n` });
     const file = path.join(h.home, 'file.txt');
     writeFileSync(file, 'x');
     const status = await runCli(h, ['status', '--root', file]);
-    expect(status).toEqual({ status: 3, stdout: '', stderr: `llmr: repository root ${file} is not a directory\n` });
+    expect(status).toEqual({ status: 3, stdout: '', stderr: `llmr: repository root ${file} is not a directory\nhint: pass --root DIR naming the repository directory, or run llmr inside it\n` });
   });
 
-  it("says so with git's error and the --root hint when git refuses the repository (dubious ownership as root)", async () => {
+  it('finds the git top-level of a repository owned by another user without a git warning (dubious ownership as root)', async () => {
     expect(process.getuid?.(), 'this test needs root: git refuses a repository owned by another user').toBe(0);
     const repo = realpathSync(makeRepo({ 'a.txt': 'alpha\n' }));
     try {
@@ -50,10 +50,8 @@ describe('e2e/cli-edges without a daemon', () => {
       mkdirSync(path.join(repo, 'sub'));
       const r = await runCli(h, ['--no-spawn'], '<open a.txt>', { cwd: path.join(repo, 'sub') });
       expect(r.status).toBe(4);
-      const sub = path.join(repo, 'sub');
-      expect(r.stderr).toMatch(
-        new RegExp(`^llmr: git rev-parse --show-toplevel failed in ${sub} \\(fatal: detected dubious ownership in repository at '${repo}'\\); using ${sub} as the repository root\nhint: pass --root DIR\nllmr: no llmr daemon answers on `),
-      );
+      expect(r.stderr).toMatch(/^llmr: no llmr daemon answers on /);
+      expect(r.stderr).not.toMatch(/dubious|git rev-parse/);
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }
