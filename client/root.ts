@@ -1,4 +1,5 @@
 import { execFile, type ExecFileException } from 'node:child_process';
+import { safeGitArgs, safeGitEnv } from '../protocol/git.js';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LlmrError } from '../protocol/errors.js';
@@ -45,7 +46,7 @@ export async function existingRoot(flag: string | undefined, cwd: string, stderr
 
 function gitTopLevel(cwd: string): Promise<TopLevel> {
   return new Promise((done) => {
-    execFile('git', ['rev-parse', '--show-toplevel'], { cwd, timeout: GIT_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile('git', safeGitArgs(['rev-parse', '--show-toplevel']), { cwd, env: safeGitEnv(process.env), timeout: GIT_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
       const top = stdout.trim();
       if (err === null) {
         done(top.startsWith('/') ? { kind: 'top', dir: top } : { kind: 'failed', reason: `unexpected output ${JSON.stringify(top)}` });
