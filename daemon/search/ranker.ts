@@ -20,6 +20,8 @@ export interface FileCandidate {
 const CANDIDATE_CHUNKS = 400;
 const DEFINITION_BOOST = 3;
 const RRF_K = 60;
+/** Results scoring below this share of the best result's score are not returned (the relevance cutoff). */
+export const RELEVANCE_CUTOFF = 0.1;
 const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|specs?|fixtures?|__fixtures__|__mocks__|mocks?|testdata|e2e|benchmarks?|examples?)\/|(?:^|\/)test_[^/]*\.py$|[._-](?:test|spec)\.[^/]+$|_test\.go$/i;
 const GENERATED_PATH = /(?:^|\/)(?:dist|build|out|generated|gen|vendor|third_party|__generated__)\/|\.d\.ts$/i;
 /** Data and prose rather than code: still found, but after code that matches as well. */
@@ -69,7 +71,7 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   const files: FileCandidate[] = [];
   for (const [path, chunks] of byFile) {
     chunks.sort((a, b) => b.score - a.score);
-    const agg = chunks[0].score + 0.15 * (chunks[1]?.score ?? 0) + 0.05 * (chunks[2]?.score ?? 0);
+    const agg = chunks[0].score + 0.5 * (chunks[1]?.score ?? 0) + 0.3 * (chunks[2]?.score ?? 0);
     const coverage = coverageOf(path, chunks, q.terms);
     files.push({ path, raw: agg * (0.2 + 0.8 * coverage * coverage) * fileBoost(path, q), coverage, chunks });
   }
@@ -143,7 +145,8 @@ function trimmedRange(chunk: ChunkHit): { startLine: number; endLine: number } {
 
 /** Search hits for the top files: the best chunk's shown lines and snippet, further ranges. */
 export function toHits(files: FileCandidate[], q: ParsedQuery, opts: { limit: number; maxPreviewLength: number; scale: number }): SearchHit[] {
-  return files.slice(0, opts.limit).map((f) => {
+  const floor = (files[0]?.raw ?? 0) * RELEVANCE_CUTOFF;
+  return files.slice(0, opts.limit).filter((f) => f.raw >= floor).map((f) => {
     const best = f.chunks[0];
     const hit: SearchHit = {
       path: f.path,
