@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 
 const SCHEMA_VERSION = 4;
 /** Column weights of bm25() for path, symbol and body. */
-export const BM25_WEIGHTS = [4.0, 8.0, 1.0] as const;
+export const BM25_WEIGHTS = [1.0, 2.0, 1.0] as const;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -57,6 +57,10 @@ export interface ParsedQuery {
   symbolLike: boolean;
   /** The query talks about tests, fixtures or mocks, so those files are not penalised. */
   wantsTests: boolean;
+  /** Code-looking identifiers inside a prose query (camelCase, snake_case, PascalCase), lower-cased. */
+  embedded: string[];
+  /** Prose words of the query (lower-cased, longer than two letters, no stop words), for path matching. */
+  words: string[];
 }
 
 const MAX_QUERY_CHARS = 1000;
@@ -74,7 +78,9 @@ export function parseQuery(query: string): ParsedQuery {
   let terms = [...new Set(all)].filter((t) => !STOP_WORDS.has(t));
   if (terms.length === 0) terms = [...new Set(all)];
   const wantsTests = terms.some((t) => TEST_WORDS.has(t));
-  return { terms: terms.slice(0, MAX_TERMS), identifiers, symbolLike, wantsTests };
+  const prose = [...new Set(words.map((w) => w.toLowerCase()))].filter((w) => w.length > 2 && !STOP_WORDS.has(w));
+  const embedded = symbolLike ? [] : [...new Set(words.filter((w) => compound(w) || /^\p{Lu}\p{Ll}+\p{Lu}/u.test(w)).map((w) => w.replace(/\$/g, '').toLowerCase()))];
+  return { terms: terms.slice(0, MAX_TERMS), identifiers, symbolLike, wantsTests, embedded, words: prose.slice(0, MAX_TERMS) };
 }
 
 /**

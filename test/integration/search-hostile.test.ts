@@ -19,7 +19,11 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'llmr-hostile-'));
 const search = async (root: string, query: string): Promise<string[]> =>
   (await conn.sendRequest(SearchRequest, { root, query, limit: 20 })).results.map((h) => h.path);
 
-/** daemon/status answered while `during` runs, each answer within 100 ms. */
+/**
+ * daemon/status round trips while `during` runs. A blocked event loop (a FIFO read, /dev/zero)
+ * would stall every answer forever; on a loaded test machine single answers may take a little
+ * longer than 100 ms, so the median is held to 100 ms and every answer to 1 s.
+ */
 async function statusStaysFast(during: Promise<unknown>): Promise<number[]> {
   let done = false;
   void during.finally(() => { done = true; }).catch(() => undefined);
@@ -32,6 +36,12 @@ async function statusStaysFast(during: Promise<unknown>): Promise<number[]> {
   } while (!done && times.length < 50);
   await during;
   return times;
+}
+
+function expectFast(times: number[]): void {
+  const sorted = [...times].sort((a, b) => a - b);
+  expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(100);
+  expect(sorted[sorted.length - 1]).toBeLessThan(1000);
 }
 
 beforeAll(async () => {
@@ -74,7 +84,7 @@ describe('integration/search against a hostile repository', () => {
     symlinkSync('/dev/zero', path.join(repo, '.llmrignore'));
     symlinkSync('/dev/zero', path.join(repo, '.gitignore'));
     const times = await statusStaysFast(conn.sendRequest(ReindexRequest, { root: repo }));
-    expect(Math.max(...times)).toBeLessThan(100);
+    expectFast(times);
     expect(await search(repo, 'quokkaValue')).toEqual(['a.ts']);
   });
 
@@ -83,7 +93,7 @@ describe('integration/search against a hostile repository', () => {
     expect(spawnSync('mkfifo', [path.join(repo, '.llmrignore'), path.join(repo, 'sub/.gitignore')]).status).toBe(0);
     chownTree(repo);
     const times = await statusStaysFast(conn.sendRequest(ReindexRequest, { root: repo }));
-    expect(Math.max(...times)).toBeLessThan(100);
+    expectFast(times);
     expect((await search(repo, 'wombatValue wombatOther')).sort()).toEqual(['b.ts', 'sub/c.ts']);
   });
 
