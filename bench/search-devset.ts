@@ -86,7 +86,8 @@ async function scoreRepo(dest: string, repo: string, benchRoot: string, tasks: A
     const q0 = performance.now();
     const r = await search.query(t.query, { limit: K });
     times.push(performance.now() - q0);
-    const hits = r.results.map((h) => ({ path: `${benchRoot}/${h.path}`, startLine: h.startLine, endLine: h.endLine }));
+    // as `llmr search --json` reports them to the dev set's eval.py: paths only (no start_line/end_line keys)
+    const hits = r.results.map((h) => ({ path: `${benchRoot}/${h.path}` }));
     const n = sembleNdcg(hits, [...(t.relevant ?? []), ...(t.secondary ?? [])].map(toTarget));
     all.push(n);
     (byCategory[t.category ?? inferCategory(t.query)] ??= []).push(n);

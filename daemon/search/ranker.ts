@@ -38,6 +38,8 @@ const PB = 2;
 const EMBEDDED_DEFINITION_BOOST = 2;
 const REEXPORT_NAME = /(?:^|\/)(?:__init__\.py|package-info\.java)$/;
 const COMPAT_PATH = /(?:^|\/)(?:compat|_compat|legacy)\//;
+/** Changelogs, licences and their kin: found when asked for, never ahead of the code a question is about. */
+const HISTORY_NAME = /(?:^|\/)(?:change_?log|changes|history|news|releases?|release[-_]notes|licen[cs]e|copying|notice|authors|contributors|code_of_conduct)(?:[-.][^/]*)?$/i;
 /** Results scoring below this share of the best result's score are not returned (the relevance cutoff). */
 export const RELEVANCE_CUTOFF = 0.1;
 const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|specs?|fixtures?|__fixtures__|__mocks__|mocks?|testdata|e2e|benchmarks?|examples?)\/|(?:^|\/)test_[^/]*\.py$|[._-](?:test|spec)\.[^/]+$|_test\.go$/i;
@@ -75,6 +77,7 @@ function pathPenalty(path: string, q: ParsedQuery): number {
   if (DATA_PATH.test(path)) p *= DP;
   if (REEXPORT_NAME.test(path)) p *= RP;
   if (COMPAT_PATH.test(path)) p *= 0.35;
+  if (!q.wantsHistory && HISTORY_NAME.test(path)) p *= 0.3;
   return p;
 }
 
