@@ -44,7 +44,7 @@ const PATTERNS: Record<Lang, RegExp[]> = {
     /^\s*(?:(?:public|private|protected|internal|static|final|abstract|sealed|open|data|override|suspend|partial)\s+)*(?:class|interface|enum|record|struct|object|trait|fun|func|def)\s+([A-Za-z_]\w*)/,
     /^\s*(?:(?:public|private|protected|static|final|abstract|synchronized|override|virtual|async)\s+)+[\w<>[\],.? ]+\s+([A-Za-z_]\w*)\s*\([^;]*$/,
   ],
-  c: [/^(?:[A-Za-z_][\w:<>,*& ]*[\s*&])?([A-Za-z_][\w:~]*)\s*\([^;]*$/, /^\s*(?:typedef\s+)?(?:struct|class|enum|union|namespace)\s+([A-Za-z_]\w*)/],
+  c: [/^(?:[A-Za-z_][\w:<>,*& ]*[\s*&])?([A-Za-z_][\w:~]*)\s*\([^;]*$/, /^\s*(?:[A-Z][A-Z0-9_]+\s+)*(?:template\s*<.*>\s*)?(?:[A-Z][A-Z0-9_]+\s+)*(?:typedef\s+)?(?:struct|class|enum(?:\s+class)?|union|namespace)\s+(?:[A-Z][A-Z0-9_]+(?:\([^)]*\))?\s+)*([A-Za-z_]\w*)/],
   ruby: [/^\s*(?:def|class|module)\s+(?:self\.)?([\w.:?!]+)/],
   php: [/^\s*(?:(?:public|private|protected|static|final|abstract)\s+)*(?:function|class|interface|trait)\s+([A-Za-z_]\w*)/],
   elixir: [/^\s*(?:defmodule|defprotocol|defimpl)\s+([A-Z][\w.]*)/, /^\s*(?:def|defp|defmacro|defmacrop|defguard|defdelegate)\s+([a-z_][\w?!]*)/],
