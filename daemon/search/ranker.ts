@@ -88,8 +88,10 @@ function pathWordShare(path: string, q: ParsedQuery): number {
   const stem = segs[segs.length - 1].replace(/\..*$/, '');
   const parts = new Set([...splitIdentifier(stem), ...(segs.length > 1 ? splitIdentifier(segs[segs.length - 2]) : [])]);
   let n = 0;
-  for (const w of q.words) {
-    for (const part of parts) {
+  for (const word of q.words) {
+    const w = roughStem(word); // "routes" and "routing" share "rout"
+    for (const whole of parts) {
+      const part = roughStem(whole);
       const [short, long] = w.length <= part.length ? [w, part] : [part, w];
       if (short.length >= 3 && long.startsWith(short)) { n++; break; }
     }
