@@ -33,7 +33,7 @@ async function statusStaysFast(during: Promise<unknown>): Promise<number[]> {
     await conn.sendRequest(DaemonStatusRequest);
     times.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 20));
-  } while (!done && times.length < 50);
+  } while ((!done || times.length < 10) && times.length < 50);
   await during;
   return times;
 }
