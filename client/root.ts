@@ -1,4 +1,5 @@
 import { execFile, type ExecFileException } from 'node:child_process';
+import { safeGitArgs, safeGitEnv } from '../protocol/git.js';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LlmrError } from '../protocol/errors.js';
@@ -73,7 +74,7 @@ type RevParse = { kind: 'done'; top: TopLevel } | { kind: 'dubious'; dir: string
 
 function revParse(cwd: string, config: string[]): Promise<RevParse> {
   return new Promise((done) => {
-    execFile('git', [...config, 'rev-parse', '--show-toplevel'], { cwd, timeout: GIT_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile('git', safeGitArgs([...config, 'rev-parse', '--show-toplevel']), { cwd, env: safeGitEnv(process.env), timeout: GIT_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
       const top = stdout.trim();
       if (err === null) {
         done({ kind: 'done', top: top.startsWith('/') ? { kind: 'top', dir: top } : { kind: 'failed', reason: `unexpected output ${JSON.stringify(top)}` } });

@@ -33,6 +33,11 @@ describe('protocol/search-format', () => {
     expect(cutPreview(`${'x'.repeat(9)}\u{1F642}tail`, 10)).toBe(`${'x'.repeat(9)}\n...`);
   });
 
+  it('numbers preview lines from the snippet start, skipping dropped blank lines, and leaves the cut mark unnumbered', () => {
+    expect(formatPreview('\nfoo()\nbar()', 100, 9)).toBe('  10: foo()\n  11: bar()');
+    expect(formatPreview(`a\n${'b'.repeat(120)}`, 100, 99)).toBe(`   99: a\n  100: ${'b'.repeat(98)}\n       ...`.replace(`${'b'.repeat(98)}\n`, `${'b'.repeat(98)}\n`));
+  });
+
   it('renders the SEARCH framing with line ranges when there are results', () => {
     const result: SearchResult = { durationMs: 12, mode: 'lexical', results: [
       { path: 'src/auth/login.ts', score: 0.9234, startLine: 10, endLine: 42, snippet: 'export function login() {', size: 4096 },
@@ -41,13 +46,13 @@ describe('protocol/search-format', () => {
     expect(formatSearchText('login', result, { maxResults: 10 })).toBe([
       '=== SEARCH: login ===',
       '=== SEARCH RESULTS (0.01s) ===',
-      '1. src/auth/login.ts (score: 92.34)',
+      '1. src/auth/login.ts (score: 0.9234)',
       '   Lines: 10-42 | Size: 4.0 KB',
-      '   Preview: "  export function login() {"',
+      '   Preview: "  10: export function login() {"',
       '',
-      '2. b.py (score: 50.00)',
+      '2. b.py (score: 0.5000)',
       '   Lines: 3 | Size: 10 B',
-      '   Preview: "  def b():"',
+      '   Preview: "  3: def b():"',
       '',
       '=== END SEARCH ===',
     ].join('\n'));

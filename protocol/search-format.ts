@@ -47,21 +47,28 @@ export function cutPreview(text: string, max: number): string {
 /**
  * The preview of a snippet: leading blank lines and trailing white space dropped (the first
  * line keeps its own indentation), cut like the original unless already cut, every line
- * indented by two spaces.
+ * indented by two spaces; with `startLine`, every line after its line number (`  12: …`).
  */
-export function formatPreview(snippet: string, maxPreviewLength = 100): string {
-  let text = snippet.replace(/^(?:[ \t]*\r?\n)+/, '').trimEnd();
+export function formatPreview(snippet: string, maxPreviewLength = 100, startLine?: number): string {
+  const lead = /^(?:[ \t]*\r?\n)+/.exec(snippet)?.[0] ?? '';
+  let text = snippet.slice(lead.length).trimEnd();
   if (!text.endsWith(CUT_MARK)) text = cutPreview(text, maxPreviewLength);
-  return text.split('\n').map((line) => `  ${line}`).join('\n');
+  const lines = text.split('\n');
+  if (startLine === undefined) return lines.map((line) => `  ${line}`).join('\n');
+  // with the snippet's first line number: each line carries its own number, the cut mark none
+  const first = startLine + (lead.match(/\n/g)?.length ?? 0);
+  const width = String(first + lines.length - 1).length;
+  return lines.map((line, i) => (i === lines.length - 1 && text.endsWith(CUT_MARK)
+    ? `  ${' '.repeat(width)}  ${line}` : `  ${String(first + i).padStart(width)}: ${line}`)).join('\n');
 }
 
 function formatHit(hit: SearchHit, index: number, opts: SearchFormatOptions): string[] {
   const lines = hit.startLine === hit.endLine ? `${hit.startLine}` : `${hit.startLine}-${hit.endLine}`;
   const size = hit.size === undefined ? '' : ` | Size: ${formatSize(hit.size)}`;
   return [
-    `${index + 1}. ${hit.path} (score: ${(hit.score * 100).toFixed(2)})`,
+    `${index + 1}. ${hit.path} (score: ${hit.score.toFixed(4)})`,
     `   Lines: ${lines}${size}`,
-    `   Preview: "${formatPreview(hit.snippet, opts.maxPreviewLength)}"`,
+    `   Preview: "${formatPreview(hit.snippet, opts.maxPreviewLength, hit.startLine)}"`,
     '',
   ];
 }

@@ -66,4 +66,16 @@ describe('search/chunker', () => {
     expect(chunks.length).toBeGreaterThanOrEqual(12);
     for (const c of chunks) expect(c.endLine - c.startLine + 1).toBeLessThanOrEqual(80);
   });
+
+  it('finds C++ class templates and macro-decorated definitions', () => {
+    expect(definitionName('template <typename Context> class basic_format_args {', 'c')).toBe('basic_format_args');
+    expect(definitionName('FMT_EXPORT template <typename T> struct is_range {', 'c')).toBe('is_range');
+    expect(definitionName('class FMT_API format_error : public std::runtime_error {', 'c')).toBe('format_error');
+    expect(definitionName('enum class align { left };', 'c')).toBe('align');
+  });
+
+  it('finds Elixir modules and functions', () => {
+    expect(definitionName('defmodule Phoenix.Router do', 'elixir')).toBe('Phoenix.Router');
+    expect(definitionName('  defp do_match(conn, path) do', 'elixir')).toBe('do_match');
+  });
 });

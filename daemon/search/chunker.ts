@@ -19,12 +19,12 @@ const MAX_LINES = 80;
 const MAX_CHARS = 4000;
 const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'catch', 'return', 'function', 'with', 'else', 'do', 'new', 'typeof', 'await', 'super', 'constructor']);
 
-type Lang = 'js' | 'py' | 'go' | 'rust' | 'java' | 'c' | 'ruby' | 'php' | 'none';
+type Lang = 'js' | 'py' | 'go' | 'rust' | 'java' | 'c' | 'ruby' | 'php' | 'elixir' | 'none';
 
 const EXT_LANG: Record<string, Lang> = {
   js: 'js', mjs: 'js', cjs: 'js', jsx: 'js', ts: 'js', mts: 'js', cts: 'js', tsx: 'js', flow: 'js', vue: 'js', svelte: 'js',
   py: 'py', pyi: 'py', go: 'go', rs: 'rust', java: 'java', kt: 'java', kts: 'java', scala: 'java', cs: 'java', swift: 'java',
-  c: 'c', h: 'c', cc: 'c', cpp: 'c', cxx: 'c', hpp: 'c', hh: 'c', m: 'c', rb: 'ruby', php: 'php',
+  c: 'c', h: 'c', cc: 'c', cpp: 'c', cxx: 'c', hpp: 'c', hh: 'c', m: 'c', rb: 'ruby', php: 'php', ex: 'elixir', exs: 'elixir',
 };
 
 const PATTERNS: Record<Lang, RegExp[]> = {
@@ -44,9 +44,10 @@ const PATTERNS: Record<Lang, RegExp[]> = {
     /^\s*(?:(?:public|private|protected|internal|static|final|abstract|sealed|open|data|override|suspend|partial)\s+)*(?:class|interface|enum|record|struct|object|trait|fun|func|def)\s+([A-Za-z_]\w*)/,
     /^\s*(?:(?:public|private|protected|static|final|abstract|synchronized|override|virtual|async)\s+)+[\w<>[\],.? ]+\s+([A-Za-z_]\w*)\s*\([^;]*$/,
   ],
-  c: [/^(?:[A-Za-z_][\w:<>,*& ]*[\s*&])?([A-Za-z_][\w:~]*)\s*\([^;]*$/, /^\s*(?:typedef\s+)?(?:struct|class|enum|union|namespace)\s+([A-Za-z_]\w*)/],
+  c: [/^(?:[A-Za-z_][\w:<>,*& ]*[\s*&])?([A-Za-z_][\w:~]*)\s*\([^;]*$/, /^\s*(?:[A-Z][A-Z0-9_]+\s+)*(?:template\s*<.*>\s*)?(?:[A-Z][A-Z0-9_]+\s+)*(?:typedef\s+)?(?:struct|class|enum(?:\s+class)?|union|namespace)\s+(?:[A-Z][A-Z0-9_]+(?:\([^)]*\))?\s+)*([A-Za-z_]\w*)/],
   ruby: [/^\s*(?:def|class|module)\s+(?:self\.)?([\w.:?!]+)/],
   php: [/^\s*(?:(?:public|private|protected|static|final|abstract)\s+)*(?:function|class|interface|trait)\s+([A-Za-z_]\w*)/],
+  elixir: [/^\s*(?:defmodule|defprotocol|defimpl)\s+([A-Z][\w.]*)/, /^\s*(?:def|defp|defmacro|defmacrop|defguard|defdelegate)\s+([a-z_][\w?!]*)/],
   none: [],
 };
 

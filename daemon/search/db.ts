@@ -1,16 +1,18 @@
 /**
  * The index database (the only module that imports better-sqlite3): one SQLite file per
- * workspace, WAL. Files, chunks with line ranges, a contentless FTS5 table over the
- * expanded path/symbol/body tokens (rowid = chunk id), and vectors cached by (chunk hash, model).
+ * workspace, WAL. Files, chunks with line ranges, an FTS5 table over the
+ * expanded path/symbol/body tokens (rowid = chunk id; it keeps its token text, because a contentless
+ * table with deletes kept counting deleted rows in bm25's statistics, so the ranking drifted with every
+ * edit), and vectors cached by (chunk hash, model).
  * A database that cannot be opened or fails its check is deleted and created afresh.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 /** Column weights of bm25() for path, symbol and body. */
-export const BM25_WEIGHTS = [4.0, 8.0, 1.0] as const;
+export const BM25_WEIGHTS = [1.0, 2.0, 1.0] as const;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -20,7 +22,7 @@ CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, file_id INTEGER NOT N
   end_line INTEGER NOT NULL, symbols TEXT NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(path, symbol, body, content='', contentless_delete=1,
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(path, symbol, body,
   tokenize="porter unicode61 remove_diacritics 2 tokenchars '_'");
 CREATE TABLE IF NOT EXISTS vectors (hash TEXT NOT NULL, model TEXT NOT NULL, vec BLOB, PRIMARY KEY (hash, model)) WITHOUT ROWID;
 `;

@@ -2,12 +2,16 @@
  * Which files the index covers: `git ls-files -co --exclude-standard` at the top of a git work tree,
  * otherwise a walk that honours `.gitignore` and `.llmrignore` files. `.llmrignore` applies
  * in both cases. Symlinks are never followed (git lists them as files; the reader skips them).
+ * git runs with the options of protocol/git.ts, so no program the repository configures runs;
+ * ignore files are read through daemon/paths/repo-read.ts.
  * Excluded and protected paths (the path guard's `isExcluded`) are dropped here, before any read.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { safeGitArgs, safeGitEnv } from '../../protocol/git.js';
+import { readRepoText } from '../paths/repo-read.js';
 
 /** Folders never indexed nor watched, whatever the ignore files say. */
 export const ALWAYS_PRUNED = new Set(['.git', '.hg', '.svn', 'node_modules', '.llmr-build']);
@@ -45,7 +49,7 @@ function inPrunedDir(rel: string): boolean {
 /** Runs git with an argv (no shell) and resolves its NUL-separated output, or undefined on failure. */
 function gitList(root: string, args: string[], signal?: AbortSignal): Promise<string[] | undefined> {
   return new Promise((resolve) => {
-    const child = spawn('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], signal });
+    const child = spawn('git', safeGitArgs(args), { cwd: root, env: safeGitEnv(process.env), stdio: ['ignore', 'pipe', 'ignore'], signal });
     const parts: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => parts.push(b));
     child.on('error', () => resolve(undefined));
@@ -56,17 +60,17 @@ function gitList(root: string, args: string[], signal?: AbortSignal): Promise<st
   });
 }
 
-function readIgnoreFile(dir: string, name: string): string | undefined {
-  try {
-    return readFileSync(join(dir, name), 'utf8');
-  } catch {
-    return undefined; // absent or unreadable ignore file: nothing to honour
-  }
+/**
+ * An ignore file's text through the safe reader: a symlink, FIFO, device or file over 1 MiB
+ * is not honoured (absent, in effect).
+ */
+function readIgnoreFile(root: string, rel: string, name: string): string | undefined {
+  return readRepoText(root, rel === '' ? name : `${rel}/${name}`);
 }
 
 /** The root's `.llmrignore` rules, if any. */
 export function llmrIgnore(root: string): Ignore | undefined {
-  const text = readIgnoreFile(root, '.llmrignore');
+  const text = readIgnoreFile(root, '', '.llmrignore');
   return text === undefined ? undefined : ignore().add(text);
 }
 
@@ -86,7 +90,7 @@ function walk(root: string, filter: FileFilter, llmr: Ignore | undefined): Listi
   const ignoredDirs = new Set<string>();
   const visit = (rel: string, rules: Rules[]): void => {
     const dir = rel === '' ? root : join(root, rel);
-    const own = readIgnoreFile(dir, '.gitignore');
+    const own = readIgnoreFile(root, rel, '.gitignore');
     const here = own === undefined ? rules : [...rules, { base: rel, ig: ignore().add(own) }];
     let entries;
     try {

@@ -60,6 +60,8 @@ function indexOne(d: IndexerDeps, rel: string, old: FileRow | undefined, force: 
     if (old) d.store.removeFile(rel);
     return st === undefined ? 'removed' : 'skipped';
   }
+  // A link count above one may mean another name is an excluded file: refused even if unchanged.
+  if (st.nlink > 1) return old?.skip === 'hard-link' ? 'unchanged' : skipRow(d.store, rel, st.size, st.mtimeMs, 'hard-link');
   if (old && !force && old.size === st.size && old.mtime === st.mtimeMs) return 'unchanged';
   if (st.size > d.maxFileSize) return skipRow(d.store, rel, st.size, st.mtimeMs, 'too-large');
   const r = readForIndex(d.root, rel, d.maxFileSize, dirs);

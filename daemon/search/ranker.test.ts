@@ -3,7 +3,7 @@ import { CUT_MARK } from '../../protocol/search-format.js';
 import type { SearchHit } from '../../protocol/search.js';
 import { chunkText } from './chunker.js';
 import type { ChunkHit } from './db.js';
-import { shownRange, toHits, type FileCandidate } from './ranker.js';
+import { RELEVANCE_CUTOFF, shownRange, toHits, type FileCandidate } from './ranker.js';
 import { parseQuery } from './tokens.js';
 
 /** The chunk of `text` that holds `line` (1-based), as the store returns it. */
@@ -122,5 +122,12 @@ describe('search/ranker', () => {
     const chunk = chunkAt(FAREWELL, 'greet.py', 1);
     const files = ['a.py', 'b.py', 'c.py'].map((path): FileCandidate => ({ path, raw: 1, coverage: 1, chunks: [{ ...chunk, path }] }));
     expect(toHits(files, parseQuery('goodbye'), { limit: 2, maxPreviewLength: 100, scale: 1 }).map((h) => h.path)).toEqual(['a.py', 'b.py']);
+  });
+
+  it('drops results below the relevance cutoff instead of filling the limit', () => {
+    const chunk = chunkAt(FAREWELL, 'greet.py', 1);
+    const files = [['a.py', 1], ['b.py', RELEVANCE_CUTOFF], ['c.py', RELEVANCE_CUTOFF * 0.99]]
+      .map(([path, raw]): FileCandidate => ({ path: path as string, raw: raw as number, coverage: 1, chunks: [{ ...chunk, path: path as string }] }));
+    expect(toHits(files, parseQuery('goodbye'), { limit: 10, maxPreviewLength: 100, scale: 1 }).map((h) => h.path)).toEqual(['a.py', 'b.py']);
   });
 });

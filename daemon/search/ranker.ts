@@ -1,13 +1,16 @@
 /**
  * The ranking layer over FTS5: chunks come back by bm25 (path/symbol/body weighted), then
- * definition boost for symbol-like queries, per-file aggregation, query-term coverage,
- * file-name boost and penalties for tests/fixtures/generated code. Vector hits, when there
- * are any, are fused with the lexical list by reciprocal rank fusion.
+ * definition boosts (symbol-like queries, and code identifiers typed inside prose queries),
+ * per-file aggregation of the best three chunks, query-term coverage, file-name boost, path
+ * evidence for prose queries (query words naming the file or its folder, by shared prefix), and
+ * penalties for tests, fixtures, generated code, data/prose files and re-export files. One set of
+ * constants for every repository and language. Vector hits, when there are any, are fused with
+ * the lexical list by reciprocal rank fusion.
  */
 import type { SearchHit } from '../../protocol/search.js';
 import { cutPreview } from '../../protocol/search-format.js';
 import type { ChunkHit, Store } from './db.js';
-import { matchExpression, pathTokens, roughStem, type ParsedQuery } from './tokens.js';
+import { matchExpression, pathTokens, roughStem, splitIdentifier, type ParsedQuery } from './tokens.js';
 
 export interface FileCandidate {
   path: string;
@@ -20,15 +23,34 @@ export interface FileCandidate {
 const CANDIDATE_CHUNKS = 400;
 const DEFINITION_BOOST = 3;
 const RRF_K = 60;
+/** Weights of a file's second and third best chunks in its score (the first counts fully). */
+const A2 = 0.5;
+const A3 = 0.3;
+/** Multipliers: data and prose files, tests (unless asked for), re-export files (`__init__.py`, `package-info.java`). */
+const DP = 0.7;
+const TP = 0.35;
+const RP = 0.5;
+/** File-name token boost (multiplicative, per share of query terms in the name). */
+const NB = 0.6;
+/** Path evidence for prose queries: the best file's score times this, times the share of query words naming the file or its folder. */
+const PB = 2;
+/** Boost of a chunk that defines a code identifier typed inside a prose query. */
+const EMBEDDED_DEFINITION_BOOST = 2;
+const REEXPORT_NAME = /(?:^|\/)(?:__init__\.py|package-info\.java)$/;
+const COMPAT_PATH = /(?:^|\/)(?:compat|_compat|legacy)\//;
+/** Changelogs, licences and their kin: found when asked for, never ahead of the code a question is about. */
+const HISTORY_NAME = /(?:^|\/)(?:change_?log|changes|history|news|releases?|release[-_]notes|licen[cs]e|copying|notice|authors|contributors|code_of_conduct)(?:[-.][^/]*)?$/i;
+/** Results scoring below this share of the best result's score are not returned (the relevance cutoff). */
+export const RELEVANCE_CUTOFF = 0.1;
 const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|specs?|fixtures?|__fixtures__|__mocks__|mocks?|testdata|e2e|benchmarks?|examples?)\/|(?:^|\/)test_[^/]*\.py$|[._-](?:test|spec)\.[^/]+$|_test\.go$/i;
 const GENERATED_PATH = /(?:^|\/)(?:dist|build|out|generated|gen|vendor|third_party|__generated__)\/|\.d\.ts$/i;
 /** Data and prose rather than code: still found, but after code that matches as well. */
 const DATA_PATH = /\.(?:json|ya?ml|toml|xml|csv|lock|txt|md|rst)$/i;
 
-function isDefinitionFor(hit: ChunkHit, q: ParsedQuery): boolean {
+function isDefinitionFor(hit: ChunkHit, names: string[]): boolean {
   if (hit.symbols === '') return false;
   const syms = hit.symbols.toLowerCase().split(' ');
-  return q.identifiers.some((id) => syms.includes(id));
+  return names.some((id) => syms.includes(id));
 }
 
 function coverageOf(path: string, chunks: ChunkHit[], terms: string[]): number {
@@ -39,20 +61,42 @@ function coverageOf(path: string, chunks: ChunkHit[], terms: string[]): number {
   return present / terms.length;
 }
 
-function fileBoost(path: string, q: ParsedQuery): number {
+function nameBoost(path: string, q: ParsedQuery): number {
   const base = path.slice(path.lastIndexOf('/') + 1);
   const stem = base.replace(/\..*$/, '').toLowerCase();
-  let boost = 1;
-  if (q.identifiers.some((id) => id.replace(/[_-]/g, '') === stem.replace(/[_-]/g, ''))) boost *= q.symbolLike ? 3 : 2;
-  else {
-    const names = new Set(pathTokens(base).split(' '));
-    const hits = q.terms.filter((t) => names.has(t)).length;
-    boost *= 1 + (0.6 * hits) / Math.max(1, q.terms.length);
+  if (q.identifiers.some((id) => id.replace(/[_-]/g, '') === stem.replace(/[_-]/g, ''))) return q.symbolLike ? 3 : 2;
+  const names = new Set(pathTokens(base).split(' '));
+  const hits = q.terms.filter((t) => names.has(t)).length;
+  return 1 + (NB * hits) / Math.max(1, q.terms.length);
+}
+
+function pathPenalty(path: string, q: ParsedQuery): number {
+  let p = 1;
+  if (!q.wantsTests && TEST_PATH.test(path)) p *= TP;
+  if (GENERATED_PATH.test(path)) p *= 0.6;
+  if (DATA_PATH.test(path)) p *= DP;
+  if (REEXPORT_NAME.test(path)) p *= RP;
+  if (COMPAT_PATH.test(path)) p *= 0.35;
+  if (!q.wantsHistory && HISTORY_NAME.test(path)) p *= 0.3;
+  return p;
+}
+
+/** Query words (longer than two letters, not stop words) that name the file or its folder, by shared prefix. */
+function pathWordShare(path: string, q: ParsedQuery): number {
+  if (q.words.length === 0) return 0;
+  const segs = path.split('/');
+  const stem = segs[segs.length - 1].replace(/\..*$/, '');
+  const parts = new Set([...splitIdentifier(stem), ...(segs.length > 1 ? splitIdentifier(segs[segs.length - 2]) : [])]);
+  let n = 0;
+  for (const word of q.words) {
+    const w = roughStem(word); // "routes" and "routing" share "rout"
+    for (const whole of parts) {
+      const part = roughStem(whole);
+      const [short, long] = w.length <= part.length ? [w, part] : [part, w];
+      if (short.length >= 3 && long.startsWith(short)) { n++; break; }
+    }
   }
-  if (!q.wantsTests && TEST_PATH.test(path)) boost *= 0.35;
-  if (GENERATED_PATH.test(path)) boost *= 0.6;
-  if (DATA_PATH.test(path)) boost *= 0.7;
-  return boost;
+  return n / q.words.length;
 }
 
 /** Lexical ranking of files for a parsed query, best first. */
@@ -61,18 +105,25 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   const hits = store.search(matchExpression(q.terms), CANDIDATE_CHUNKS);
   const byFile = new Map<string, ChunkHit[]>();
   for (const h of hits) {
-    if (q.symbolLike && isDefinitionFor(h, q)) h.score *= DEFINITION_BOOST;
+    if (q.symbolLike && isDefinitionFor(h, q.identifiers)) h.score *= DEFINITION_BOOST;
+    else if (q.embedded.length > 0 && isDefinitionFor(h, q.embedded)) h.score *= EMBEDDED_DEFINITION_BOOST;
     const list = byFile.get(h.path);
     if (list) list.push(h);
     else byFile.set(h.path, [h]);
   }
-  const files: FileCandidate[] = [];
+  const base: Array<{ path: string; chunks: ChunkHit[]; coverage: number; score: number }> = [];
   for (const [path, chunks] of byFile) {
     chunks.sort((a, b) => b.score - a.score);
-    const agg = chunks[0].score + 0.15 * (chunks[1]?.score ?? 0) + 0.05 * (chunks[2]?.score ?? 0);
+    const agg = chunks[0].score + A2 * (chunks[1]?.score ?? 0) + A3 * (chunks[2]?.score ?? 0);
     const coverage = coverageOf(path, chunks, q.terms);
-    files.push({ path, raw: agg * (0.2 + 0.8 * coverage * coverage) * fileBoost(path, q), coverage, chunks });
+    base.push({ path, chunks, coverage, score: agg * (0.2 + 0.8 * coverage * coverage) * nameBoost(path, q) });
   }
+  const top = Math.max(0, ...base.map((b) => b.score));
+  const files = base.map((b): FileCandidate => {
+    const share = q.symbolLike ? 0 : pathWordShare(b.path, q);
+    const extra = share >= 0.1 ? top * PB * share : 0;
+    return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q), coverage: b.coverage, chunks: b.chunks };
+  });
   return files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
 }
 
@@ -143,7 +194,8 @@ function trimmedRange(chunk: ChunkHit): { startLine: number; endLine: number } {
 
 /** Search hits for the top files: the best chunk's shown lines and snippet, further ranges. */
 export function toHits(files: FileCandidate[], q: ParsedQuery, opts: { limit: number; maxPreviewLength: number; scale: number }): SearchHit[] {
-  return files.slice(0, opts.limit).map((f) => {
+  const floor = (files[0]?.raw ?? 0) * RELEVANCE_CUTOFF;
+  return files.slice(0, opts.limit).filter((f) => f.raw >= floor).map((f) => {
     const best = f.chunks[0];
     const hit: SearchHit = {
       path: f.path,

@@ -16,6 +16,7 @@ import { createWorkQueue, type PendingChange, type WorkQueue } from './queue.js'
 import { fuse, rankLexical, scaleFor, toHits, type FileCandidate } from './ranker.js';
 import { parseQuery } from './tokens.js';
 import { createVectors, type Vectors } from './vectors.js';
+import { statRepoFile } from '../paths/repo-read.js';
 import { startWatch, type WatchHandle } from './watch.js';
 
 export interface SearchConfig {
@@ -149,6 +150,21 @@ function pruner(ctx: Ctx): (rel: string, isDir: boolean | undefined) => boolean 
   };
 }
 
+/**
+ * The candidates that may still be shown, best first, enough of them for `limit`: a file that
+ * has become a hard link (link count > 1) or no longer is a regular file since it was indexed
+ * is dropped at query time, before the next reconcile removes it from the index.
+ */
+function servable(root: string, files: FileCandidate[], limit: number): FileCandidate[] {
+  const out: FileCandidate[] = [];
+  for (const f of files) {
+    if (out.length >= limit) { out.push(f); continue; } // beyond the cut: kept for the scale only
+    const st = statRepoFile(root, f.path);
+    if (st !== undefined && st.regular && st.nlink === 1) out.push(f);
+  }
+  return out;
+}
+
 async function runQuery(ctx: Ctx, text: string, qopts: { limit?: number; signal?: AbortSignal }): Promise<SearchResult> {
   const t0 = performance.now();
   const { config, isExcluded } = ctx.opts;
@@ -167,7 +183,8 @@ async function runQuery(ctx: Ctx, text: string, qopts: { limit?: number; signal?
   }
   const near = await ctx.vectors.nearest(text, VECTOR_TOP_K, qopts.signal);
   const mode = near === undefined ? 'lexical' : 'hybrid';
-  const files = near === undefined ? lexical : fuse(lexical, vectorFiles(near, ok));
+  const fused = near === undefined ? lexical : fuse(lexical, vectorFiles(near, ok));
+  const files = servable(ctx.opts.root, fused, limit);
   const results = toHits(files, q, { limit, maxPreviewLength: config.maxPreviewLength, scale: scaleFor(files, mode) });
   return { results, durationMs: performance.now() - t0, mode, limit };
 }

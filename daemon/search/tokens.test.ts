@@ -13,6 +13,13 @@ describe('search/tokens', () => {
     expect(pathTokens('src/auth-utils/LoginForm.tsx')).toBe('src auth utils loginform login form tsx');
   });
 
+  it('drops generic words about code from prose queries while enough specific ones remain', () => {
+    expect(parseQuery('the function that handles route parameters').terms).toEqual(['route', 'parameters']);
+    expect(parseQuery('handle function').terms).toEqual(['handle', 'function']);
+    const q = parseQuery('how formatString uses the changelog');
+    expect([q.embedded, q.wantsHistory]).toEqual([['formatstring'], true]);
+  });
+
   it('drops stop words and marks symbol-like and test queries', () => {
     const nl = parseQuery('where is the user loaded from the database');
     expect(nl.terms).toEqual(['user', 'loaded', 'database']);

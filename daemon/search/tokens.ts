@@ -16,6 +16,13 @@ const STOP_WORDS = new Set([
   'there', 'these', 'those', 'after', 'before', 'all', 'any', 'instead', 'one', 'some',
 ]);
 
+/** Words that describe code in general rather than a part of it ("the function that handles …"). */
+const GENERIC_WORDS = new Set(['function', 'functions', 'method', 'methods', 'class', 'classes', 'file', 'files',
+  'implementation', 'implemented', 'implement', 'implements', 'logic', 'mechanism', 'work', 'works', 'handle', 'handles',
+  'handled', 'handling', 'used', 'using', 'use', 'uses', 'support', 'supports', 'provide', 'provides', 'system']);
+
+const HISTORY_WORDS = new Set(['changelog', 'changes', 'history', 'release', 'releases', 'license', 'licence', 'copyright', 'notice', 'authors', 'contributors']);
+
 const TEST_WORDS = new Set(['test', 'tests', 'spec', 'specs', 'fixture', 'fixtures', 'mock', 'mocks', 'testing']);
 
 /** Parts of one identifier: `getHTTPResponse_v2` → `get http response v 2`; lower-cased. */
@@ -57,6 +64,12 @@ export interface ParsedQuery {
   symbolLike: boolean;
   /** The query talks about tests, fixtures or mocks, so those files are not penalised. */
   wantsTests: boolean;
+  /** The query asks about changelogs, licences, history or releases (not penalised then). */
+  wantsHistory: boolean;
+  /** Code-looking identifiers inside a prose query (camelCase, snake_case, PascalCase), lower-cased. */
+  embedded: string[];
+  /** Prose words of the query (lower-cased, longer than two letters, no stop words), for path matching. */
+  words: string[];
 }
 
 const MAX_QUERY_CHARS = 1000;
@@ -72,9 +85,17 @@ export function parseQuery(query: string): ParsedQuery {
   const all: string[] = [];
   for (const w of words) expandWord(w, all);
   let terms = [...new Set(all)].filter((t) => !STOP_WORDS.has(t));
+  // a prose query keeps its generic words only when too few specific ones remain
+  if (!symbolLike) {
+    const specific = terms.filter((t) => !GENERIC_WORDS.has(t));
+    if (specific.length >= 2) terms = specific;
+  }
   if (terms.length === 0) terms = [...new Set(all)];
   const wantsTests = terms.some((t) => TEST_WORDS.has(t));
-  return { terms: terms.slice(0, MAX_TERMS), identifiers, symbolLike, wantsTests };
+  const prose = [...new Set(words.map((w) => w.toLowerCase()))].filter((w) => w.length > 2 && !STOP_WORDS.has(w));
+  const embedded = symbolLike ? [] : [...new Set(words.filter((w) => compound(w) || /^\p{Lu}\p{Ll}+\p{Lu}/u.test(w)).map((w) => w.replace(/\$/g, '').toLowerCase()))];
+  const wantsHistory = terms.some((t) => HISTORY_WORDS.has(t));
+  return { terms: terms.slice(0, MAX_TERMS), identifiers, symbolLike, wantsTests, wantsHistory, embedded, words: prose.slice(0, MAX_TERMS) };
 }
 
 /**

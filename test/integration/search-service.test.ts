@@ -85,6 +85,18 @@ describe('search/service (real SQLite, temp directories)', () => {
     expect(deep).toMatchObject({ startLine: 14, endLine: 17, snippet: '  goodbyeHandler() {\n    return 1;\n  }\n}' });
   });
 
+  it('puts the code a question is about ahead of changelogs and licences, and drops results far below the best', async () => {
+    put('History.md', '4.1.0\n* route parameters are parsed faster\n* fix parsing of route parameters with dots\n* route parameters parsed\n'.repeat(3));
+    put('LICENSE.txt', 'route parameters parsed under the terms of this licence\n');
+    put('src/layer.js', '// route parameters are parsed here\nexport function decode(path) {\n  return path.split("/").filter((s) => s.startsWith(":"));\n}\n');
+    const s = await start();
+    const r = await s.query('how are route parameters parsed');
+    expect(r.results[0].path).toBe('src/layer.js');
+    const top = r.results[0].score;
+    expect(r.results.every((h) => h.score >= top * 0.1 - 1e-4)).toBe(true);
+    expect((await s.query('what changed in the history of route parameters')).results[0].path).toBe('History.md');
+  });
+
   it('reports the result cap it applied', async () => {
     for (let i = 0; i < 12; i++) put(`many/cap${i}.ts`, `export const capped${i} = "capstone";\n`);
     const s = await start();
