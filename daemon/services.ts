@@ -16,7 +16,14 @@ import { runDoctor } from './doctor.js';
 import { runExec } from './exec/run.js';
 import { readFile } from './io/read.js';
 import { writeFile } from './io/write.js';
-import type { Handler } from './rpc/handle.js';
+import type { Handler, RequestContext } from './rpc/handle.js';
+import type { EditParams, EditResult, UndoParams, UndoResult } from '../protocol/edit.js';
+import type { ListParams, ListResult } from '../protocol/list.js';
+import type { GrepParams, GrepResult } from '../protocol/grep.js';
+import { editFile } from './io/edit.js';
+import { undoEdit } from './io/undo.js';
+import { listDirectory } from './tree/list.js';
+import { grepRepository } from './grep/grep.js';
 import type { WorkspaceRegistry } from './workspaces/registry.js';
 import type { Workspace } from './workspaces/workspace.js';
 
@@ -28,7 +35,11 @@ export interface Services {
     doctor: Handler<DoctorParams, DoctorResult>;
   };
   audit: { verify: Handler<AuditVerifyParams, AuditVerifyResult> };
-  io: { read: Handler<ReadParams, ReadResult>; write: Handler<WriteParams, WriteResult> };
+  io: {
+    read: Handler<ReadParams, ReadResult>; write: Handler<WriteParams, WriteResult>;
+    edit: Handler<EditParams, EditResult>; undo: Handler<UndoParams, UndoResult>; list: Handler<ListParams, ListResult>;
+  };
+  grep: Handler<GrepParams, GrepResult>;
   exec: { run: Handler<ExecParams, ExecResult> };
   search: { query: Handler<SearchParams, SearchResult>; reindex: Handler<ReindexParams, ReindexResult> };
   workspace: { status: Handler<WorkspaceParams, WorkspaceStatusResult> };
@@ -60,6 +71,16 @@ function searchOf(ws: Workspace) {
   return ws.search;
 }
 
+/** Narrow dependencies of edit/undo: the workspace's own read and write operations and its audit. */
+function ioDeps(w: Workspace) {
+  return { root: w.root, read: (p: ReadParams, c: RequestContext) => readFile(w, p, c), write: (p: WriteParams, c: RequestContext) => writeFile(w, p, c), audit: w.audit };
+}
+
+/** Paths list/grep never show nor read: excluded or protected by the path guard. */
+function hiddenIn(w: Workspace): (rel: string) => boolean {
+  return (rel) => w.guard.isExcluded(rel) || w.guard.isProtected(rel);
+}
+
 export function createServices(d: ServiceDeps): Services {
   const ws = (root: unknown): Promise<Workspace> => d.registry.get(root);
   return {
@@ -86,6 +107,16 @@ export function createServices(d: ServiceDeps): Services {
     io: {
       read: async (p, ctx) => readFile(await ws(p.root), p, ctx),
       write: async (p, ctx) => writeFile(await ws(p.root), p, ctx),
+      edit: async (p, ctx) => { const w = await ws(p.root); return editFile(ioDeps(w), p, ctx); },
+      undo: async (p, ctx) => {
+        const w = await ws(p.root);
+        return undoEdit({ ...ioDeps(w), workspaceId: w.id, stateDir: w.stateDir, guard: w.guard, backups: w.config.commands.write.backup_before_write }, p, ctx);
+      },
+      list: async (p, ctx) => { const w = await ws(p.root); return listDirectory({ root: w.root, isHidden: hiddenIn(w), audit: w.audit }, p, ctx); },
+    },
+    grep: async (p, ctx) => {
+      const w = await ws(p.root);
+      return grepRepository({ root: w.root, isHidden: hiddenIn(w), maxFileSize: w.config.commands.open.max_file_size, audit: w.audit }, p, ctx);
     },
     exec: { run: async (p, ctx) => runExec(await ws(p.root), p, ctx) },
     search: {

@@ -54,6 +54,12 @@ export const ERROR_CODES = {
   AUDIT_TAMPERED: { rpc: -32072, exit: EXIT.COMMAND_FAILED },
   CANCELLED: { rpc: -32800, exit: EXIT.COMMAND_FAILED },
   INTERNAL: { rpc: -32603, exit: EXIT.INTERNAL },
+  EDIT_NO_MATCH: { rpc: -33090, exit: EXIT.COMMAND_FAILED },
+  EDIT_AMBIGUOUS: { rpc: -33091, exit: EXIT.COMMAND_FAILED },
+  EDIT_OVERLAP: { rpc: -33092, exit: EXIT.COMMAND_FAILED },
+  NOTHING_TO_UNDO: { rpc: -33093, exit: EXIT.COMMAND_FAILED },
+  PATTERN_INVALID: { rpc: -33094, exit: EXIT.COMMAND_FAILED },
+  NOT_A_DIRECTORY: { rpc: -33095, exit: EXIT.COMMAND_FAILED },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,3 +8,6 @@ export * from './workspace.js';
 export * from './socket-path.js';
 export * from './audit.js';
 export * from './dirs.js';
+export * from './edit.js';
+export * from './list.js';
+export * from './grep.js';
