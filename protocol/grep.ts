@@ -61,8 +61,10 @@ export function formatGrepLines(result: GrepResult): string[] {
       continue;
     }
     let last = -1;
+    // `--` between separate groups, as grep prints it, only when context lines are shown
+    const grouped = f.lines.some((l) => !l.match);
     for (const l of f.lines) {
-      if (last >= 0 && l.line > last + 1) out.push('--');
+      if (grouped && last >= 0 && l.line > last + 1) out.push('--');
       out.push(`${f.path}${l.match ? ':' : '-'}${l.line}${l.match ? ':' : '-'}${l.text}`);
       last = l.line;
     }

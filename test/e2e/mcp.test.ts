@@ -2,6 +2,7 @@
  * `llmr mcp` driven by the MCP TypeScript SDK's own Client over stdio (StdioClientTransport), on a
  * real temp copy of the demo repository, with a real daemon, Docker and the images.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -46,7 +47,7 @@ describe('e2e/mcp', () => {
 
   beforeAll(async () => {
     h = makeHome();
-    repo = makeRepo(fixtureFiles());
+    repo = makeRepo({ ...fixtureFiles(), 'slow/test_mcp_cancel_marker.py': 'import time\n\ndef test_slow():\n    print("started", flush=True)\n    time.sleep(120)\n' });
     s = await open(h, repo);
   });
 
@@ -82,7 +83,7 @@ describe('e2e/mcp', () => {
     expect(readFileSync(path.join(repo, 'src/greet.py'), 'utf8')).toContain('a warm greeting');
 
     const events: string[] = [];
-    const run = s.client.callTool({ name: 'run_command', arguments: { command: 'python3 -m pytest -q -p no:cacheprovider' } }, undefined,
+    const run = s.client.callTool({ name: 'run_command', arguments: { command: 'python3 -m pytest -q -p no:cacheprovider tests' } }, undefined,
       { onprogress: (p) => void events.push(`progress:${p.message ?? ''}`), timeout: 120_000 });
     const ran = (await run) as Text;
     events.push('result');
@@ -121,6 +122,23 @@ describe('e2e/mcp', () => {
     expect(textOf(await call('grep', { pattern: '(a+)+$', context: 99 }))).toMatch(/^INVALID_PARAMS: context must be at most 20/);
     expect(textOf(await call('nope', {}))).toMatch(/^INVALID_PARAMS: unknown tool nope/);
     expect(s.errors).toEqual([]);
+  });
+
+  it('kills the command when the client cancels the call', async () => {
+    const marker = 'test_mcp_cancel_marker';
+    const running = (): boolean => spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.includes(marker);
+    const abort = new AbortController();
+    const events: string[] = [];
+    const call = s.client.callTool({ name: 'run_command', arguments: { command: `python3 -m pytest -q -s -p no:cacheprovider slow/${marker}.py` } }, undefined,
+      { signal: abort.signal, onprogress: (p) => void events.push(p.message ?? '') });
+    const deadline = Date.now() + 30_000;
+    while (!running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(running()).toBe(true);
+    abort.abort();
+    await expect(call).rejects.toThrow();
+    const gone = Date.now() + 15_000;
+    while (running() && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+    expect(running()).toBe(false);
   });
 
   it('reconnects after the daemon restarts', async () => {
