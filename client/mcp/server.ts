@@ -6,7 +6,6 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ExecOutputNotification } from '../../protocol/exec.js';
 import { LLMR_VERSION } from '../../protocol/daemon.js';
@@ -17,6 +16,7 @@ import { checkRoot, resolveRoot } from '../root.js';
 import { checkArgs } from './check-args.js';
 import { callTool, errorResult, streams } from './handlers.js';
 import { DaemonLink } from './link.js';
+import { LineTransport } from './stdio-transport.js';
 import { TOOLS, TOOL_NAMES, type ToolName } from './tools.js';
 
 type McpArgs = Extract<ToolInvocation, { command: 'mcp' }>;
@@ -81,13 +81,15 @@ export async function runMcp(args: McpArgs, io: CliIo): Promise<number> {
   const root = rootResolver(server, args, io);
   server.setNotificationHandler(RootsListChangedNotificationSchema, async () => root.reset());
   registerHandlers(server, link, root.get);
-  const transport = new StdioServerTransport(io.stdin, io.stdout);
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-    io.stdin.once('end', () => resolve());
-    io.stdin.once('close', () => resolve());
-  });
+  const transport = new LineTransport(io.stdin, io.stdout);
+  let finish: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => { finish = resolve; });
+  io.stdin.once('end', finish);
+  io.stdin.once('close', finish);
   await server.connect(transport);
+  server.onerror = (err) => void io.stderr.write(`llmr mcp: ${err.message}\n`);
+  const protocolClose = transport.onclose;
+  transport.onclose = () => { protocolClose?.(); finish(); };
   await closed;
   // closing the daemon connection aborts in-flight requests there: a running command's container is killed
   link.close();

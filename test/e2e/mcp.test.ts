@@ -141,6 +141,28 @@ describe('e2e/mcp', () => {
     expect(running()).toBe(false);
   });
 
+  it('kills the command when the client disconnects while it runs', async () => {
+    const marker = 'test_mcp_cancel_marker';
+    const running = (): boolean => spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.includes(marker);
+    const other = await open(h, repo);
+    const call = other.client.callTool({ name: 'run_command', arguments: { command: `python3 -m pytest -q -s -p no:cacheprovider slow/${marker}.py` } }).catch(() => undefined);
+    const deadline = Date.now() + 30_000;
+    while (!running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(running()).toBe(true);
+    await other.transport.close();
+    await call;
+    const gone = Date.now() + 15_000;
+    while (running() && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+    expect(running()).toBe(false);
+  });
+
+  it('refuses a 50 MB write_file content without changing anything', async () => {
+    const r = await call('write_file', { path: 'huge.txt', content: 'x'.repeat(50 * 1024 * 1024) });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/^FILE_TOO_LARGE: /);
+    expect(readdirSync(repo)).not.toContain('huge.txt');
+  });
+
   it('reconnects after the daemon restarts', async () => {
     expect((await runCli(h, ['daemon', 'stop'], '', { timeoutMs: 30_000 })).status).toBe(0);
     const r = await call('list_directory', { path: 'src' });
