@@ -7,6 +7,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo } from '../helpers/daemon.js';
 import { CLI, cleanupHome, containersMounting, makeHome, runCli, type CliHome } from './helpers.js';
@@ -161,6 +163,20 @@ describe('e2e/mcp', () => {
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/^FILE_TOO_LARGE: /);
     expect(readdirSync(repo)).not.toContain('huge.txt');
+  });
+
+  it('takes the root from the client\'s MCP roots when --root is not given', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], env: h.env, cwd: h.home, stderr: 'pipe' });
+    const client = new Client({ name: 'llmr-e2e-roots', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: pathToFileURL(repo).href, name: 'demo' }] }));
+    await client.connect(transport);
+    try {
+      const r = (await client.callTool({ name: 'list_directory', arguments: { path: 'tests' } })) as Text;
+      expect(r.isError, textOf(r)).toBeFalsy();
+      expect(textOf(r)).toContain('test_greet.py');
+    } finally {
+      await client.close();
+    }
   });
 
   it('reconnects after the daemon restarts', async () => {
