@@ -62,6 +62,9 @@ describe('e2e/tags-tools', () => {
     const grep = await runCli(h, ['grep', 'DEF \\w+', '-i', '-c', '--root', repo]);
     expect(grep.stdout).toBe('=== GREP: DEF \\w+ ===\nsrc/app.py:2\nFiles: 1 (3 searched)\n=== END GREP ===\n');
     expect((await runCli(h, ['grep', 'nothing-matches-this', '--root', repo])).status).toBe(1);
+    const blocks = await runCli(h, ['edit', 'README.md', '--root', repo], '<<<<<<< SEARCH\n# app\n=======\n# app, edited\n>>>>>>> REPLACE\n');
+    expect(blocks.stdout).toContain('=== EDIT SUCCESSFUL: README.md ===\nReplacements: 1\n');
+    expect(readFileSync(path.join(repo, 'README.md'), 'utf8')).toBe('# app, edited\n');
     const help = await runCli(h, ['grep', '--help']);
     expect(help.stdout).toMatch(/^Usage: llmr grep PATTERN/);
   });

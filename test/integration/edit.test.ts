@@ -8,7 +8,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { EditRequest, UndoRequest, type EditParams } from '../../protocol/edit.js';
 import { GrepRequest } from '../../protocol/grep.js';
 import { ListRequest } from '../../protocol/list.js';
-import { ReadRequest } from '../../protocol/io.js';
+import { ReadRequest, WriteRequest } from '../../protocol/io.js';
 import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
@@ -80,6 +80,16 @@ describe('integration/edit', () => {
     expect((await failure(edit({ path: 'latin1.txt', edits: [{ oldString: 'caf', newString: 'b' }] }))).code).toBe('BINARY_FILE');
     expect((await failure(edit({ path: '.env', edits: [{ oldString: 'SECRET', newString: 'b' }] }))).code).toBe('PATH_EXCLUDED');
     expect((await failure(edit({ path: 'src/calc.py', edits: [{ oldString: 'def add', newString: 'x' }, { oldString: 'add(a', newString: 'y' }] }))).code).toBe('EDIT_OVERLAP');
+  });
+
+  it('steps one write further back with each undo, then says there is nothing left', async () => {
+    for (const v of ['v1\n', 'v2\n', 'v3\n']) await conn.sendRequest(WriteRequest, { root: repo, path: 'steps.txt', content: v });
+    const undo = () => conn.sendRequest(UndoRequest, { root: repo, path: 'steps.txt' });
+    expect((await undo()).diff).toContain('-v3\n+v2\n');
+    expect(readFileSync(path.join(repo, 'steps.txt'), 'utf8')).toBe('v2\n');
+    await undo();
+    expect(readFileSync(path.join(repo, 'steps.txt'), 'utf8')).toBe('v1\n');
+    expect((await failure(undo())).code).toBe('NOTHING_TO_UNDO');
   });
 
   it('says there is nothing to undo for a file llmr never wrote', async () => {
