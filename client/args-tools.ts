@@ -40,13 +40,22 @@ function int(cmd: ToolCommand, flag: string, value: unknown, min: number): numbe
   return n;
 }
 
+/** Node's parseArgs messages in the house style (lowercase, the thing and the value). */
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const quoted = /'([^']*)'/.exec(e.message ?? '')?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted}`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return /argument missing/.test(e.message ?? '') ? `option ${quoted.split(' ')[0]} needs a value` : `option ${quoted.split(' ')[0]} takes no value`;
+  return (e.message ?? String(err)).toLowerCase().replace(/\.$/, '');
+}
+
 /** Parse the arguments after `llmr edit|ls|grep|mcp`. */
 export function parseToolInvocation(cmd: ToolCommand, argv: string[]): ToolInvocation {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS[cmd], strict: true, allowPositionals: true }) as typeof parsed;
   } catch (err) {
-    throw usage(cmd, ((err as Error).message ?? String(err)).toLowerCase().replace(/\.$/, ''));
+    throw usage(cmd, describe(err));
   }
   const v = parsed.values;
   const pos = parsed.positionals;
