@@ -17,6 +17,8 @@ export interface ToolSpec {
   description: string;
   inputSchema: { type: 'object'; properties: Record<string, PropSpec>; required: string[]; additionalProperties: false };
   annotations: { title: string; readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean; openWorldHint: false };
+  /** JSON Schema of `structuredContent`, for the tools that return one. */
+  outputSchema?: { type: 'object'; properties: Record<string, unknown>; required: string[] };
 }
 
 export type ToolName = 'read_file' | 'write_file' | 'edit_file' | 'list_directory' | 'search_code' | 'grep' | 'undo_edit' | 'run_command';
@@ -87,3 +89,19 @@ export const TOOLS: readonly ToolSpec[] = [
 ];
 
 export const TOOL_NAMES = new Set<string>(TOOLS.map((t) => t.name));
+
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const out = (properties: Record<string, unknown>, required = Object.keys(properties)): ToolSpec['outputSchema'] => ({ type: 'object', properties, required });
+
+/** What the structured results carry (the text content says the same for clients that ignore them). */
+const OUTPUT: Partial<Record<ToolName, ToolSpec['outputSchema']>> = {
+  read_file: out({ path: str, start_line: int, end_line: int, total_lines: int, size: int, sha256: str }),
+  write_file: out({ path: str, action: { type: 'string', enum: ['CREATED', 'UPDATED'] }, bytesWritten: int, sha256: str, backup: str }, ['path', 'action', 'bytesWritten', 'sha256']),
+  edit_file: out({ path: str, diff: str, replacements: int, dryRun: { type: 'boolean' }, sha256Before: str, sha256After: str, backup: str },
+    ['path', 'diff', 'replacements', 'dryRun', 'sha256Before', 'sha256After']),
+  grep: out({ matches: int, truncated: { type: 'boolean' }, files: { type: 'array', items: { type: 'object', properties: { path: str, count: int }, required: ['path', 'count'] } } }),
+  undo_edit: out({ path: str, restored: str, takenAt: str, bytesWritten: int, sha256: str, diff: str }),
+  run_command: out({ exitCode: int, durationMs: int, stdout: str, stderr: str, omittedBytes: int }),
+};
+for (const t of TOOLS) if (OUTPUT[t.name] !== undefined) t.outputSchema = OUTPUT[t.name];

@@ -66,6 +66,8 @@ describe('e2e/mcp', () => {
     for (const n of ['read_file', 'list_directory', 'search_code', 'grep']) expect(byName.get(n)?.annotations?.readOnlyHint, n).toBe(true);
     for (const n of ['write_file', 'edit_file', 'undo_edit', 'run_command']) expect(byName.get(n)?.annotations?.destructiveHint, n).toBe(true);
     expect(byName.get('edit_file')?.inputSchema.required).toEqual(['path', 'edits']);
+    // the SDK client validates every structuredContent below against these
+    for (const n of ['read_file', 'write_file', 'edit_file', 'grep', 'undo_edit', 'run_command']) expect(byName.get(n)?.outputSchema, n).toBeDefined();
   });
 
   it('lists → reads → edits → runs the tests → greps → searches → undoes', async () => {
