@@ -52,6 +52,15 @@ describe('daemon/grep/grep', () => {
     expect(r.note).toContain('max_results');
   });
 
+  it('bounds the output of many long matching lines with context', async () => {
+    for (const n of [1, 2, 3, 4]) put(`wide/w${n}.txt`, `${'z'.repeat(300)}\n`.repeat(1500));
+    const r = await grep({ pattern: 'z', path: 'wide', context: 20, maxResults: 5000 });
+    expect(r.truncated).toBe(true);
+    expect(r.note).toContain('output limit');
+    expect(r.files.length).toBeLessThan(4);
+    expect(JSON.stringify(r).length).toBeLessThan(4 * 1024 * 1024);
+  });
+
   it('runs a catastrophic-backtracking pattern in linear time', async () => {
     const started = performance.now();
     const r = await grep({ pattern: '(a+)+$', path: 'long.txt' });

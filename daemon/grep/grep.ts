@@ -26,7 +26,7 @@ export interface GrepDeps {
 
 export const GREP_LIMITS = {
   defaultResults: 200, maxResults: 5000, maxContext: 20, maxPatternBytes: 4096, walkBudget: 200_000,
-  maxBytes: 256 * 1024 * 1024, maxFiles: 50_000, maxMillis: 20_000,
+  maxBytes: 256 * 1024 * 1024, maxFiles: 50_000, maxMillis: 20_000, maxOutputBytes: 1024 * 1024,
 } as const;
 
 function globList(value: unknown, name: string): ((rel: string) => boolean) | undefined {
@@ -106,6 +106,7 @@ export async function grepRepository(deps: GrepDeps, params: GrepParams, ctx: Re
     let matches = 0;
     let searched = 0;
     let bytes = 0;
+    let output = 0;
     let stop: string | undefined;
     const began = Date.now();
     for (const rel of candidates(deps, start, p, state)) {
@@ -121,6 +122,8 @@ export async function grepRepository(deps: GrepDeps, params: GrepParams, ctx: Re
       if (found.count === 0) continue;
       files.push(p.mode === 'lines' ? { path: rel, count: found.count, lines: found.lines } : { path: rel, count: found.count });
       matches += p.mode === 'lines' ? found.shown : found.count;
+      output += rel.length + found.lines.reduce((n, l) => n + l.text.length + 12, 0);
+      if (output > GREP_LIMITS.maxOutputBytes) { stop = `the output limit of ${GREP_LIMITS.maxOutputBytes} bytes was reached`; break; }
       if ((p.mode === 'lines' && matches >= p.max) || (p.mode !== 'lines' && files.length >= p.max)) { stop = `the limit of ${p.max} results was reached (max_results)`; break; }
     }
     const notes: string[] = [];
