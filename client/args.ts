@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { LlmrError } from '../protocol/errors.js';
 import { COMMAND_SPECS, helpText, type CommandKey } from './usage.js';
+import { TOOL_COMMANDS, parseToolInvocation, type ToolCommand, type ToolInvocation } from './args-tools.js';
 
 export type ImageSource = 'auto' | 'debian' | 'dockerfile';
 export type ImageKind = 'io' | 'exec';
@@ -31,7 +32,8 @@ export type Invocation =
   | { command: 'audit'; file?: string; root?: string; json: boolean; noSpawn: boolean }
   | { command: 'config'; action: 'show' | 'path'; root?: string; json: boolean; noSpawn: boolean }
   | { command: 'help'; text: string }
-  | { command: 'version' };
+  | { command: 'version' }
+  | Exclude<ToolInvocation, { command: 'help' }>;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -44,6 +46,7 @@ export function parseInvocation(argv: string[]): Invocation {
   if (first === undefined || first.startsWith('-')) return parseTagMode(argv);
   if (first === 'help') return parseHelp(argv.slice(1));
   if (first === 'config') return parseConfig(argv.slice(1));
+  if (TOOL_COMMANDS.includes(first)) return parseToolInvocation(first as ToolCommand, argv.slice(1));
   if ((SIMPLE as readonly string[]).includes(first)) return parseSimple(first as (typeof SIMPLE)[number], argv.slice(1));
   if (first in GROUPS) return parseGroup(first as keyof typeof GROUPS, argv.slice(1));
   throw usageError(`unknown command ${first}`, 'tags');

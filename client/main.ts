@@ -50,6 +50,14 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
       return (await import('./commands/config.js')).runConfig(inv, io);
     case 'audit':
       return (await import('./commands/audit.js')).runAuditVerify(inv, io);
+    case 'edit':
+      return (await import('./commands/tools.js')).runEdit(inv, io);
+    case 'ls':
+      return (await import('./commands/tools.js')).runList(inv, io);
+    case 'grep':
+      return (await import('./commands/tools.js')).runGrep(inv, io);
+    case 'mcp':
+      return (await import('./mcp/server.js')).runMcp(inv, io);
   }
 }
 

@@ -6,7 +6,11 @@ import type { ExecResult } from '../protocol/exec.js';
 import type { ReadResult, WriteResult } from '../protocol/io.js';
 import type { SearchResult } from '../protocol/search.js';
 import { formatSearchText } from '../protocol/search-format.js';
-import { commandLabel, type ExecCommand, type OpenCommand, type ParsedItem, type SearchCommand, type WriteCommand } from '../protocol/tags.js';
+import { commandLabel, type EditCommand, type ExecCommand, type GrepCommand, type ListCommand, type OpenCommand, type ParsedItem, type SearchCommand, type WriteCommand } from '../protocol/tags.js';
+import type { EditResult } from '../protocol/edit.js';
+import type { GrepResult } from '../protocol/grep.js';
+import type { ListResult } from '../protocol/list.js';
+import { renderEditFrame, renderGrepFrame, renderListFrame } from './render-tools.js';
 
 /** An error as the client shows it. */
 export interface ShownError {
@@ -23,6 +27,9 @@ export type Outcome =
   | { kind: 'write'; item: WriteCommand; result: WriteResult }
   | { kind: 'exec'; item: ExecCommand; result: ExecResult }
   | { kind: 'search'; item: SearchCommand; result: SearchResult }
+  | { kind: 'edit'; item: EditCommand; result: EditResult }
+  | { kind: 'list'; item: ListCommand; result: ListResult }
+  | { kind: 'grep'; item: GrepCommand; result: GrepResult }
   | { kind: 'error'; item: ParsedItem; error: ShownError };
 
 export const TOOL_START = '=== LLM TOOL START ===\n';
@@ -72,6 +79,12 @@ function renderBody(o: Outcome, label: string): string {
     case 'search':
       // `[Showing top N results]` only when the daemon says which cap it applied
       return withNewline(formatSearchText(escapeControl(o.item.query), o.result, { maxResults: o.result.limit ?? Number.POSITIVE_INFINITY }));
+    case 'edit':
+      return renderEditFrame(arg, o.result);
+    case 'list':
+      return renderListFrame(arg, o.result);
+    case 'grep':
+      return renderGrepFrame(arg, o.result);
     case 'error':
       return renderError(o.error, label, o.error.output === undefined ? [] : [
         `Duration: ${formatSeconds(o.error.output.durationMs, 3)}`, ...outputLines(o.error.output.stdout, o.error.output.stderr),

@@ -9,6 +9,9 @@ import { exitStatus, EXIT } from '../protocol/errors.js';
 import { ExecOutputNotification, ExecRequest } from '../protocol/exec.js';
 import { ReadRequest, WriteRequest } from '../protocol/io.js';
 import { SearchRequest } from '../protocol/search.js';
+import { EditRequest } from '../protocol/edit.js';
+import { GrepRequest } from '../protocol/grep.js';
+import { ListRequest } from '../protocol/list.js';
 import { TagParser } from '../protocol/tags-parser.js';
 import { commandLabel, type ParsedCommand, type ParsedItem } from '../protocol/tags.js';
 import type { TagModeArgs } from './args.js';
@@ -33,7 +36,7 @@ export interface TagModeIo {
 const PROMPT = [
   'LLM Tool - Interactive Mode',
   'Waiting for input (each command runs as soon as its tag closes; Ctrl+D ends)...',
-  'Supports commands: <open filepath>, <write filepath>content</write>, <exec command args>, <search query>',
+  'Supports commands: <open filepath>, <write filepath>content</write>, <exec command args>, <search query>, <edit filepath>SEARCH/REPLACE blocks</edit>, <list path>, <grep pattern [-- path]>',
 ].join('\n');
 
 /** After this long, the first command's wait (for the workspace's first containers) is mentioned on a terminal. */
@@ -205,6 +208,14 @@ class Session {
       }
       case 'search':
         return { kind: 'search', item, result: await client.call(SearchRequest, { root, query: item.query }, t) };
+      case 'edit': {
+        const edits = item.blocks.map((b) => ({ oldString: b.search, newString: b.replace }));
+        return { kind: 'edit', item, result: await client.call(EditRequest, { root, path: item.path, edits }, t) };
+      }
+      case 'list':
+        return { kind: 'list', item, result: await client.call(ListRequest, { root, path: item.path }, t) };
+      case 'grep':
+        return { kind: 'grep', item, result: await client.call(GrepRequest, { root, pattern: item.pattern, ...(item.path !== undefined ? { path: item.path } : {}) }, t) };
     }
   }
 

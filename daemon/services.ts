@@ -17,6 +17,9 @@ import type { DockerClient } from './containers/docker.js';
 import { runDoctor } from './doctor.js';
 import type { Handler } from './context.js';
 import { resolveRoot, type WorkspaceRegistry } from './workspaces/registry.js';
+import type { EditParams, EditResult, UndoParams, UndoResult } from '../protocol/edit.js';
+import type { ListParams, ListResult } from '../protocol/list.js';
+import type { GrepParams, GrepResult } from '../protocol/grep.js';
 import type { Workspace } from './workspaces/workspace.js';
 
 export interface Services {
@@ -28,7 +31,11 @@ export interface Services {
   };
   audit: { verify: Handler<AuditVerifyParams, AuditVerifyResult> };
   config: { explain: Handler<ConfigExplainParams, ConfigExplainResult> };
-  io: { read: Handler<ReadParams, ReadResult>; write: Handler<WriteParams, WriteResult> };
+  io: {
+    read: Handler<ReadParams, ReadResult>; write: Handler<WriteParams, WriteResult>;
+    edit: Handler<EditParams, EditResult>; undo: Handler<UndoParams, UndoResult>; list: Handler<ListParams, ListResult>;
+  };
+  grep: Handler<GrepParams, GrepResult>;
   exec: { run: Handler<ExecParams, ExecResult> };
   search: { query: Handler<SearchParams, SearchResult>; reindex: Handler<ReindexParams, ReindexResult> };
   workspace: { status: Handler<WorkspaceParams, WorkspaceStatusResult> };
@@ -94,7 +101,11 @@ export function createServices(d: ServiceDeps): Services {
     io: {
       read: async (p, ctx) => (await ws(p.root)).io.read(p, ctx),
       write: async (p, ctx) => (await ws(p.root)).io.write(p, ctx),
+      edit: async (p, ctx) => (await ws(p.root)).io.edit(p, ctx),
+      undo: async (p, ctx) => (await ws(p.root)).io.undo(p, ctx),
+      list: async (p, ctx) => (await ws(p.root)).tree.list(p, ctx),
     },
+    grep: async (p, ctx) => (await ws(p.root)).tree.grep(p, ctx),
     exec: { run: async (p, ctx) => (await ws(p.root)).exec.run(p, ctx) },
     search: {
       query: async (p, ctx) => {

@@ -76,6 +76,12 @@ export const ERROR_CODES = {
   NOT_A_DIRECTORY: { rpc: -33015, exit: EXIT.COMMAND_FAILED },
   /** The repository is owned by another user than the daemon's. */
   REPO_OWNER_FOREIGN: { rpc: -33016, exit: EXIT.REPO_REFUSED },
+  // mcp block -33090..-33099: edit, undo, grep
+  EDIT_NO_MATCH: { rpc: -33090, exit: EXIT.COMMAND_FAILED },
+  EDIT_AMBIGUOUS: { rpc: -33091, exit: EXIT.COMMAND_FAILED },
+  EDIT_OVERLAP: { rpc: -33092, exit: EXIT.COMMAND_FAILED },
+  NOTHING_TO_UNDO: { rpc: -33093, exit: EXIT.COMMAND_FAILED },
+  PATTERN_INVALID: { rpc: -33094, exit: EXIT.COMMAND_FAILED },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

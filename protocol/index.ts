@@ -9,3 +9,6 @@ export * from './socket-path.js';
 export * from './audit.js';
 export * from './dirs.js';
 export * from './config.js';
+export * from './edit.js';
+export * from './list.js';
+export * from './grep.js';

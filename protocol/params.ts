@@ -98,6 +98,59 @@ export const ConfigExplainParamsSchema = z.strictObject({
   root: root.optional(),
 });
 
+export const EditOperationSchema = z.strictObject({
+  /** Exact text to find; must occur exactly once unless `replaceAll`. Never empty. */
+  oldString: z.string(),
+  newString: z.string(),
+  /** Replace every occurrence (at least one must exist). */
+  replaceAll: z.boolean().optional(),
+});
+
+export const EditParamsSchema = z.strictObject({
+  root,
+  path: z.string(),
+  /** Applied together against the file as read: all or none. */
+  edits: z.array(EditOperationSchema),
+  /** Compute and return the diff without writing. */
+  dryRun: z.boolean().optional(),
+  /** When set, the edit fails with WRITE_CONFLICT unless the file read has this sha256. */
+  expectedSha256: z.string().optional(),
+});
+
+export const UndoParamsSchema = z.strictObject({ root, path: z.string() });
+
+export const ListParamsSchema = z.strictObject({
+  root,
+  /** Repository-relative folder; `.` or absent for the root. */
+  path: z.string().optional(),
+  /** Levels below `path` to show; 1 = its direct entries. Default 3. */
+  depth: z.number().optional(),
+  /** Glob on the entry's name (`*.py`): only matching files, and the folders leading to them. */
+  name: z.string().optional(),
+  /** Most entries returned (default 1000). */
+  maxEntries: z.number().optional(),
+});
+
+export const GrepParamsSchema = z.strictObject({
+  root,
+  /** RE2 syntax regular expression (linear time: no backreferences or look-around). */
+  pattern: z.string(),
+  /** Repository-relative file or folder to search; default the root. */
+  path: z.string().optional(),
+  /** Globs on the repository-relative path (or on the base name when the glob has no `/`). */
+  include: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
+  ignoreCase: z.boolean().optional(),
+  /** Lines of context before and after each match (0–20). */
+  context: z.number().optional(),
+  /** Only the names of files that match. */
+  filesOnly: z.boolean().optional(),
+  /** Only the number of matching lines per file. */
+  count: z.boolean().optional(),
+  /** Most matching lines (or files) returned; default 200. */
+  maxResults: z.number().optional(),
+});
+
 /** Method name → params schema. A method the daemon serves must have an entry (the daemon refuses to start otherwise). */
 export const PARAMS_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'daemon/hello': HelloParamsSchema,
@@ -112,6 +165,10 @@ export const PARAMS_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'search/reindex': ReindexParamsSchema,
   'workspace/status': WorkspaceParamsSchema,
   'config/explain': ConfigExplainParamsSchema,
+  'io/edit': EditParamsSchema,
+  'io/undo': UndoParamsSchema,
+  'io/list': ListParamsSchema,
+  'search/grep': GrepParamsSchema,
 };
 
 /** The failure of a params check: the first offending field and a message that names it. */

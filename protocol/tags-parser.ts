@@ -7,9 +7,10 @@
 import { LlmrError } from './errors.js';
 import type { ParsedItem, TagError, TagName, TagParserOptions } from './tags.js';
 import {
-  EXEC_CLOSE, MAX_PARTIAL, MESSAGES, WRITE_CLOSE, countNewlines, isPartialClose, matchTagStart,
-  pairSafeEnd, parseOpenTarget, utf8Bytes,
+  EDIT_CLOSE, EXEC_CLOSE, MAX_PARTIAL, MESSAGES, WRITE_CLOSE, countNewlines, isPartialClose, matchTagStart,
+  pairSafeEnd, parseGrepTarget, parseOpenTarget, utf8Bytes,
 } from './tags-text.js';
+import { parseEditBlocks } from './edit-blocks.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_ARG_BYTES = 4096;
@@ -20,8 +21,11 @@ const ARG_END = /[>\n]/g;
 interface ArgState { kind: 'arg'; tag: TagName; line: number; text: string; bytes: number; tooLong: boolean }
 /** `bytes` is the UTF-8 size collected so far; above the limit (or Infinity) nothing more is kept. */
 interface BodyBase { line: number; arg: string; parts: string[]; bytes: number; atStart: boolean }
-/** `discard`: the tag was invalid (reported already); its body is skipped up to `</write>` unkept. */
-interface WriteState extends BodyBase { kind: 'write'; tooLarge: boolean; discard: boolean }
+/**
+ * The body of `<write>` or `<edit>`, up to `</write>` / `</edit>`.
+ * `discard`: the tag was invalid (reported already); its body is skipped up to the close unkept.
+ */
+interface WriteState extends BodyBase { kind: 'write'; tag: 'write' | 'edit'; tooLarge: boolean; discard: boolean }
 interface ExecState extends BodyBase { kind: 'exec' }
 type State = { kind: 'text' } | ArgState | WriteState | ExecState | { kind: 'ended' };
 
@@ -59,8 +63,8 @@ export class TagParser {
     if (st.kind === 'arg') this.argError(st, st.tooLong ? MESSAGES.argTooLong(st.tag, this.maxArg) : MESSAGES.argEnd(st.tag));
     else if (st.kind === 'exec') this.emitPlainExec(st);
     else if (st.kind === 'write' && !st.discard) {
-      if (st.tooLarge) this.error('write', st.line, st.arg, 'FILE_TOO_LARGE', MESSAGES.bodyTooLarge(st.arg, this.maxBody));
-      else this.error('write', st.line, st.arg, 'INVALID_SYNTAX', MESSAGES.writeUnclosed(st.arg));
+      if (st.tooLarge) this.error(st.tag, st.line, st.arg, 'FILE_TOO_LARGE', MESSAGES.bodyTooLarge(st.arg, this.maxBody, st.tag));
+      else this.error(st.tag, st.line, st.arg, 'INVALID_SYNTAX', MESSAGES.writeUnclosed(st.arg, st.tag));
     }
     this.state = { kind: 'ended' };
     this.buf = '';
@@ -152,16 +156,22 @@ export class TagParser {
     const invalid = st.tooLong ? MESSAGES.argTooLong(st.tag, this.maxArg) : arg === '' ? MESSAGES.emptyArg(st.tag) : undefined;
     this.state = TEXT;
     if (invalid !== undefined) this.argError(st, invalid);
-    if (st.tag === 'write') {
+    if (st.tag === 'write' || st.tag === 'edit') {
       const discard = invalid !== undefined;
       const bytes = discard ? Number.POSITIVE_INFINITY : 0;
-      this.state = { kind: 'write', line: st.line, arg, parts: [], bytes, atStart: true, tooLarge: false, discard };
+      this.state = { kind: 'write', tag: st.tag, line: st.line, arg, parts: [], bytes, atStart: true, tooLarge: false, discard };
     } else if (invalid !== undefined) {
       return;
     } else if (st.tag === 'exec') {
       this.state = { kind: 'exec', line: st.line, arg, parts: [], bytes: 0, atStart: true };
     } else if (st.tag === 'search') {
       this.out.push({ kind: 'search', arg, line: st.line, query: arg });
+    } else if (st.tag === 'list') {
+      this.out.push({ kind: 'list', arg, line: st.line, path: arg });
+    } else if (st.tag === 'grep') {
+      const target = parseGrepTarget(arg);
+      if ('error' in target) this.error('grep', st.line, arg, 'INVALID_SYNTAX', target.error);
+      else this.out.push({ kind: 'grep', arg, line: st.line, ...target });
     } else {
       const target = parseOpenTarget(arg);
       if ('error' in target) this.error('open', st.line, arg, 'INVALID_SYNTAX', target.error);
@@ -199,19 +209,27 @@ export class TagParser {
 
   private stepWrite(st: WriteState, final: boolean): boolean {
     if (st.atStart && !this.dropLeadingNewline(st, final)) return false;
-    const close = this.buf.indexOf(WRITE_CLOSE, this.pos);
+    const closeTag = st.tag === 'write' ? WRITE_CLOSE : EDIT_CLOSE;
+    const close = this.buf.indexOf(closeTag, this.pos);
     if (close < 0) {
       const keep = final ? this.buf.length : pairSafeEnd(this.buf, this.pos, Math.max(this.pos, this.buf.length - MAX_PARTIAL));
       st.tooLarge = !this.collect(st, keep);
       return false;
     }
     st.tooLarge = !this.collect(st, close);
-    this.pos = close + WRITE_CLOSE.length;
+    this.pos = close + closeTag.length;
     this.state = TEXT;
     if (st.discard) return true;
-    if (st.tooLarge) this.error('write', st.line, st.arg, 'FILE_TOO_LARGE', MESSAGES.bodyTooLarge(st.arg, this.maxBody));
-    else this.out.push({ kind: 'write', arg: st.arg, line: st.line, path: st.arg, content: st.parts.join('') });
+    if (st.tooLarge) this.error(st.tag, st.line, st.arg, 'FILE_TOO_LARGE', MESSAGES.bodyTooLarge(st.arg, this.maxBody, st.tag));
+    else if (st.tag === 'write') this.out.push({ kind: 'write', arg: st.arg, line: st.line, path: st.arg, content: st.parts.join('') });
+    else this.emitEdit(st);
     return true;
+  }
+
+  private emitEdit(st: WriteState): void {
+    const parsed = parseEditBlocks(st.parts.join(''));
+    if ('error' in parsed) this.error('edit', st.line, st.arg, 'INVALID_SYNTAX', `<edit ${st.arg}>: ${parsed.error}`);
+    else this.out.push({ kind: 'edit', arg: st.arg, line: st.line, path: st.arg, blocks: parsed.blocks });
   }
 
   /**

@@ -5,9 +5,10 @@
 import type { LineRange } from './io.js';
 import type { TagName } from './tags.js';
 
-export const TAG_NAMES: readonly TagName[] = ['open', 'write', 'exec', 'search'];
+export const TAG_NAMES: readonly TagName[] = ['open', 'write', 'exec', 'search', 'edit', 'list', 'grep'];
 export const WRITE_CLOSE = '</write>';
 export const EXEC_CLOSE = '</exec>';
+export const EDIT_CLOSE = '</edit>';
 /** Longest text that can be an unfinished tag start or closing tag: `<search` / `</write`. */
 export const MAX_PARTIAL = 7;
 
@@ -100,13 +101,25 @@ export function parseOpenTarget(arg: string): OpenTarget {
   return { path, lines: { from, to } };
 }
 
-const ARG_NOUN: Record<TagName, string> = { open: 'path', write: 'path', exec: 'command', search: 'query' };
+const ARG_NOUN: Record<TagName, string> = { open: 'path', write: 'path', exec: 'command', search: 'query', edit: 'path', list: 'path', grep: 'pattern' };
 
 export const MESSAGES = {
   emptyArg: (tag: TagName) => `<${tag}> tag needs a ${ARG_NOUN[tag]}`,
   argNewline: (tag: TagName) => `<${tag} tag not closed before end of line`,
   argEnd: (tag: TagName) => `<${tag} tag not closed before end of input`,
   argTooLong: (tag: TagName, max: number) => `<${tag} tag argument longer than ${max} bytes`,
-  bodyTooLarge: (path: string, max: number) => `<write ${path}> body larger than ${max} bytes`,
-  writeUnclosed: (path: string) => `<write ${path}> has no closing </write>`,
+  bodyTooLarge: (path: string, max: number, tag: 'write' | 'edit' = 'write') => `<${tag} ${path}> body larger than ${max} bytes`,
+  writeUnclosed: (path: string, tag: 'write' | 'edit' = 'write') => `<${tag} ${path}> has no closing </${tag}>`,
 } as const;
+
+/** Splits a `<grep>` argument at its last ` -- ` into pattern and path. */
+export function parseGrepTarget(arg: string): { pattern: string; path?: string } | { error: string } {
+  if (arg.endsWith(' --')) return { error: `<grep ${arg}> needs a path after --` };
+  const at = arg.lastIndexOf(' -- ');
+  if (at < 0) return { pattern: arg };
+  const pattern = arg.slice(0, at).trim();
+  const path = arg.slice(at + 4).trim();
+  if (pattern === '') return { error: `<grep ${arg}> needs a pattern before --` };
+  if (path === '') return { error: `<grep ${arg}> needs a path after --` };
+  return { pattern, path };
+}

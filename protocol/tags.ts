@@ -1,13 +1,14 @@
 /**
  * The tag language: `<open PATH>`, `<write PATH>CONTENT</write>`, `<exec COMMAND>`,
- * `<exec COMMAND>STDIN</exec>`, `<search QUERY>`. Pure; no I/O.
+ * `<exec COMMAND>STDIN</exec>`, `<search QUERY>`, `<edit PATH>` with SEARCH/REPLACE blocks `</edit>`,
+ * `<list PATH>`, `<grep PATTERN>` / `<grep PATTERN -- PATH>`. Pure; no I/O.
  */
 import type { LineRange } from './io.js';
 import { TagParser } from './tags-parser.js';
 
 export { TagParser, DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_BODY_BYTES } from './tags-parser.js';
 
-export type TagName = 'open' | 'write' | 'exec' | 'search';
+export type TagName = 'open' | 'write' | 'exec' | 'search' | 'edit' | 'list' | 'grep';
 
 interface TagBase {
   /** The tag's argument, trimmed, as written (for `open` including any `#L…` suffix). */
@@ -42,6 +43,30 @@ export interface SearchCommand extends TagBase {
   query: string;
 }
 
+/** One aider-style block of an `<edit>`: whole lines (each ending with a newline) to find and their replacement. */
+export interface EditBlock {
+  search: string;
+  replace: string;
+}
+
+export interface EditCommand extends TagBase {
+  kind: 'edit';
+  path: string;
+  blocks: EditBlock[];
+}
+
+export interface ListCommand extends TagBase {
+  kind: 'list';
+  path: string;
+}
+
+export interface GrepCommand extends TagBase {
+  kind: 'grep';
+  pattern: string;
+  /** The part after ` -- `, when given. */
+  path?: string;
+}
+
 /** A tag that could not become a command (unterminated, oversized, empty argument…). */
 export interface TagError extends TagBase {
   kind: 'error';
@@ -50,7 +75,7 @@ export interface TagError extends TagBase {
   message: string;
 }
 
-export type ParsedCommand = OpenCommand | WriteCommand | ExecCommand | SearchCommand;
+export type ParsedCommand = OpenCommand | WriteCommand | ExecCommand | SearchCommand | EditCommand | ListCommand | GrepCommand;
 export type ParsedItem = ParsedCommand | TagError;
 
 export interface TagParserOptions {

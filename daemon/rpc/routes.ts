@@ -6,6 +6,9 @@ import { ExecRequest } from '../../protocol/exec.js';
 import { ReadRequest, WriteRequest } from '../../protocol/io.js';
 import { ReindexRequest, SearchRequest } from '../../protocol/search.js';
 import { WorkspaceStatusRequest } from '../../protocol/workspace.js';
+import { EditRequest, UndoRequest } from '../../protocol/edit.js';
+import { ListRequest } from '../../protocol/list.js';
+import { GrepRequest } from '../../protocol/grep.js';
 import type { Services } from '../services.js';
 import { handle, type ConnectionScope } from './handle.js';
 
@@ -22,4 +25,8 @@ export function registerRoutes(scope: ConnectionScope, s: Services): void {
   handle(scope, SearchRequest, s.search.query);
   handle(scope, ReindexRequest, s.search.reindex);
   handle(scope, WorkspaceStatusRequest, s.workspace.status);
+  handle(scope, EditRequest, s.io.edit);
+  handle(scope, UndoRequest, s.io.undo);
+  handle(scope, ListRequest, s.io.list);
+  handle(scope, GrepRequest, s.grep);
 }

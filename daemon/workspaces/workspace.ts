@@ -14,6 +14,7 @@ import { checkRepoOwner } from '../paths/owner.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createExec, type Exec } from '../exec/run.js';
 import { createIo, type Io, type IoLimits } from '../io/io.js';
+import { createTree, type Tree } from '../tree/tree.js';
 import { createWorkspacePools, execEnv, type WorkspacePools } from './pools.js';
 import { workspaceId } from '../containers/spec.js';
 import { createSearch, type SearchService } from '../search/service.js';
@@ -29,6 +30,8 @@ export interface Workspace {
   pools: WorkspacePools;
   /** The capabilities, each built from what this workspace owns. */
   io: Io;
+  /** list (io/list) and grep (search/grep): host-side walks that never show or read hidden paths. */
+  tree: Tree;
   exec: Exec;
   search?: SearchService;
   audit: AuditSink;
@@ -89,6 +92,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
   const audit = await deps.auditFor(config, state);
   const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state });
   const io = createIo({
+    root,
     guard, readPool: pools.ioRead, writePool: pools.ioWrite, audit, limits: ioLimits(config), backups: { stateDir: state, workspaceId: id },
   });
   const exec = createExec({
@@ -120,7 +124,8 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
   }
   log.info({ root, sources }, 'workspace opened');
   return {
-    root, id, config, configFiles: sources, owner, guard, pools, io, exec, search, audit, stateDir: state, cacheDir: cache,
+    root, id, config, configFiles: sources, owner, guard, pools, io, exec, search,
+    tree: createTree({ root, isHidden: (rel) => guard.isExcluded(rel) || guard.isProtected(rel), maxFileSize: config.commands.open.max_file_size, audit }), audit, stateDir: state, cacheDir: cache,
     async close() {
       await search?.close();
       await pools.drain();
