@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   AUDIT_TAMPERED: { rpc: -32072, exit: EXIT.COMMAND_FAILED },
   CANCELLED: { rpc: -32800, exit: EXIT.COMMAND_FAILED },
   INTERNAL: { rpc: -32603, exit: EXIT.INTERNAL },
+  NETWORK_DISABLED: { rpc: -33110, exit: EXIT.COMMAND_FAILED },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

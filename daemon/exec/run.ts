@@ -1,6 +1,6 @@
 /**
- * `exec/run`: policy check, then one single-use exec container runs the argv (no shell unless
- * configured). Timeout and cancellation remove the container, which kills everything in it.
+ * `exec/run`: policy check and plan (normalize.ts), then one single-use exec container per step runs
+ * its argv (no shell unless configured). Timeout and cancellation remove the container, which kills everything in it.
  */
 import { LlmrError, asLlmrError } from '../../protocol/errors.js';
 import { ExecOutputNotification, type ExecParams, type ExecResult } from '../../protocol/exec.js';
@@ -9,8 +9,10 @@ import { LABELS } from '../containers/spec.js';
 import type { RequestContext } from '../rpc/handle.js';
 import { execEnv, maskVersion } from '../workspaces/pools.js';
 import type { Workspace } from '../workspaces/workspace.js';
-import { checkCommand } from './policy.js';
+import { planCommand } from './policy.js';
 import { OutputCollector } from './output.js';
+import { runPlan } from './plan-run.js';
+import { effectiveWhitelist } from './profiles.js';
 
 /** How old the list of excluded files may be when a command starts (the walk is shared by concurrent execs). */
 const MASK_MAX_AGE_MS = 500;
@@ -46,8 +48,8 @@ export async function runExec(ws: Workspace, params: ExecParams, ctx: RequestCon
   try {
     const cfg = ws.config.commands.exec;
     if (!cfg.enabled) throw new LlmrError('COMMAND_DISABLED', 'exec is disabled by commands.exec.enabled');
-    const { argv } = checkCommand(command, { whitelist: cfg.whitelist, allowShell: cfg.allow_shell });
-    const result = await runInContainer(ws, params, ctx, argv, started);
+    const plan = planCommand(command, { whitelist: effectiveWhitelist(cfg.profile, cfg.whitelist), allowShell: cfg.allow_shell, roots: [ws.root] });
+    const result = await runPlan(plan, params, timeoutOf(ws, params), (step, p) => runInContainer(ws, p, ctx, step.argv, started, step.mergeStderr));
     const status = result.exitCode === 0 ? 'completed' : 'failed';
     ws.audit.record({
       session: ctx.session, operation: 'exec', target: command, status: result.exitCode === 0 ? 'success' : 'failed',
@@ -61,7 +63,7 @@ export async function runExec(ws: Workspace, params: ExecParams, ctx: RequestCon
   }
 }
 
-async function runInContainer(ws: Workspace, params: ExecParams, ctx: RequestContext, argv: string[], started: number): Promise<ExecResult> {
+async function runInContainer(ws: Workspace, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr = false): Promise<ExecResult> {
   const cfg = ws.config.commands.exec;
   const timeoutMs = timeoutOf(ws, params);
   const out = new OutputCollector();
@@ -75,7 +77,7 @@ async function runInContainer(ws: Workspace, params: ExecParams, ctx: RequestCon
     const final = await lease.conn.exec(
       { cwd: '/workspace', maxOutputBytes: cfg.max_output_bytes, stdin: params.stdin ?? '', env: execEnv(ws.config), argv },
       (stream, data) => {
-        out.add(stream, data);
+        out.add(mergeStderr ? 'stdout' : stream, data);
         if (token !== undefined) ctx.notify(ExecOutputNotification, { token, stream, data: data.toString('utf8') });
       });
     const { stdout, stderr, omitted } = out.finish(final);
