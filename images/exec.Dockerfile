@@ -15,7 +15,7 @@ RUN gcc -static -O2 -Wall -Wextra -o /llmr-helper /src/llmr-helper.c
 FROM ${DEBIAN_IMAGE}
 RUN echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list \
  && apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm python3 python3-pip python3-venv python3-pytest \
+ && apt-get install -y --no-install-recommends nodejs npm python3 python-is-python3 python3-pip python3-venv python3-pytest \
       gcc libc6-dev make git coreutils findutils grep sed diffutils patch ca-certificates \
       golang-go/bookworm-backports golang-src/bookworm-backports \
  && apt-get clean \

@@ -33,7 +33,7 @@ export const BACKPORTS_SUITE = `${DEBIAN_SUITE}-backports`;
  * git, make and the text tools agents use.
  */
 export const EXEC_PACKAGES = [
-  'nodejs', 'npm', 'python3', 'python3-pip', 'python3-venv', 'python3-pytest', 'gcc', 'libc6-dev', 'make', 'git',
+  'nodejs', 'npm', 'python3', 'python-is-python3', 'python3-pip', 'python3-venv', 'python3-pytest', 'gcc', 'libc6-dev', 'make', 'git',
   'coreutils', 'findutils', 'grep', 'sed', 'diffutils', 'patch', 'ca-certificates',
 ] as const;
 

@@ -55,6 +55,8 @@ export interface DoctorCheck {
   detail: string;
   /** The exact command or step that fixes a failed check. */
   fix?: string;
+  /** Passed, but something is worth fixing (e.g. a whitelisted command missing from the exec image). */
+  warning?: boolean;
 }
 
 export interface DoctorParams {

@@ -13,6 +13,7 @@ import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers
 
 const CONFIG = `commands:
   exec:
+    profile: original
     whitelist: ["echo", "true", "false", "cat", "grep", "ls", "touch", "head -c", "sleep", "python3 -c", "python3 -m pytest", "go test", "id"]
     max_output_bytes: 65536
     timeout_seconds: 20
