@@ -15,7 +15,7 @@ import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers
 const IMAGE = process.env.LLMR_TEST_EXEC_IMAGE ?? EXEC_IMAGE;
 const CONFIG = `commands:
   exec:
-    whitelist: ["rg", "llmr-no-such-tool --flag"]
+    whitelist: ["rg", "llmr-no-such-tool --flag", "npm --version", "git --version"]
     timeout_seconds: 120
 `;
 const REPRO = 'import sys\nfor i in range(1, 11):\n    print(f"line {i}")\n    print(f"warn {i}", file=sys.stderr)\n';
