@@ -35,7 +35,7 @@ async function imageCheck(docker: DockerClient, image: string): Promise<DoctorCh
 }
 
 /**
- * Each whitelisted program looked up in the exec image without running anything from it
+ * Each whitelisted program looked up in the exec image without running any of them
  * (exec/image-commands.ts): one line listing those present, a warning per missing one.
  */
 export async function commandChecks(docker: DockerClient, ws: Workspace): Promise<DoctorCheck[]> {

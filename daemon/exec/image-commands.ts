@@ -1,8 +1,9 @@
 /**
- * Which whitelisted commands an exec image has, for `llmr doctor`. Nothing from the image is run:
- * one throwaway hardened container (the exec hardening of DESIGN §8, no repository, nobody's uid)
- * runs llmr's own static helper with `/` as its root, and the helper's read request stats each
- * candidate `<PATH dir>/<command>` (following symlinks inside the container). A path is data in a
+ * Which whitelisted commands an exec image has, for `llmr doctor`, without running any of them:
+ * one throwaway hardened container (the exec hardening of DESIGN §8, an empty directory instead of
+ * the repository, nobody's uid) runs only what every llmr container runs (`timeout` and the static
+ * helper) with `/` as the helper's root, and the helper's read request stats each candidate
+ * `<PATH dir>/<command>` (following symlinks inside the container). A path is data in a
  * length-prefixed field, never part of a shell string.
  */
 import { mkdtemp, rm } from 'node:fs/promises';

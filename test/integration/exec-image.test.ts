@@ -5,6 +5,7 @@
  * LLMR_TEST_EXEC_IMAGE when set (e.g. `llmr-exec:dev` from `llmr images build --only exec --tag
  * llmr-exec:dev`), else llmr-exec:latest.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { EXEC_IMAGE } from '../../images/version.js';
@@ -126,5 +127,7 @@ describe(`integration/exec-image (${IMAGE})`, () => {
     expect(missing).toEqual(['command llmr-no-such-tool', 'command rg']);
     const rg = checks.find((c) => c.name === 'command rg');
     expect(rg?.detail).toBe(`rg is whitelisted but missing from ${IMAGE}; <exec rg …> answers command not found`);
+    // the probe container is gone once doctor answers
+    expect(execFileSync('docker', ['ps', '-aq', '--filter', 'label=llmr.daemon=llmr-doctor'], { encoding: 'utf8' }).trim()).toBe('');
   }, 60_000);
 });
