@@ -58,6 +58,14 @@ async function waitForSocket(socket: string, child: ChildProcess, ms: number): P
   throw new Error(`daemon did not listen on ${socket} within ${ms} ms`);
 }
 
+/** LLMR_TEST_IO_IMAGE / LLMR_TEST_EXEC_IMAGE: run the tests against other images (e.g. `llmr-exec:dev` while trying an image change). */
+function testImages(): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (process.env.LLMR_TEST_IO_IMAGE) out.LLMR_IO_IMAGE = process.env.LLMR_TEST_IO_IMAGE;
+  if (process.env.LLMR_TEST_EXEC_IMAGE) out.LLMR_EXEC_IMAGE = process.env.LLMR_TEST_EXEC_IMAGE;
+  return out;
+}
+
 /** Start a daemon with `extraEnv` (config via LLMR_* variables). */
 export async function startDaemon(extraEnv: Record<string, string> = {}): Promise<TestDaemon> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'llmr-home-'));
@@ -65,7 +73,7 @@ export async function startDaemon(extraEnv: Record<string, string> = {}): Promis
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LLMR_SOCKET: socket,
     XDG_STATE_HOME: path.join(home, 'state'), XDG_CACHE_HOME: path.join(home, 'cache'), XDG_CONFIG_HOME: path.join(home, 'config'),
-    LLMR_POOL_SIZE: '2', LLMR_CONTAINER_POOL__MIN_IDLE: '1', LLMR_LOG_LEVEL: 'debug', ...extraEnv,
+    LLMR_POOL_SIZE: '2', LLMR_CONTAINER_POOL__MIN_IDLE: '1', LLMR_LOG_LEVEL: 'debug', ...testImages(), ...extraEnv,
   };
   const child = spawn(process.execPath, [DAEMON_JS], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';

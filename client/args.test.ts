@@ -43,6 +43,7 @@ describe('client/args', () => {
     expect(parseInvocation(['daemon', 'status', '--json'])).toEqual({ command: 'daemon', action: 'status', json: true });
     expect(parseInvocation(['images', 'build'])).toEqual({ command: 'images', source: 'auto' });
     expect(parseInvocation(['images', 'build', '--source', 'debian', '--only', 'io'])).toEqual({ command: 'images', source: 'debian', only: 'io' });
+    expect(parseInvocation(['images', 'build', '--only', 'exec', '--tag', 'llmr-exec:dev'])).toEqual({ command: 'images', source: 'auto', only: 'exec', tag: 'llmr-exec:dev' });
     expect(parseInvocation(['audit', 'verify', '--file', 'a.log'])).toEqual({ command: 'audit', file: 'a.log', json: false, noSpawn: false });
     expect(parseInvocation(['audit', 'verify', '--root', 'r'])).toEqual({ command: 'audit', root: 'r', json: false, noSpawn: false });
     expect(parseInvocation(['config'])).toEqual({ command: 'config', action: 'show', json: false, noSpawn: false });
@@ -129,5 +130,6 @@ describe('client/args', () => {
     expect(usageError(['search', 'q', '--limit', '2x']).message).toBe('--limit must be a positive integer, got 2x');
     expect(usageError(['images', 'build', '--source', 'alpine']).message).toBe('--source must be one of auto, debian, dockerfile, got alpine');
     expect(usageError(['images', 'build', '--only', 'both']).message).toBe('--only must be one of io, exec, got both');
+    expect(usageError(['images', 'build', '--tag', 'x:dev']).message).toBe('--tag needs --only io|exec');
   });
 });

@@ -27,7 +27,7 @@ export type Invocation =
   | { command: 'reindex'; root?: string; noSpawn: boolean }
   | { command: 'status'; root?: string; json: boolean; noSpawn: boolean }
   | { command: 'daemon'; action: DaemonAction; json: boolean }
-  | { command: 'images'; source: ImageSource; only?: ImageKind }
+  | { command: 'images'; source: ImageSource; only?: ImageKind; tag?: string }
   | { command: 'doctor'; root?: string; json: boolean; noSpawn: boolean }
   | { command: 'audit'; file?: string; root?: string; json: boolean; noSpawn: boolean }
   | { command: 'config'; action: 'show' | 'path'; root?: string; json: boolean; noSpawn: boolean }
@@ -123,7 +123,8 @@ function parseGroup(group: keyof typeof GROUPS, argv: string[]): Invocation {
   }
   const source = oneOf(values.source ?? 'auto', ['auto', 'debian', 'dockerfile'] as const, '--source', key);
   const only = values.only === undefined ? {} : { only: oneOf(values.only, ['io', 'exec'] as const, '--only', key) };
-  return { command: 'images', source, ...only };
+  if (values.tag !== undefined && values.only === undefined) throw usageError('--tag needs --only io|exec', key);
+  return { command: 'images', source, ...only, ...optionalString('tag', values.tag) };
 }
 
 function parse(key: CommandKey, argv: string[]): { values: Values; positionals: string[] } {

@@ -96,21 +96,22 @@ export const COMMAND_SPECS = {
     examples: ['llmr daemon run'],
   },
   images: {
-    usage: 'llmr images build [--source auto|debian|dockerfile] [--only io|exec]',
+    usage: 'llmr images build [--source auto|debian|dockerfile] [--only io|exec [--tag NAME]]',
     summary: 'Manage the container images llmr runs operations in (llmr-io and llmr-exec).',
     options: { help: HELP },
     examples: ['llmr images build'],
   },
   'images build': {
-    usage: 'llmr images build [--source auto|debian|dockerfile] [--only io|exec]',
+    usage: 'llmr images build [--source auto|debian|dockerfile] [--only io|exec [--tag NAME]]',
     summary:
       'Build the llmr-io and llmr-exec images: from the Dockerfiles where a registry is reachable, or from Debian packages (debootstrap, needs root) where none is.',
     options: {
       source: { type: 'string', arg: 'SOURCE', help: 'auto (default), debian or dockerfile' },
       only: { type: 'string', arg: 'IMAGE', help: 'build only io or only exec' },
+      tag: { type: 'string', arg: 'NAME', help: 'tag the image NAME instead of llmr-io:latest / llmr-exec:latest (needs --only)' },
       help: HELP,
     },
-    examples: ['llmr images build', 'sudo llmr images build --source debian --only io'],
+    examples: ['llmr images build', 'sudo llmr images build --source debian --only io', 'sudo llmr images build --only exec --tag llmr-exec:dev'],
   },
   doctor: {
     usage: 'llmr doctor [--root DIR] [--json] [--no-spawn]',

@@ -10,3 +10,8 @@ export function createLogger(opts: { file: string; level: string; foreground: bo
   if (opts.foreground) streams.push({ stream: process.stderr, level: opts.level as pino.Level });
   return pino({ level: opts.level, base: { pid: process.pid }, redact: ['content', '*.content'] }, pino.multistream(streams));
 }
+
+/** A logger that drops everything (for short probes whose diagnostics the caller reports itself). */
+export function silentLogger(): Logger {
+  return pino({ enabled: false });
+}

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LlmrError } from '../protocol/errors.js';
-import { chooseSource } from './build.js';
-import { compileHelper, defaultMirror, DEFAULT_MIRROR, findAsset, isStaticElf, makeIoRootfs } from './rootfs.js';
+import { chooseSource, imageTag } from './build.js';
+import { compileHelper, defaultMirror, DEFAULT_MIRROR, execInstallArgs, execSources, findAsset, isStaticElf, makeIoRootfs } from './rootfs.js';
+import { EXEC_BACKPORTS_PACKAGES, EXEC_PACKAGES } from './version.js';
 import { INSTALL_HINT, runPipeline, runTool } from './run-tool.js';
 
 async function failure(p: Promise<unknown>): Promise<LlmrError> {
@@ -61,6 +62,33 @@ describe('images/build', () => {
     expect(fs.readFileSync(await findAsset('exec.Dockerfile'), 'utf8')).toContain('golang-go');
     expect(await findAsset('helper/llmr-helper.c')).toMatch(/llmr-helper\.c$/);
     expect((await failure(findAsset('nope.Dockerfile'))).code).toBe('IMAGE_MISSING');
+  });
+
+  it('installs the exec packages from the suite and Go from bookworm-backports', () => {
+    expect(execSources('http://m.example/debian')).toBe(
+      'deb http://m.example/debian bookworm main\ndeb http://m.example/debian bookworm-updates main\ndeb http://m.example/debian bookworm-backports main\n');
+    const args = execInstallArgs();
+    expect(args.slice(0, 5)).toEqual(['apt-get', 'install', '-y', '-q', '--no-install-recommends']);
+    expect(args).toContain('golang-go/bookworm-backports');
+    expect(args).toContain('golang-src/bookworm-backports');
+    for (const p of ['nodejs', 'npm', 'python3-pip', 'python3-venv', 'python3-pytest', 'gcc', 'git', 'make', 'patch', 'diffutils']) expect(args).toContain(p);
+    expect(args).not.toContain('golang-go');
+  });
+
+  it('keeps the exec Dockerfile package list equal to the Debian build list', async () => {
+    const text = fs.readFileSync(await findAsset('exec.Dockerfile'), 'utf8');
+    for (const p of EXEC_PACKAGES) expect(text).toMatch(new RegExp(`[ ]${p.replace(/[.+]/g, '\\$&')}[ \\n]`));
+    for (const p of EXEC_BACKPORTS_PACKAGES) expect(text).toContain(`${p}/bookworm-backports`);
+  });
+
+  it('tags images with a chosen name and refuses names docker would read as options', () => {
+    expect(imageTag('exec')).toBe('llmr-exec:latest');
+    expect(imageTag('exec', { exec: 'llmr-exec:dev' })).toBe('llmr-exec:dev');
+    expect(imageTag('io', { exec: 'llmr-exec:dev' })).toBe('llmr-io:latest');
+    expect(imageTag('exec', { exec: 'registry.local/team/llmr-exec:v4.1' })).toBe('registry.local/team/llmr-exec:v4.1');
+    for (const bad of ['-q', '--output=/etc/x', 'Upper:case', 'a b', 'x:', '']) {
+      expect(() => imageTag('exec', { exec: bad })).toThrow(LlmrError);
+    }
   });
 
   it('picks the Debian source when busybox and debootstrap are installed', async () => {

@@ -19,6 +19,8 @@ export interface BuildImagesOptions {
   mirror?: string;
   onProgress: (line: string) => void;
   signal?: AbortSignal;
+  /** Tag per image instead of `llmr-io:latest` / `llmr-exec:latest` (e.g. `llmr-exec:dev` to try a change). */
+  tags?: Partial<Record<ImageKind, string>>;
 }
 
 /** Image settings applied by `docker import`: fixed strings, never built from user input. */
@@ -30,16 +32,28 @@ const IMPORT_CHANGES = [
 ];
 
 const INSPECT_TIMEOUT_MS = 15_000;
+/** A docker image reference without a digest: `name[:tag]`, never starting with `-`. */
+const IMAGE_TAG = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?$/;
 
-/** Builds the requested images and tags them `llmr-io:latest` / `llmr-exec:latest`. */
+/** The tag an image of `kind` gets: `opts.tags[kind]`, else llmr's own name. */
+export function imageTag(kind: ImageKind, tags: BuildImagesOptions['tags'] = {}): string {
+  const tag = tags[kind] ?? IMAGE_NAMES[kind];
+  if (!IMAGE_TAG.test(tag)) {
+    throw new LlmrError('INVALID_PARAMS', `image tag ${JSON.stringify(tag)} is not a docker image name`, 'use a name like llmr-exec:dev (lowercase name, optional :tag)');
+  }
+  return tag;
+}
+
+/** Builds the requested images and tags them `llmr-io:latest` / `llmr-exec:latest` (or `opts.tags`). */
 export async function buildImages(opts: BuildImagesOptions): Promise<void> {
   const kinds = [...new Set(opts.images)];
+  const name = (kind: ImageKind): string => imageTag(kind, opts.tags);
   const tool: ToolOptions = { onLine: opts.onProgress, signal: opts.signal };
   await checkDocker(tool);
   const source = opts.source === 'auto' ? await chooseSource(kinds) : opts.source;
-  opts.onProgress(`building ${kinds.map((k) => IMAGE_NAMES[k]).join(', ')} from ${source === 'debian' ? 'Debian packages' : 'Dockerfiles'}`);
+  opts.onProgress(`building ${kinds.map(name).join(', ')} from ${source === 'debian' ? 'Debian packages' : 'Dockerfiles'}`);
   if (source === 'dockerfile') {
-    for (const kind of kinds) await buildFromDockerfile(kind, tool);
+    for (const kind of kinds) await buildFromDockerfile(kind, name(kind), tool);
     return;
   }
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'llmr-images-'));
@@ -51,7 +65,7 @@ export async function buildImages(opts: BuildImagesOptions): Promise<void> {
       if (kind === 'io') await makeIoRootfs(rootfs, helper, tool);
       else await makeExecRootfs(rootfs, helper, opts.mirror ?? (await defaultMirror()), tool);
       throwIfAborted(opts.signal);
-      await importRootfs(rootfs, IMAGE_NAMES[kind], tool);
+      await importRootfs(rootfs, name(kind), tool);
     }
   } finally {
     await removeWorkDir(work, opts.onProgress);
@@ -109,12 +123,12 @@ async function importRootfs(rootfs: string, name: string, tool: ToolOptions): Pr
   tool.onLine?.(`built ${name}`);
 }
 
-async function buildFromDockerfile(kind: ImageKind, tool: ToolOptions): Promise<void> {
+async function buildFromDockerfile(kind: ImageKind, tag: string, tool: ToolOptions): Promise<void> {
   const dockerfile = await findAsset(`${kind}.Dockerfile`);
   const context = path.dirname(dockerfile);
-  const args = ['build', '-f', dockerfile, '--build-arg', `LLMR_IMAGE_VERSION=${IMAGE_VERSION}`, '-t', IMAGE_NAMES[kind], context];
+  const args = ['build', '-f', dockerfile, '--build-arg', `LLMR_IMAGE_VERSION=${IMAGE_VERSION}`, '-t', tag, context];
   await runTool('docker', args, tool);
-  tool.onLine?.(`built ${IMAGE_NAMES[kind]}`);
+  tool.onLine?.(`built ${tag}`);
 }
 
 function throwIfAborted(signal?: AbortSignal): void {

@@ -1,4 +1,5 @@
-# llmr-exec: Debian bookworm + python3, pytest, Go, make, git, coreutils + the llmr helper.
+# llmr-exec: Debian bookworm + Node.js/npm, python3 (pip, venv, pytest), Go 1.23 (bookworm-backports),
+# gcc, make, git, the text tools + the llmr helper. Keep the package list equal to images/version.ts.
 # Build context: this directory (images/).
 #   docker build -f images/exec.Dockerfile --build-arg LLMR_IMAGE_VERSION=1 -t llmr-exec:latest images
 # Hosts without a registry: `llmr images build` makes the same image with debootstrap.
@@ -12,8 +13,11 @@ COPY helper/llmr-helper.c /src/llmr-helper.c
 RUN gcc -static -O2 -Wall -Wextra -o /llmr-helper /src/llmr-helper.c
 
 FROM ${DEBIAN_IMAGE}
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 python3-pytest golang-go make git coreutils ca-certificates \
+RUN echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm python3 python-is-python3 python3-pip python3-venv python3-pytest \
+      gcc libc6-dev make git coreutils findutils grep sed diffutils patch ca-certificates \
+      golang-go/bookworm-backports golang-src/bookworm-backports \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY --from=helper /llmr-helper /usr/local/bin/llmr-helper

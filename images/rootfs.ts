@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LlmrError } from '../protocol/errors.js';
 import { INSTALL_HINT, runTool, type ToolOptions } from './run-tool.js';
-import { DEBIAN_SUITE, EXEC_PACKAGES, HELPER_PATH, WORKSPACE_DIR } from './version.js';
+import { BACKPORTS_SUITE, DEBIAN_SUITE, EXEC_BACKPORTS_PACKAGES, EXEC_PACKAGES, HELPER_PATH, WORKSPACE_DIR } from './version.js';
 
 export const BUSYBOX_PATH = '/bin/busybox';
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
@@ -115,20 +115,49 @@ export async function makeIoRootfs(rootfs: string, helper: string, opts: ToolOpt
   await installHelper(rootfs, helper);
 }
 
-/** debootstrap minbase + the exec packages + the helper; apt lists and caches removed. */
+/**
+ * debootstrap minbase, then apt-get inside the new root (chroot) installs the exec packages from
+ * the suite and the Go toolchain from its backports suite; apt lists and caches removed.
+ */
 export async function makeExecRootfs(rootfs: string, helper: string, mirror: string, opts: ToolOptions): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new LlmrError('IMAGE_MISSING', 'building llmr-exec from Debian packages needs root (debootstrap); run `sudo llmr images build` or use --source dockerfile');
   }
   opts.onLine?.(`debootstrap ${DEBIAN_SUITE} from ${mirror} (this takes a few minutes)`);
-  const include = `--include=${EXEC_PACKAGES.join(',')}`;
   const debootstrap = await findProgram('debootstrap');
   if (!debootstrap) throw new LlmrError('IMAGE_MISSING', `debootstrap not found; install the image build tools: ${INSTALL_HINT}`);
-  await runTool(debootstrap, ['--variant=minbase', include, DEBIAN_SUITE, rootfs, mirror], opts);
+  await runTool(debootstrap, ['--variant=minbase', DEBIAN_SUITE, rootfs, mirror], opts);
+  await installExecPackages(rootfs, mirror, opts);
   for (const rel of ['var/lib/apt/lists', 'var/cache/apt/archives', 'var/cache/apt', 'var/log/apt']) {
     await emptyDir(path.join(rootfs, rel));
   }
   await installHelper(rootfs, helper);
+}
+
+/** The target's apt sources: the suite, its updates and its backports (backports only on request, apt's default). */
+export function execSources(mirror: string): string {
+  return [DEBIAN_SUITE, `${DEBIAN_SUITE}-updates`, BACKPORTS_SUITE].map((suite) => `deb ${mirror} ${suite} main\n`).join('');
+}
+
+/** The apt-get argv that installs the exec packages (backports ones pinned as `name/suite`). */
+export function execInstallArgs(): string[] {
+  const backports = EXEC_BACKPORTS_PACKAGES.map((p) => `${p}/${BACKPORTS_SUITE}`);
+  return ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...EXEC_PACKAGES, ...backports];
+}
+
+async function installExecPackages(rootfs: string, mirror: string, opts: ToolOptions): Promise<void> {
+  await fs.writeFile(path.join(rootfs, 'etc/apt/sources.list'), execSources(mirror), { mode: 0o644 });
+  const resolv = path.join(rootfs, 'etc/resolv.conf');
+  await fs.rm(resolv, { force: true });
+  await fs.copyFile('/etc/resolv.conf', resolv).catch(() => undefined); // no resolver file: the mirror may be an address
+  const chroot = (await findProgram('chroot')) ?? 'chroot';
+  const env = { DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' };
+  const tool = { ...opts, env };
+  opts.onLine?.(`installing ${EXEC_PACKAGES.length + EXEC_BACKPORTS_PACKAGES.length} packages with their dependencies (${BACKPORTS_SUITE} for Go)`);
+  await runTool(chroot, [rootfs, 'apt-get', 'update', '-q'], tool);
+  await runTool(chroot, [rootfs, ...execInstallArgs()], tool);
+  await runTool(chroot, [rootfs, 'apt-get', 'clean'], tool);
+  await fs.writeFile(resolv, '', { mode: 0o644 });
 }
 
 async function emptyDir(dir: string): Promise<void> {

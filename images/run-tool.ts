@@ -18,6 +18,8 @@ export interface ToolOptions {
   /** `pipe` leaves stdin (or stdout) to the caller, for pipelines. */
   stdin?: 'ignore' | 'pipe';
   stdout?: 'lines' | 'pipe';
+  /** Extra environment variables (on top of this process's environment). */
+  env?: Record<string, string>;
 }
 
 export interface StartedTool {
@@ -67,7 +69,7 @@ export function startTool(cmd: string, args: string[], opts: ToolOptions = {}): 
     cwd: opts.cwd,
     signal: opts.signal,
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LC_ALL: 'C' },
+    env: { ...process.env, LC_ALL: 'C', ...opts.env },
   });
   const recent: string[] = [];
   const onLine = (line: string): void => {

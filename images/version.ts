@@ -1,7 +1,7 @@
 /** Names, label and version of llmr's container images; bump IMAGE_VERSION when an image changes. */
 
 /** Version baked into each image as the label {@link IMAGE_VERSION_LABEL}. */
-export const IMAGE_VERSION = '3';
+export const IMAGE_VERSION = '4';
 
 /** The label that carries {@link IMAGE_VERSION}. */
 export const IMAGE_VERSION_LABEL = 'llmr.image.version';
@@ -21,8 +21,21 @@ export type ImageKind = keyof typeof IMAGE_NAMES;
 export const HELPER_PATH = '/usr/local/bin/llmr-helper';
 export const WORKSPACE_DIR = '/workspace';
 
-/** Debian packages of the exec image (besides minbase). */
-export const EXEC_PACKAGES = ['python3', 'python3-pytest', 'golang-go', 'make', 'git', 'coreutils', 'ca-certificates'] as const;
-
 /** Debian suite both images come from. */
 export const DEBIAN_SUITE = 'bookworm';
+
+/** The suite newer toolchains come from (Go 1.23: `go 1.23` modules need it; bookworm has 1.19). */
+export const BACKPORTS_SUITE = `${DEBIAN_SUITE}-backports`;
+
+/**
+ * Debian packages of the exec image (besides minbase), from {@link DEBIAN_SUITE}: Node.js 18 with
+ * npm (no newer Node in bookworm-backports), Python 3 with pip, venv and pytest, a C toolchain,
+ * git, make and the text tools agents use.
+ */
+export const EXEC_PACKAGES = [
+  'nodejs', 'npm', 'python3', 'python-is-python3', 'python3-pip', 'python3-venv', 'python3-pytest', 'gcc', 'libc6-dev', 'make', 'git',
+  'coreutils', 'findutils', 'grep', 'sed', 'diffutils', 'patch', 'ca-certificates',
+] as const;
+
+/** Exec image packages taken from {@link BACKPORTS_SUITE} (`golang-go` there is Go 1.23). */
+export const EXEC_BACKPORTS_PACKAGES = ['golang-go', 'golang-src'] as const;

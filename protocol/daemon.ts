@@ -51,6 +51,8 @@ export interface DoctorCheck {
   detail: string;
   /** The exact command or step that fixes a failed check. */
   fix?: string;
+  /** Passed, but something is worth fixing (e.g. a whitelisted command missing from the exec image). */
+  warning?: boolean;
 }
 
 /** Params of the method, inferred from `DoctorParamsSchema` (protocol/params.ts), their one definition. */

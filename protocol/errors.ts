@@ -82,6 +82,9 @@ export const ERROR_CODES = {
   EDIT_OVERLAP: { rpc: -33092, exit: EXIT.COMMAND_FAILED },
   NOTHING_TO_UNDO: { rpc: -33093, exit: EXIT.COMMAND_FAILED },
   PATTERN_INVALID: { rpc: -33094, exit: EXIT.COMMAND_FAILED },
+  // exec block -33110..-33119
+  /** A command that needs the network, refused before it starts (exec containers have none). */
+  NETWORK_DISABLED: { rpc: -33110, exit: EXIT.COMMAND_FAILED },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

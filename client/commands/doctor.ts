@@ -43,12 +43,12 @@ export async function runDoctor(args: DoctorArgs, io: CliIo): Promise<number> {
   return ok ? EXIT.OK : EXIT.COMMAND_FAILED;
 }
 
-/** `ok   name: detail` or `FAIL name: detail` followed by `     fix: …`. */
+/** `ok   name: detail`, `warn name: detail` or `FAIL name: detail` followed by `     fix: …`. */
 export function formatChecks(checks: DoctorCheck[]): string {
   const lines: string[] = [];
   for (const c of checks) {
-    lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
-    if (!c.ok && c.fix !== undefined) lines.push(`     fix: ${c.fix}`);
+    lines.push(`${c.ok ? (c.warning === true ? 'warn' : 'ok  ') : 'FAIL'} ${c.name}: ${c.detail}`);
+    if ((!c.ok || c.warning === true) && c.fix !== undefined) lines.push(`     fix: ${c.fix}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -58,6 +58,11 @@ describe('client/commands/doctor', () => {
     ])).toBe('ok   node: v20.19.0\nFAIL image llmr-io: missing\n     fix: llmr images build\n');
   });
 
+  it('prints a warning as warn with its fix', () => {
+    expect(formatChecks([{ name: 'command rg', ok: true, warning: true, detail: 'rg is missing', fix: 'use another image' }]))
+      .toBe('warn command rg: rg is missing\n     fix: use another image\n');
+  });
+
   it('requires Node 20.19 or newer', () => {
     expect(checkNode('20.19.0').ok).toBe(true);
     expect(checkNode('22.1.0').ok).toBe(true);

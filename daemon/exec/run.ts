@@ -1,7 +1,7 @@
 /**
- * The exec capability (`exec/run`): policy check, then one single-use exec container, created
- * with the current masks, runs the argv (no shell unless configured). Timeout and cancellation
- * remove the container, which kills everything in it.
+ * The exec capability (`exec/run`): policy check and plan (normalize.ts), then one single-use exec
+ * container per step, created with the current masks, runs its argv (no shell unless configured).
+ * Timeout and cancellation remove the container, which kills everything in it.
  */
 import { LlmrError, asLlmrError } from '../../protocol/errors.js';
 import { ExecOutputNotification, type ExecParams, type ExecResult } from '../../protocol/exec.js';
@@ -10,7 +10,8 @@ import type { ContainerPool } from '../containers/pool.js';
 import type { RequestContext } from '../context.js';
 import type { ExecMasks } from './masks.js';
 import { OutputCollector } from './output.js';
-import { checkCommand, type ExecPolicy } from './policy.js';
+import { runPlan } from './plan-run.js';
+import { planCommand, type ExecPolicy } from './policy.js';
 
 export interface ExecLimits {
   enabled: boolean;
@@ -20,7 +21,8 @@ export interface ExecLimits {
 }
 
 export interface ExecDeps {
-  policy: ExecPolicy;
+  /** Whitelist (profile entries included), shell switch, and the roots a leading `cd ROOT &&` may name. */
+  policy: ExecPolicy & { roots?: readonly string[] };
   /** Single-use exec containers. */
   pool: ContainerPool;
   /** How many containers the pool holds (bounds the retries for a fresh one). */
@@ -54,8 +56,8 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
   const started = performance.now();
   try {
     if (!deps.limits.enabled) throw new LlmrError('COMMAND_DISABLED', 'exec is disabled by commands.exec.enabled');
-    const { argv } = checkCommand(command, deps.policy);
-    const result = await runInContainer(deps, params, ctx, argv, started);
+    const plan = planCommand(command, deps.policy);
+    const result = await runPlan(plan, params, timeoutOf(deps.limits, params), (step, p) => runInContainer(deps, p, ctx, step.argv, started, step.mergeStderr));
     const status = result.exitCode === 0 ? 'completed' : 'failed';
     deps.audit.record({
       session: ctx.session, operation: 'exec', target: command, status: result.exitCode === 0 ? 'success' : 'failed',
@@ -69,7 +71,7 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
   }
 }
 
-async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number): Promise<ExecResult> {
+async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr = false): Promise<ExecResult> {
   const timeoutMs = timeoutOf(deps.limits, params);
   const out = new OutputCollector();
   const token = params.streamToken;
@@ -82,7 +84,7 @@ async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestCo
     const final = await lease.conn.exec(
       { cwd: '/workspace', maxOutputBytes: deps.limits.maxOutputBytes, stdin: params.stdin ?? '', env: deps.env, argv },
       (stream, data) => {
-        out.add(stream, data);
+        out.add(mergeStderr ? 'stdout' : stream, data);
         if (token !== undefined) ctx.notify(ExecOutputNotification, { token, stream, data: data.toString('utf8') });
       });
     const { stdout, stderr, omitted } = out.finish(final);

@@ -15,6 +15,7 @@ import type { DockerClient } from '../containers/docker.js';
 import { createExec, type Exec } from '../exec/run.js';
 import { createIo, type Io, type IoLimits } from '../io/io.js';
 import { createTree, type Tree } from '../tree/tree.js';
+import { effectiveWhitelist } from '../exec/profiles.js';
 import { createWorkspacePools, execEnv, type WorkspacePools } from './pools.js';
 import { workspaceId } from '../containers/spec.js';
 import { createSearch, type SearchService } from '../search/service.js';
@@ -96,7 +97,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     guard, readPool: pools.ioRead, writePool: pools.ioWrite, audit, limits: ioLimits(config), backups: { stateDir: state, workspaceId: id },
   });
   const exec = createExec({
-    policy: { whitelist: config.commands.exec.whitelist, allowShell: config.commands.exec.allow_shell },
+    policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root] },
     pool: pools.exec, poolSize: config.container_pool.size, masks: pools.masks, audit, env: execEnv(config), image: config.commands.exec.container_image,
     limits: {
       enabled: config.commands.exec.enabled, timeoutSeconds: config.commands.exec.timeout_seconds,

@@ -19,10 +19,14 @@ const CONFIG = `commands:
     max_output_bytes: 65536
     timeout_seconds: 20
 `;
-/** Resource limits and the whitelist are the user's (daemon's) settings; a repository can only narrow them. */
+/**
+ * Resource limits, the profile and the whitelist are the user's (daemon's) settings; a repository can
+ * only narrow them. Go >= 1.20 compiles its standard library into /tmp on a fresh container's first
+ * build: that needs about 50 MB of /tmp and more than 128 MB of memory.
+ */
 const LIMITS = {
-  LLMR_COMMANDS__EXEC__MEMORY_LIMIT: '128m', LLMR_COMMANDS__EXEC__PIDS_LIMIT: '64', LLMR_COMMANDS__EXEC__TMPFS_SIZE: '32m',
-  LLMR_COMMANDS__EXEC__WHITELIST: WHITELIST.join(','),
+  LLMR_COMMANDS__EXEC__MEMORY_LIMIT: '512m', LLMR_COMMANDS__EXEC__PIDS_LIMIT: '64', LLMR_COMMANDS__EXEC__TMPFS_SIZE: '128m',
+  LLMR_COMMANDS__EXEC__PROFILE: 'original', LLMR_COMMANDS__EXEC__WHITELIST: WHITELIST.join(','),
 };
 
 let d: TestDaemon;
@@ -126,9 +130,11 @@ describe('integration/exec', () => {
   it('runs python3 -m pytest and go test with no network', async () => {
     const py = await run('python3 -m pytest -q -p no:cacheprovider test_sample.py');
     expect(py.stdout).toContain('1 passed');
-    const go = await run('go test ./...');
+    // Go ≥ 1.20 ships no compiled standard library: a fresh container's empty build cache compiles it
+    // first (tens of seconds on a busy 2-core machine) until build caches persist per workspace
+    const go = await run('go test ./...', { timeoutMs: 240_000 });
     expect(go.stdout + go.stderr).toMatch(/ok\s+example\.com\/demo/);
-  });
+  }, 300_000);
 
   it('kills a command at its timeout and returns the output so far', async () => {
     const t0 = Date.now();
