@@ -33,6 +33,7 @@ describe('e2e/demo', () => {
     expect(r.stdout).toMatch(/=== EXEC SUCCESSFUL: python3 -m pytest .*\n(.*\n)*.*2 passed/);
     expect(r.stdout).toContain('=== ERROR: PATH_OUTSIDE_REPO ===');
     expect(r.stdout).toContain('=== ERROR: COMMAND_NOT_WHITELISTED ===');
+    expect(r.stdout).toMatch(/=== ERROR: EXEC_FAILED ===\n(.*\n)*.*Read-only file system/);
     const left = /Left behind: (\S+)/.exec(r.stderr)?.[1];
     expect(left, r.stderr).toBeDefined();
     expect(existsSync(path.join(left ?? '', 'repo', 'src', 'farewell.py'))).toBe(true);
