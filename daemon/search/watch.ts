@@ -1,14 +1,11 @@
 /**
- * The file watcher (the only module that imports chokidar). Ignored folders are pruned by
- * the `ignored` function before chokidar descends into them; events are debounced so that a
- * burst (a branch switch, a formatter run) collapses into one callback; when the OS runs out
- * of watches (ENOSPC/EMFILE/ENFILE) it falls back to a periodic full reconcile.
+ * The file watcher: directory watches from dir-watch.ts (ignored folders are pruned before they
+ * are watched); events are debounced so that a burst (a branch switch, a formatter run, a run
+ * of writes) collapses into one callback, and only then is each changed name looked at; when
+ * the OS runs out of watches (ENOSPC/EMFILE/ENFILE) it falls back to a periodic full reconcile.
  */
-import type { Stats } from 'node:fs';
-import { isAbsolute, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import { relativeInside } from '../paths/inside.js';
+import { DirTree } from './dir-watch.js';
 
 export type WatchState = 'watching' | 'polling' | 'off';
 
@@ -48,12 +45,6 @@ export function isWatchLimitError(err: unknown): boolean {
   return typeof code === 'string' && LIMIT_CODES.has(code);
 }
 
-function toRel(root: string, p: string): string | undefined {
-  const rel = isAbsolute(p) ? relativeInside(root, p) : p;
-  if (rel === undefined || rel.startsWith('../') || rel === '..') return undefined;
-  return sep === '/' ? rel : rel.split(sep).join('/');
-}
-
 /** Watches a root; see the module comment. */
 export function startWatch(opts: WatchOptions): WatchHandle {
   const debounceMs = opts.debounceMs ?? 150;
@@ -66,12 +57,25 @@ export function startWatch(opts: WatchOptions): WatchHandle {
   let resolveReady!: () => void;
   const readyPromise = new Promise<void>((r) => { resolveReady = r; });
 
+  let names = new Set<string>();
+  let settling = Promise.resolve();
   const flush = (): void => {
     timer = undefined;
     firstEventAt = 0;
+    const batch = names;
     const change = pending;
+    names = new Set();
     pending = { paths: new Set(), full: false };
-    if (change.full || change.paths.size > 0) opts.onChange(change);
+    // one batch at a time, so that a directory is never added twice
+    settling = settling.then(async () => {
+      const settled = await tree.settle(batch).catch((err: unknown) => {
+        opts.log.warn({ err }, 'file watcher could not look at changed paths');
+        return { paths: new Set<string>(), full: true };
+      });
+      for (const p of settled.paths) change.paths.add(p);
+      if (settled.full) change.full = true;
+      if (state !== 'off' && (change.full || change.paths.size > 0)) opts.onChange(change);
+    });
   };
   const schedule = (): void => {
     const now = Date.now();
@@ -79,30 +83,13 @@ export function startWatch(opts: WatchOptions): WatchHandle {
     if (timer) clearTimeout(timer);
     timer = setTimeout(flush, now - firstEventAt >= maxDelayMs ? 0 : debounceMs);
   };
-  const onPath = (full: boolean) => (p: string): void => {
-    const rel = toRel(opts.root, p);
-    if (rel === undefined || rel === '') return;
-    if (full) pending.full = true;
-    else pending.paths.add(rel);
+  const onEvent = (rel: string | undefined): void => {
+    if (rel === undefined || rel === '') pending.full = true;
+    else names.add(rel);
     schedule();
   };
 
-  const ignored = (p: string, stats?: Stats): boolean => {
-    const rel = toRel(opts.root, p);
-    if (rel === undefined) return true;
-    if (rel === '') return false;
-    return opts.prune(rel, stats === undefined ? undefined : stats.isDirectory());
-  };
-
-  const watcher: FSWatcher = watch(opts.root, { ignored, ignoreInitial: true, followSymlinks: false, persistent: true });
-  watcher.on('add', onPath(false)).on('change', onPath(false)).on('unlink', onPath(false));
-  watcher.on('addDir', onPath(true)).on('unlinkDir', onPath(true));
-  watcher.on('ready', () => {
-    resolveReady();
-    pending.full = true; // edits made while the watches were being set up
-    schedule();
-  });
-
+  const tree = new DirTree({ root: opts.root, prune: opts.prune, onEvent, onError: (err) => handleError(err) });
   const handleError = (err: unknown): void => {
     if (!isWatchLimitError(err)) {
       opts.log.warn({ err }, 'file watcher error');
@@ -112,14 +99,21 @@ export function startWatch(opts: WatchOptions): WatchHandle {
     state = 'polling';
     const pollMs = opts.pollMs ?? 5000;
     opts.log.warn({ err, pollMs }, 'out of file watches; falling back to periodic reconcile');
-    void watcher.close().catch((e: unknown) => opts.log.warn({ err: e }, 'closing the file watcher failed'));
+    tree.close();
     poll = setInterval(() => { pending.full = true; flush(); }, pollMs);
     poll.unref();
     resolveReady();
     pending.full = true;
     schedule();
   };
-  watcher.on('error', handleError);
+
+  // after handleError: a watch that cannot be set up calls it at once
+  void tree.add('').then(() => {
+    if (state !== 'watching') return;
+    resolveReady();
+    pending.full = true; // edits made while the watches were being set up
+    schedule();
+  });
 
   return {
     state: () => state,
@@ -130,7 +124,8 @@ export function startWatch(opts: WatchOptions): WatchHandle {
       if (poll) clearInterval(poll);
       state = 'off';
       resolveReady();
-      await watcher.close();
+      tree.close();
+      await settling;
     },
   };
 }
