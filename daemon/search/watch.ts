@@ -32,7 +32,7 @@ export interface WatchHandle {
   state(): WatchState;
   /** Resolves once the initial watches are set up (or the watcher fell back). */
   ready(): Promise<void>;
-  /** What the chokidar `error` event calls: watch-limit errors switch to polling. */
+  /** What a failed watch calls: watch-limit errors switch to polling. */
   handleError(err: unknown): void;
   close(): Promise<void>;
 }
@@ -45,36 +45,44 @@ export function isWatchLimitError(err: unknown): boolean {
   return typeof code === 'string' && LIMIT_CODES.has(code);
 }
 
-/** Watches a root; see the module comment. */
-export function startWatch(opts: WatchOptions): WatchHandle {
+interface Debouncer {
+  /** A name changed (`undefined` or '': list everything again). */
+  event(rel: string | undefined): void;
+  /** List everything again at the next flush. */
+  full(): void;
+  /** Hand over what is pending now. */
+  flush(): void;
+  /** Stop the timer and wait for the batch being looked at. */
+  close(): Promise<void>;
+}
+
+/**
+ * Collects names until no event came for `debounceMs` (at most `maxDelayMs` after the first),
+ * then looks at them (`settle`) and reports one change; one batch at a time, in order.
+ */
+function debouncer(opts: WatchOptions, settle: (names: Set<string>) => Promise<WatchChange>, isOff: () => boolean): Debouncer {
   const debounceMs = opts.debounceMs ?? 150;
   const maxDelayMs = opts.maxDelayMs ?? 1000;
-  let state: WatchState = 'watching';
-  let pending: WatchChange = { paths: new Set(), full: false };
+  let names = new Set<string>();
+  let full = false;
   let timer: NodeJS.Timeout | undefined;
   let firstEventAt = 0;
-  let poll: NodeJS.Timeout | undefined;
-  let resolveReady!: () => void;
-  const readyPromise = new Promise<void>((r) => { resolveReady = r; });
-
-  let names = new Set<string>();
   let settling = Promise.resolve();
   const flush = (): void => {
+    if (timer) clearTimeout(timer);
     timer = undefined;
     firstEventAt = 0;
     const batch = names;
-    const change = pending;
+    const wasFull = full;
     names = new Set();
-    pending = { paths: new Set(), full: false };
-    // one batch at a time, so that a directory is never added twice
+    full = false;
     settling = settling.then(async () => {
-      const settled = await tree.settle(batch).catch((err: unknown) => {
+      const change = await settle(batch).catch((err: unknown) => {
         opts.log.warn({ err }, 'file watcher could not look at changed paths');
         return { paths: new Set<string>(), full: true };
       });
-      for (const p of settled.paths) change.paths.add(p);
-      if (settled.full) change.full = true;
-      if (state !== 'off' && (change.full || change.paths.size > 0)) opts.onChange(change);
+      if (wasFull) change.full = true;
+      if (!isOff() && (change.full || change.paths.size > 0)) opts.onChange(change);
     });
   };
   const schedule = (): void => {
@@ -83,13 +91,30 @@ export function startWatch(opts: WatchOptions): WatchHandle {
     if (timer) clearTimeout(timer);
     timer = setTimeout(flush, now - firstEventAt >= maxDelayMs ? 0 : debounceMs);
   };
-  const onEvent = (rel: string | undefined): void => {
-    if (rel === undefined || rel === '') pending.full = true;
-    else names.add(rel);
-    schedule();
+  return {
+    event(rel) {
+      if (rel === undefined || rel === '') full = true;
+      else names.add(rel);
+      schedule();
+    },
+    full() {
+      full = true;
+      schedule();
+    },
+    flush,
+    async close() {
+      if (timer) clearTimeout(timer);
+      await settling;
+    },
   };
+}
 
-  const tree = new DirTree({ root: opts.root, prune: opts.prune, onEvent, onError: (err) => handleError(err) });
+/** Watches a root; see the module comment. */
+export function startWatch(opts: WatchOptions): WatchHandle {
+  let state: WatchState = 'watching';
+  let poll: NodeJS.Timeout | undefined;
+  let resolveReady!: () => void;
+  const readyPromise = new Promise<void>((r) => { resolveReady = r; });
   const handleError = (err: unknown): void => {
     if (!isWatchLimitError(err)) {
       opts.log.warn({ err }, 'file watcher error');
@@ -100,32 +125,28 @@ export function startWatch(opts: WatchOptions): WatchHandle {
     const pollMs = opts.pollMs ?? 5000;
     opts.log.warn({ err, pollMs }, 'out of file watches; falling back to periodic reconcile');
     tree.close();
-    poll = setInterval(() => { pending.full = true; flush(); }, pollMs);
+    poll = setInterval(() => { batches.full(); batches.flush(); }, pollMs);
     poll.unref();
     resolveReady();
-    pending.full = true;
-    schedule();
+    batches.full();
   };
-
-  // after handleError: a watch that cannot be set up calls it at once
+  const tree = new DirTree({ root: opts.root, prune: opts.prune, onEvent: (rel) => batches.event(rel), onError: handleError });
+  const batches = debouncer(opts, (names) => tree.settle(names), () => state === 'off');
   void tree.add('').then(() => {
     if (state !== 'watching') return;
     resolveReady();
-    pending.full = true; // edits made while the watches were being set up
-    schedule();
+    batches.full(); // edits made while the watches were being set up
   });
-
   return {
     state: () => state,
     ready: () => readyPromise,
     handleError,
     async close() {
-      if (timer) clearTimeout(timer);
       if (poll) clearInterval(poll);
       state = 'off';
       resolveReady();
       tree.close();
-      await settling;
+      await batches.close();
     },
   };
 }
