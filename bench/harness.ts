@@ -75,7 +75,9 @@ export async function startDaemon(extraEnv: Record<string, string> = {}): Promis
     XDG_STATE_HOME: path.join(home, 'state'), XDG_CACHE_HOME: path.join(home, 'cache'), XDG_CONFIG_HOME: path.join(home, 'config'),
     LLMR_POOL_SIZE: '2', LLMR_CONTAINER_POOL__MIN_IDLE: '1', LLMR_LOG_LEVEL: 'debug', ...testImages(), ...extraEnv,
   };
-  const child = spawn(process.execPath, [DAEMON_JS], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // LLMR_BENCH_DAEMON_NODE_ARGS: node flags for the daemon, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS)
+  const nodeArgs = (process.env.LLMR_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, DAEMON_JS], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
   await waitForSocket(socket, child, 15_000).catch((e: Error) => { throw new Error(`${e.message}\n${err}`); });

@@ -73,8 +73,11 @@ export class SocketMessageWriter extends AbstractMessageWriter implements Messag
       return Promise.resolve();
     }
     const body = Buffer.from(JSON.stringify(msg), 'utf8');
+    // header and body in one writev: one syscall, and the client wakes up once
+    this.sock.cork();
     this.sock.write(`Content-Length: ${body.length}\r\n\r\n`, 'ascii');
     this.sock.write(body);
+    this.sock.uncork();
     return Promise.resolve();
   }
 

@@ -1,14 +1,11 @@
 /**
- * The file watcher (the only module that imports chokidar). Ignored folders are pruned by
- * the `ignored` function before chokidar descends into them; events are debounced so that a
- * burst (a branch switch, a formatter run) collapses into one callback; when the OS runs out
- * of watches (ENOSPC/EMFILE/ENFILE) it falls back to a periodic full reconcile.
+ * The file watcher: directory watches from dir-watch.ts (ignored folders are pruned before they
+ * are watched); events are debounced so that a burst (a branch switch, a formatter run, a run
+ * of writes) collapses into one callback, and only then is each changed name looked at; when
+ * the OS runs out of watches (ENOSPC/EMFILE/ENFILE) it falls back to a periodic full reconcile.
  */
-import type { Stats } from 'node:fs';
-import { isAbsolute, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import { relativeInside } from '../paths/inside.js';
+import { DirTree } from './dir-watch.js';
 
 export type WatchState = 'watching' | 'polling' | 'off';
 
@@ -35,7 +32,7 @@ export interface WatchHandle {
   state(): WatchState;
   /** Resolves once the initial watches are set up (or the watcher fell back). */
   ready(): Promise<void>;
-  /** What the chokidar `error` event calls: watch-limit errors switch to polling. */
+  /** What a failed watch calls: watch-limit errors switch to polling. */
   handleError(err: unknown): void;
   close(): Promise<void>;
 }
@@ -48,30 +45,45 @@ export function isWatchLimitError(err: unknown): boolean {
   return typeof code === 'string' && LIMIT_CODES.has(code);
 }
 
-function toRel(root: string, p: string): string | undefined {
-  const rel = isAbsolute(p) ? relativeInside(root, p) : p;
-  if (rel === undefined || rel.startsWith('../') || rel === '..') return undefined;
-  return sep === '/' ? rel : rel.split(sep).join('/');
+interface Debouncer {
+  /** A name changed (`undefined` or '': list everything again). */
+  event(rel: string | undefined): void;
+  /** List everything again at the next flush. */
+  full(): void;
+  /** Hand over what is pending now. */
+  flush(): void;
+  /** Stop the timer and wait for the batch being looked at. */
+  close(): Promise<void>;
 }
 
-/** Watches a root; see the module comment. */
-export function startWatch(opts: WatchOptions): WatchHandle {
+/**
+ * Collects names until no event came for `debounceMs` (at most `maxDelayMs` after the first),
+ * then looks at them (`settle`) and reports one change; one batch at a time, in order.
+ */
+function debouncer(opts: WatchOptions, settle: (names: Set<string>) => Promise<WatchChange>, isOff: () => boolean): Debouncer {
   const debounceMs = opts.debounceMs ?? 150;
   const maxDelayMs = opts.maxDelayMs ?? 1000;
-  let state: WatchState = 'watching';
-  let pending: WatchChange = { paths: new Set(), full: false };
+  let names = new Set<string>();
+  let full = false;
   let timer: NodeJS.Timeout | undefined;
   let firstEventAt = 0;
-  let poll: NodeJS.Timeout | undefined;
-  let resolveReady!: () => void;
-  const readyPromise = new Promise<void>((r) => { resolveReady = r; });
-
+  let settling = Promise.resolve();
   const flush = (): void => {
+    if (timer) clearTimeout(timer);
     timer = undefined;
     firstEventAt = 0;
-    const change = pending;
-    pending = { paths: new Set(), full: false };
-    if (change.full || change.paths.size > 0) opts.onChange(change);
+    const batch = names;
+    const wasFull = full;
+    names = new Set();
+    full = false;
+    settling = settling.then(async () => {
+      const change = await settle(batch).catch((err: unknown) => {
+        opts.log.warn({ err }, 'file watcher could not look at changed paths');
+        return { paths: new Set<string>(), full: true };
+      });
+      if (wasFull) change.full = true;
+      if (!isOff() && (change.full || change.paths.size > 0)) opts.onChange(change);
+    });
   };
   const schedule = (): void => {
     const now = Date.now();
@@ -79,30 +91,30 @@ export function startWatch(opts: WatchOptions): WatchHandle {
     if (timer) clearTimeout(timer);
     timer = setTimeout(flush, now - firstEventAt >= maxDelayMs ? 0 : debounceMs);
   };
-  const onPath = (full: boolean) => (p: string): void => {
-    const rel = toRel(opts.root, p);
-    if (rel === undefined || rel === '') return;
-    if (full) pending.full = true;
-    else pending.paths.add(rel);
-    schedule();
+  return {
+    event(rel) {
+      if (rel === undefined || rel === '') full = true;
+      else names.add(rel);
+      schedule();
+    },
+    full() {
+      full = true;
+      schedule();
+    },
+    flush,
+    async close() {
+      if (timer) clearTimeout(timer);
+      await settling;
+    },
   };
+}
 
-  const ignored = (p: string, stats?: Stats): boolean => {
-    const rel = toRel(opts.root, p);
-    if (rel === undefined) return true;
-    if (rel === '') return false;
-    return opts.prune(rel, stats === undefined ? undefined : stats.isDirectory());
-  };
-
-  const watcher: FSWatcher = watch(opts.root, { ignored, ignoreInitial: true, followSymlinks: false, persistent: true });
-  watcher.on('add', onPath(false)).on('change', onPath(false)).on('unlink', onPath(false));
-  watcher.on('addDir', onPath(true)).on('unlinkDir', onPath(true));
-  watcher.on('ready', () => {
-    resolveReady();
-    pending.full = true; // edits made while the watches were being set up
-    schedule();
-  });
-
+/** Watches a root; see the module comment. */
+export function startWatch(opts: WatchOptions): WatchHandle {
+  let state: WatchState = 'watching';
+  let poll: NodeJS.Timeout | undefined;
+  let resolveReady!: () => void;
+  const readyPromise = new Promise<void>((r) => { resolveReady = r; });
   const handleError = (err: unknown): void => {
     if (!isWatchLimitError(err)) {
       opts.log.warn({ err }, 'file watcher error');
@@ -112,25 +124,29 @@ export function startWatch(opts: WatchOptions): WatchHandle {
     state = 'polling';
     const pollMs = opts.pollMs ?? 5000;
     opts.log.warn({ err, pollMs }, 'out of file watches; falling back to periodic reconcile');
-    void watcher.close().catch((e: unknown) => opts.log.warn({ err: e }, 'closing the file watcher failed'));
-    poll = setInterval(() => { pending.full = true; flush(); }, pollMs);
+    tree.close();
+    poll = setInterval(() => { batches.full(); batches.flush(); }, pollMs);
     poll.unref();
     resolveReady();
-    pending.full = true;
-    schedule();
+    batches.full();
   };
-  watcher.on('error', handleError);
-
+  const tree = new DirTree({ root: opts.root, prune: opts.prune, onEvent: (rel) => batches.event(rel), onError: handleError });
+  const batches = debouncer(opts, (names) => tree.settle(names), () => state === 'off');
+  void tree.add('').then(() => {
+    if (state !== 'watching') return;
+    resolveReady();
+    batches.full(); // edits made while the watches were being set up
+  });
   return {
     state: () => state,
     ready: () => readyPromise,
     handleError,
     async close() {
-      if (timer) clearTimeout(timer);
       if (poll) clearInterval(poll);
       state = 'off';
       resolveReady();
-      await watcher.close();
+      tree.close();
+      await batches.close();
     },
   };
 }

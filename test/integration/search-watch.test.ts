@@ -25,7 +25,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: n
   }
 }
 
-describe('search/watch (real chokidar watcher)', () => {
+describe('search/watch (real directory watches)', () => {
   let root: string;
   let cacheDir: string;
   let service: SearchService | undefined;
