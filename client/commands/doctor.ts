@@ -53,7 +53,7 @@ export function formatChecks(checks: DoctorCheck[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** Node must be at least 20.19 (chokidar 5 and ESM `require` need it). */
+/** Node must be at least 20.19 (ESM `require` of the dependencies needs it). */
 export function checkNode(version: string): DoctorCheck {
   const [major = 0, minor = 0] = version.split('.').map(Number);
   const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
