@@ -85,6 +85,9 @@ export const ERROR_CODES = {
   // exec block -33110..-33119
   /** A command that needs the network, refused before it starts (exec containers have none). */
   NETWORK_DISABLED: { rpc: -33110, exit: EXIT.COMMAND_FAILED },
+  // masks block -33120..-33129
+  /** An exec container's mask no longer covers its path (the host replaced the file): the container is retired. */
+  MASK_BROKEN: { rpc: -33120, exit: EXIT.DOCKER },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

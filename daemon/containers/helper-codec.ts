@@ -12,7 +12,7 @@ export type Frame = { type: string; fields: Buffer[] };
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** The version string the helper answers a ping with. */
-export const HELPER_VERSION = '3';
+export const HELPER_VERSION = '4';
 
 /** Request types. */
 export const HELPER_OPS = { PING: 'P', READ: 'R', WRITE: 'W', EXEC: 'X' } as const;
@@ -32,6 +32,7 @@ export const HELPER_ERROR_CODES = {
   BAD_REQUEST: 'CONTAINER_FAILED',
   COMMAND_NOT_FOUND: 'COMMAND_NOT_FOUND',
   EXEC_FAILED: 'EXEC_FAILED',
+  MASK_BROKEN: 'MASK_BROKEN',
 } as const satisfies Record<string, ErrorCode>;
 
 /** Encodes one frame. Throws INTERNAL when the type is not one byte or the frame is too large. */

@@ -21,6 +21,16 @@ describe('containers/spec', () => {
     expect(buildSpec(base).cmd).toEqual(['timeout', '-s', 'KILL', '600', '/usr/local/bin/llmr-helper', '/workspace']);
   });
 
+  it('tells the exec helper which paths are masks and the identities of the mask sources', () => {
+    const s = buildSpec({
+      ...base, kind: 'exec', maskFiles: ['.env', 'a b/x.key'], maskDirs: ['.git'], emptyFile: '/s/f', emptyDir: '/s/d',
+      maskIds: { file: '2049:11', dir: '2049:12' },
+    });
+    expect(s.cmd).toEqual(['timeout', '-s', 'KILL', '600', '/usr/local/bin/llmr-helper', '/workspace',
+      '--masks', '2049:11', '2049:12', 'f:.env', 'f:a b/x.key', 'd:.git']);
+    expect(buildSpec({ ...base, maskFiles: ['.env'], maskIds: { file: '1:1', dir: '1:2' } }).cmd).toHaveLength(6); // io: no masks
+  });
+
   it('mounts the repository writable for writes with .git re-mounted read-only', () => {
     const s = buildSpec({ ...base, kind: 'io-write', readOnlyPaths: ['.git'] });
     expect(s.mounts).toEqual([

@@ -40,6 +40,8 @@ export interface SpecInput {
   emptyDir?: string;
   /** Empty read-only regular file on the host used to mask files (tools still see a plain file). */
   emptyFile?: string;
+  /** Identities "dev:ino" of emptyFile and emptyDir; with them the helper checks every mask before each command. */
+  maskIds?: { file: string; dir: string };
   env?: string[];
 }
 
@@ -74,6 +76,16 @@ function mounts(input: SpecInput): Mount[] {
   return list;
 }
 
+/** The helper's arguments: the root, and for exec the masks it checks before each command (images/helper/llmr-helper.c). */
+function helperArgs(input: SpecInput): string[] {
+  const args = [HELPER_PATH, WORKSPACE];
+  if (input.kind !== 'exec' || input.maskIds === undefined || input.emptyFile === undefined || input.emptyDir === undefined) return args;
+  return [
+    ...args, '--masks', input.maskIds.file, input.maskIds.dir,
+    ...(input.maskFiles ?? []).map((rel) => `f:${rel}`), ...(input.maskDirs ?? []).map((rel) => `d:${rel}`),
+  ];
+}
+
 /** The create options for one container of `input.kind`. */
 export function buildSpec(input: SpecInput): ContainerSpec {
   const exec = input.kind === 'exec';
@@ -82,7 +94,7 @@ export function buildSpec(input: SpecInput): ContainerSpec {
   return {
     image: input.image,
     // `timeout -s KILL` caps the helper's life whatever happens to the daemon; fixed strings only.
-    cmd: ['timeout', '-s', 'KILL', String(input.lifetimeSeconds), HELPER_PATH, WORKSPACE],
+    cmd: ['timeout', '-s', 'KILL', String(input.lifetimeSeconds), ...helperArgs(input)],
     user: `${input.uid}:${input.gid}`,
     env: input.env ?? ['HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin'],
     labels: {

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPathGuard } from '../paths/guard.js';
+import { CTIME_MARGIN_MS, stillHolds } from './mask-walk.js';
 import { findMasks } from './masks.js';
 
 let root: string;
@@ -40,5 +41,39 @@ describe('exec/masks', () => {
     const set = await findMasks(root, guard(), 20);
     expect(set.complete).toBe(false);
     expect(set.reason).toMatch(/more than 20 files and directories/);
+  });
+
+  it('changes its version when the host replaces an excluded file by rename, or deletes and recreates it', async () => {
+    files(['.env']);
+    const first = await findMasks(root, guard());
+    writeFileSync(path.join(root, '.env.tmp'), 'NEW');
+    renameSync(path.join(root, '.env.tmp'), path.join(root, '.env'));
+    const renamed = await findMasks(root, guard());
+    expect(renamed.files).toEqual(first.files);
+    expect(renamed.version).not.toBe(first.version);
+    rmSync(path.join(root, '.env'));
+    writeFileSync(path.join(root, 'keep'), 'x'); // the freed inode number is not reused by the next file
+    writeFileSync(path.join(root, '.env'), 'NEWER');
+    expect((await findMasks(root, guard())).version).not.toBe(renamed.version);
+  });
+
+  it('masks a hard link of an excluded file under any name', async () => {
+    files(['.env', 'src/ok.ts']);
+    linkSync(path.join(root, '.env'), path.join(root, 'src', 'notes.txt'));
+    const set = await findMasks(root, guard());
+    expect(set.files).toEqual(['.env', 'src/notes.txt']);
+  });
+
+  it('holds until a directory it read changes, and never right after a change (coarse timestamps)', async () => {
+    files(['src/ok.ts', 'deep/er/x.ts']);
+    const recent = await findMasks(root, guard());
+    expect(stillHolds(recent)).toBe(false); // the directories changed just now: a change in the same tick could be unseen
+    const old = new Date(Date.now() - 10 * CTIME_MARGIN_MS);
+    const set = { ...recent, startedAt: Date.now() + 2 * CTIME_MARGIN_MS }; // as if walked well after the last change
+    expect(stillHolds(set)).toBe(true);
+    utimesSync(path.join(root, 'src', 'ok.ts'), old, old); // a file's content or times: no directory changes
+    expect(stillHolds(set)).toBe(true);
+    writeFileSync(path.join(root, 'deep', 'er', '.env'), 'S');
+    expect(stillHolds(set)).toBe(false);
   });
 });

@@ -27,7 +27,7 @@ export interface ExecDeps {
   pool: ContainerPool;
   /** How many containers the pool holds (bounds the retries for a fresh one). */
   poolSize: number;
-  masks: Pick<ExecMasks, 'freshLease'>;
+  masks: Pick<ExecMasks, 'freshLease' | 'invalidate'>;
   audit: AuditSink;
   limits: ExecLimits;
   /** The command's whole environment (tool caches on tmpfs, plus commands.exec.env). */
@@ -71,7 +71,22 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
   }
 }
 
+/** How often a command is tried in a fresh container when the helper finds a mask broken before it starts. */
+const MASK_RETRIES = 3;
+
 async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr = false): Promise<ExecResult> {
+  // masks (masks.ts): MASK_BROKEN comes before the command starts, so nothing ran and nothing was streamed
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await runOnce(deps, params, ctx, argv, started, mergeStderr);
+    } catch (err) {
+      if (!(err instanceof LlmrError && err.code === 'MASK_BROKEN') || attempt >= MASK_RETRIES) throw err;
+      deps.masks.invalidate();
+    }
+  }
+}
+
+async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr: boolean): Promise<ExecResult> {
   const timeoutMs = timeoutOf(deps.limits, params);
   const out = new OutputCollector();
   const token = params.streamToken;

@@ -1,7 +1,13 @@
 /*
  * llmr-helper: the in-container request server of llmr.
  *
- * Usage: llmr-helper [ROOT]   (ROOT defaults to /workspace)
+ * Usage: llmr-helper [ROOT [--masks FILE_ID DIR_ID ENTRY...]]   (ROOT defaults to /workspace)
+ *
+ * --masks: the exec masks this container was created with. FILE_ID and DIR_ID are the
+ * "DEV:INO" identities of the empty file and the empty directory that cover excluded paths;
+ * each ENTRY is "f:REL" or "d:REL" (REL relative to ROOT). Before every command the helper
+ * checks that each REL (followed like a read would: Docker mounts over a symlink's target) still is its mask (the kernel detaches a bind mount in this namespace
+ * when the host renames over, or deletes, the path it covers) and refuses with MASK_BROKEN.
  *
  * Reads frames from stdin, handles them one at a time, writes frames to stdout.
  * Frame (both directions): u32be LEN (bytes after it), u8 TYPE, then fields, each
@@ -32,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HELPER_VERSION "3"
+#define HELPER_VERSION "4"
 #define MAX_FRAME (64u * 1024u * 1024u)
 /* Answers must fit a frame: cap reads and the exec output budget below it. */
 #define MAX_READ_BYTES ((uint64_t)MAX_FRAME - 1024u)
@@ -47,6 +53,12 @@ typedef struct { const char *p; size_t n; } field_t;
 static int root_fd = -1;
 static const char *root_path = "/workspace";
 static unsigned long tmp_counter = 0;
+
+/* The exec masks (--masks): identities of the mask sources and the paths they cover. */
+typedef struct { dev_t dev; ino_t ino; } ident_t;
+static ident_t mask_file_id, mask_dir_id;
+static char **mask_entries = NULL;
+static int mask_count = 0;
 
 /* ---------- output ---------- */
 
@@ -523,8 +535,27 @@ static int exec_loop(pid_t pid, int in_fd, field_t input, stream_t *so, stream_t
     return status;
 }
 
+/* Is every masked path still covered by its mask? Names the first one that is not. */
+static int masks_hold(const char **broken) {
+    for (int i = 0; i < mask_count; i++) {
+        const char *e = mask_entries[i];
+        const ident_t *want = e[0] == 'd' ? &mask_dir_id : &mask_file_id;
+        struct stat st;
+        if (fstatat(root_fd, e + 2, &st, 0) != 0 || st.st_dev != want->dev || st.st_ino != want->ino) {
+            *broken = e + 2;
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static void run_child(const char *cwd, uint64_t max, field_t input, char **argv, char **envp) {
     int in[2], out[2], err[2], rep[2];
+    const char *broken = NULL;
+    if (!masks_hold(&broken)) {
+        send_err("MASK_BROKEN", "%s is no longer covered by its mask (the host replaced or removed it)", broken);
+        return;
+    }
     if (pipe2(in, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); return; }
     if (pipe2(out, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); close(in[0]); close(in[1]); return; }
     if (pipe2(err, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); goto close_out; }
@@ -622,9 +653,33 @@ static void setup(void) {
     }
 }
 
+static int parse_ident(const char *s, ident_t *id) {
+    unsigned long long d, i;
+    char tail;
+    if (sscanf(s, "%llu:%llu%c", &d, &i, &tail) != 2) return -1;
+    id->dev = (dev_t)d; id->ino = (ino_t)i;
+    return 0;
+}
+
+static int parse_masks(int argc, char **argv) {
+    if (argc < 5 || strcmp(argv[2], "--masks") != 0) return -1;
+    if (parse_ident(argv[3], &mask_file_id) != 0 || parse_ident(argv[4], &mask_dir_id) != 0) return -1;
+    for (int i = 5; i < argc; i++) {
+        const char *e = argv[i];
+        field_t rel = { e + 2, strlen(e) < 2 ? 0 : strlen(e) - 2 };
+        if ((e[0] != 'f' && e[0] != 'd') || e[1] != ':' || !path_ok(rel)) return -1;
+    }
+    mask_entries = argv + 5;
+    mask_count = argc - 5;
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc > 2) { fprintf(stderr, "usage: llmr-helper [ROOT]\n"); return 2; }
-    if (argc == 2) root_path = argv[1];
+    if (argc > 2 && parse_masks(argc, argv) != 0) {
+        fprintf(stderr, "usage: llmr-helper [ROOT [--masks FILE_ID DIR_ID f:REL|d:REL...]]\n");
+        return 2;
+    }
+    if (argc >= 2) root_path = argv[1];
     setup();
     for (;;) {
         unsigned char hdr[4];
