@@ -9,7 +9,7 @@
  * MASK_BROKEN otherwise, and the command runs in a fresh container.
  */
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import type { ContainerPool, Lease } from '../containers/pool.js';
@@ -87,18 +87,41 @@ function label(version: string, ids: MaskMounts['maskIds'], generation: number):
   return createHash('sha256').update(version).update(`\0${ids.file}\0${ids.dir}\0${generation}`).digest('hex').slice(0, 16);
 }
 
-const identity = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
+interface MaskSources { emptyDir: string; emptyFile: string; maskIds: MaskMounts['maskIds'] }
 
-/** Walk `root` now and keep its mask set fresh; `stateDir` holds the empty mount sources. */
-export async function createExecMasks(root: string, guard: { isExcluded(rel: string): boolean }, stateDir: string): Promise<ExecMasks> {
-  const emptyDir = path.join(stateDir, 'empty');
-  const emptyFile = path.join(stateDir, 'empty-file');
-  await mkdir(emptyDir, { recursive: true, mode: 0o555 });
-  await writeFile(emptyFile, '', { mode: 0o444, flag: 'a' });
-  const maskIds = {
-    file: identity(await lstat(emptyFile, { bigint: true })),
-    dir: identity(await lstat(emptyDir, { bigint: true })),
-  };
+/** Create (when missing) the empty directory and file that mask excluded paths, and read their identities. */
+function ensureSources(dir: string): MaskSources {
+  const emptyDir = path.join(dir, 'd');
+  const emptyFile = path.join(dir, 'f');
+  mkdirSync(dir, { recursive: true, mode: 0o700 }); // Docker (root) reads the sources; nobody else needs to
+  mkdirSync(emptyDir, { recursive: true, mode: 0o555 });
+  writeFileSync(emptyFile, '', { mode: 0o444, flag: 'a' });
+  const ids = (p: string): string => { const st = lstatSync(p, { bigint: true }); return `${st.dev}:${st.ino}`; };
+  return { emptyDir, emptyFile, maskIds: { file: ids(emptyFile), dir: ids(emptyDir) } };
+}
+
+/**
+ * Where the mask sources live. A container's /proc/self/mountinfo shows each bind mount's source
+ * path inside its filesystem: under $XDG_RUNTIME_DIR (a tmpfs of its own) that is `/llmr-masks/f`,
+ * which names no home directory or state path; without it, `masks/` in the state directory.
+ */
+function sourceDir(stateDir: string, runtimeDir: string | undefined): string {
+  if (runtimeDir !== undefined && path.isAbsolute(runtimeDir)) {
+    const dir = path.join(runtimeDir, 'llmr-masks');
+    try {
+      ensureSources(dir);
+      return dir;
+    } catch {
+      // not writable: fall back to the state directory
+    }
+  }
+  return path.join(stateDir, 'masks');
+}
+
+/** Walk `root` now and keep its mask set fresh; the empty mount sources live in `runtimeDir` (else `stateDir`). */
+export async function createExecMasks(root: string, guard: { isExcluded(rel: string): boolean }, stateDir: string, runtimeDir?: string): Promise<ExecMasks> {
+  const dir = sourceDir(stateDir, runtimeDir);
+  let sources = ensureSources(dir);
   const tracker = await createMaskTracker(root, guard);
   const first = tracker.current();
   // bumped when a helper finds a mask broken: every container created before is retired unused
@@ -106,7 +129,8 @@ export async function createExecMasks(root: string, guard: { isExcluded(rel: str
   return {
     mounts() {
       const set = tracker.current();
-      return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: label(set.version, maskIds, generation), emptyDir, emptyFile, maskIds };
+      sources = existsSync(sources.emptyFile) && existsSync(sources.emptyDir) ? sources : ensureSources(dir); // a cleaned runtime dir
+      return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: label(set.version, sources.maskIds, generation), ...sources };
     },
     staleTemps: () => first.staleTemps,
     async freshLease(pool, signal, poolSize) {
@@ -117,7 +141,7 @@ export async function createExecMasks(root: string, guard: { isExcluded(rel: str
           throw new LlmrError('COMMAND_DISABLED', `exec is unavailable in this repository: ${set.reason}, so llmr cannot hide every excluded file from commands`);
         }
         const lease = await pool.acquire(signal);
-        if (lease.labels[LABELS.masks] === label(set.version, maskIds, generation)) return lease;
+        if (lease.labels[LABELS.masks] === label(set.version, sources.maskIds, generation)) return lease;
         await pool.release(lease, true);
       }
       throw new LlmrError('CONTAINER_FAILED', 'could not start an exec container matching the current excluded files (they keep changing)');

@@ -32,6 +32,8 @@ export interface PoolsInput {
   log: Logger;
   instance: string;
   stateDir: string;
+  /** $XDG_RUNTIME_DIR: where exec mask sources live, so no container sees the state path (masks.ts). */
+  runtimeDir?: string;
 }
 
 const IO_TMPFS_BYTES = 16 * 1024 * 1024;
@@ -78,7 +80,7 @@ async function removeStaleTemps(root: string, rels: string[], log: Logger): Prom
 export async function createWorkspacePools(input: PoolsInput): Promise<WorkspacePools> {
   const { config } = input;
   const pc = config.container_pool;
-  const masks = await createExecMasks(input.root, input.guard, input.stateDir);
+  const masks = await createExecMasks(input.root, input.guard, input.stateDir, input.runtimeDir);
   await removeStaleTemps(input.root, masks.staleTemps(), input.log);
   const ioLimits: Limits = {
     memoryBytes: config.commands.io.memory_limit,

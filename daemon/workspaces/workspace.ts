@@ -91,7 +91,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     allowedExtensions: config.commands.write.allowed_extensions,
   });
   const audit = await deps.auditFor(config, state);
-  const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state });
+  const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state, runtimeDir: deps.env.XDG_RUNTIME_DIR });
   const io = createIo({
     root,
     guard, readPool: pools.ioRead, writePool: pools.ioWrite, audit, limits: ioLimits(config), backups: { stateDir: state, workspaceId: id },

@@ -4,7 +4,7 @@
  * a new excluded file just before the command, a hard link to an excluded file. Real daemon,
  * real warm pool, real Docker.
  */
-import { linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,10 @@ import { ExecRequest, type ExecResult } from '../../protocol/exec.js';
 import { REPO_UID, containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const WHITELIST = ['cat', 'grep', 'true', 'sleep'];
+/** A runtime directory of its own (a tmpfs, like /run/user/UID): the mask sources go there. */
+const RUNTIME = mkdtempSync('/dev/shm/llmr-masks-test-');
 const ENV = {
+  XDG_RUNTIME_DIR: RUNTIME,
   LLMR_COMMANDS__EXEC__PROFILE: 'original', LLMR_COMMANDS__EXEC__WHITELIST: WHITELIST.join(','),
   LLMR_POOL_SIZE: '2', LLMR_CONTAINER_POOL__MIN_IDLE: '2',
 };
@@ -51,6 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await d?.stop();
+  rmSync(RUNTIME, { recursive: true, force: true });
   expect(containersOf(d.instance)).toEqual([]);
 });
 
@@ -100,5 +104,11 @@ describe('integration/masks', () => {
       expect(r.stdout).toBe('');
       expect(r.exitCode).toBe(0);
     }
+  });
+
+  it('shows no host home or state path in /proc/self/mountinfo (the excluded names as mount points remain)', async () => {
+    const info = (await run('cat /proc/self/mountinfo')).stdout;
+    expect(info).toContain(` ${RUNTIME.slice('/dev/shm'.length)}/llmr-masks/f /workspace/.env `); // the path inside the tmpfs
+    expect(info).not.toContain(d.home);
   });
 });
