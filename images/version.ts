@@ -21,6 +21,15 @@ export type ImageKind = keyof typeof IMAGE_NAMES;
 export const HELPER_PATH = '/usr/local/bin/llmr-helper';
 export const WORKSPACE_DIR = '/workspace';
 
+/**
+ * Where llmr's own helper binary is mounted (read-only) in a container of any image, and the
+ * image's entrypoint is overridden with it: no image needs the helper (or `timeout`) baked in.
+ */
+export const HELPER_MOUNT_PATH = '/.llmr-helper';
+
+/** The helper binary under llmr's data directory (protocol/dirs.ts `dataDir`), placed by `llmr images build`. */
+export const HELPER_BINARY_REL = 'helper/llmr-helper';
+
 /** Debian suite both images come from. */
 export const DEBIAN_SUITE = 'bookworm';
 

@@ -88,6 +88,8 @@ export const ERROR_CODES = {
   // masks block -33120..-33129
   /** An exec container's mask no longer covers its path (the host replaced the file): the container is retired. */
   MASK_BROKEN: { rpc: -33120, exit: EXIT.DOCKER },
+  /** The configured image cannot run llmr's helper (not Linux, another architecture, no usable rootfs). */
+  IMAGE_UNSUITABLE: { rpc: -33121, exit: EXIT.DOCKER },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

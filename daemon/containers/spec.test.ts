@@ -31,6 +31,15 @@ describe('containers/spec', () => {
     expect(buildSpec({ ...base, maskFiles: ['.env'], maskIds: { file: '1:1', dir: '1:2' } }).cmd).toHaveLength(6); // io: no masks
   });
 
+  it('mounts llmr\'s own helper read-only as the entrypoint, which caps its own life (no timeout in the image)', () => {
+    const s = buildSpec({ ...base, kind: 'exec', helperBinary: '/data/llmr/helper/llmr-helper', maskFiles: ['.env'], emptyFile: '/s/f', emptyDir: '/s/d', maskIds: { file: '1:2', dir: '1:3' } });
+    expect(s.entrypoint).toEqual(['/.llmr-helper']);
+    expect(s.cmd).toEqual(['/workspace', '--lifetime', '600', '--masks', '1:2', '1:3', 'f:.env']);
+    expect(s.mounts).toContainEqual({ source: '/data/llmr/helper/llmr-helper', target: '/.llmr-helper', readOnly: true });
+    expect(s.readonlyRootfs).toBe(true);
+    expect(buildSpec(base).entrypoint).toBeUndefined();
+  });
+
   it('mounts the repository writable for writes with .git re-mounted read-only', () => {
     const s = buildSpec({ ...base, kind: 'io-write', readOnlyPaths: ['.git'] });
     expect(s.mounts).toEqual([

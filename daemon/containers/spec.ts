@@ -4,7 +4,7 @@
  * which Docker takes as structured fields, never as a shell string.
  */
 import { createHash } from 'node:crypto';
-import { HELPER_PATH, WORKSPACE_DIR } from '../../images/version.js';
+import { HELPER_MOUNT_PATH, HELPER_PATH, WORKSPACE_DIR } from '../../images/version.js';
 import type { ContainerSpec } from './docker.js';
 
 export type PoolKind = 'io-read' | 'io-write' | 'exec';
@@ -43,6 +43,12 @@ export interface SpecInput {
   /** Identities "dev:ino" of emptyFile and emptyDir; with them the helper checks every mask before each command. */
   maskIds?: { file: string; dir: string };
   env?: string[];
+  /**
+   * llmr's own helper binary on the host. When set it is mounted read-only at HELPER_MOUNT_PATH and
+   * is the entrypoint (any image serves, nothing of llmr needs to be in it), and the helper caps its
+   * own life (`--lifetime`, alarm(2)); else the image's baked helper runs under `timeout`.
+   */
+  helperBinary?: string;
 }
 
 /** Short stable id of a repository root, used in labels and state paths. */
@@ -67,6 +73,7 @@ function bind(source: string, target: string, readOnly: boolean): Mount {
 function mounts(input: SpecInput): Mount[] {
   const rw = input.kind === 'io-write';
   const list = [bind(input.root, WORKSPACE, !rw)];
+  if (input.helperBinary !== undefined) list.push(bind(input.helperBinary, HELPER_MOUNT_PATH, true));
   for (const rel of input.readOnlyPaths ?? []) list.push(bind(`${input.root}/${rel}`, `${WORKSPACE}/${rel}`, true));
   const maskFile = input.emptyFile ?? '/dev/null';
   for (const rel of input.maskFiles ?? []) list.push(bind(maskFile, `${WORKSPACE}/${rel}`, true));
@@ -76,12 +83,11 @@ function mounts(input: SpecInput): Mount[] {
   return list;
 }
 
-/** The helper's arguments: the root, and for exec the masks it checks before each command (images/helper/llmr-helper.c). */
-function helperArgs(input: SpecInput): string[] {
-  const args = [HELPER_PATH, WORKSPACE];
-  if (input.kind !== 'exec' || input.maskIds === undefined || input.emptyFile === undefined || input.emptyDir === undefined) return args;
+/** The masks an exec helper checks before each command (images/helper/llmr-helper.c). */
+function maskArgs(input: SpecInput): string[] {
+  if (input.kind !== 'exec' || input.maskIds === undefined || input.emptyFile === undefined || input.emptyDir === undefined) return [];
   return [
-    ...args, '--masks', input.maskIds.file, input.maskIds.dir,
+    '--masks', input.maskIds.file, input.maskIds.dir,
     ...(input.maskFiles ?? []).map((rel) => `f:${rel}`), ...(input.maskDirs ?? []).map((rel) => `d:${rel}`),
   ];
 }
@@ -91,10 +97,14 @@ export function buildSpec(input: SpecInput): ContainerSpec {
   const exec = input.kind === 'exec';
   const tmpfsOpts = `rw,nosuid,nodev,${exec ? 'exec,' : 'noexec,'}size=${input.limits.tmpfsBytes},mode=1777`;
   const expires = Math.floor(Date.now() / 1000) + input.lifetimeSeconds;
+  const life = String(input.lifetimeSeconds);
+  // the helper's life is capped whatever happens to the daemon: by itself (alarm) or by `timeout -s KILL`; fixed strings only
+  const launch = input.helperBinary !== undefined
+    ? { entrypoint: [HELPER_MOUNT_PATH], cmd: [WORKSPACE, '--lifetime', life, ...maskArgs(input)] }
+    : { cmd: ['timeout', '-s', 'KILL', life, HELPER_PATH, WORKSPACE, ...maskArgs(input)] };
   return {
     image: input.image,
-    // `timeout -s KILL` caps the helper's life whatever happens to the daemon; fixed strings only.
-    cmd: ['timeout', '-s', 'KILL', String(input.lifetimeSeconds), ...helperArgs(input)],
+    ...launch,
     user: `${input.uid}:${input.gid}`,
     env: input.env ?? ['HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin'],
     labels: {

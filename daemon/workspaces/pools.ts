@@ -34,6 +34,8 @@ export interface PoolsInput {
   stateDir: string;
   /** $XDG_RUNTIME_DIR: where exec mask sources live, so no container sees the state path (masks.ts). */
   runtimeDir?: string;
+  /** llmr's helper binary to mount into every container (containers/helper-binary.ts); else the image's own. */
+  helperBinary?: string;
 }
 
 const IO_TMPFS_BYTES = 16 * 1024 * 1024;
@@ -114,6 +116,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
     spec: () => buildSpec({
       kind, root: input.root, uid: input.owner.uid, gid: input.owner.gid, image, instance: input.instance, limits,
       lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
+      ...(input.helperBinary !== undefined ? { helperBinary: input.helperBinary } : {}),
       readOnlyPaths: kind === 'io-write' ? readOnlyRemounts(input.root) : [],
       ...(kind === 'exec' ? { ...masks.mounts(), env: envList(execEnv(config)) } : {}),
     }),

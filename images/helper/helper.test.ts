@@ -246,8 +246,18 @@ describe('images/helper', () => {
     expect((await helper.exec({ argv: ['true'] })).exit.exitCode).toBe(0);
   });
 
+  it('ends itself after --lifetime seconds (no timeout binary needed in the image)', async () => {
+    helper.proc.kill('SIGKILL');
+    helper = new HelperProcess(binary, [root, '--lifetime', '1']);
+    expect((await helper.exec({ argv: ['true'] })).exit.exitCode).toBe(0);
+    const started = Date.now();
+    const [, signal] = await once(helper.proc, 'exit') as [number | null, string | null];
+    expect(signal).toBe('SIGALRM');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
   it('refuses malformed --masks arguments at start', () => {
-    for (const args of [['--masks', '1:2'], ['--masks', 'x', '1:2'], ['--masks', '1:2', '3:4', 'f:../x'], ['--masks', '1:2', '3:4', 'q:a'], ['--other']]) {
+    for (const args of [['--lifetime', '0'], ['--lifetime', 'x'], ['--lifetime'], ['--lifetime', '5', '--masks'], ['--masks', '1:2'], ['--masks', 'x', '1:2'], ['--masks', '1:2', '3:4', 'f:../x'], ['--masks', '1:2', '3:4', 'q:a'], ['--other']]) {
       const r = spawnSync(binary, [root, ...args], { input: '' });
       expect(r.status).toBe(2);
     }

@@ -1,7 +1,12 @@
 /*
  * llmr-helper: the in-container request server of llmr.
  *
- * Usage: llmr-helper [ROOT [--masks FILE_ID DIR_ID ENTRY...]]   (ROOT defaults to /workspace)
+ * Usage: llmr-helper [ROOT [--lifetime SECONDS] [--masks FILE_ID DIR_ID ENTRY...]]
+ * (ROOT defaults to /workspace)
+ *
+ * --lifetime: the helper ends itself after SECONDS (alarm(2), default action of SIGALRM), so no
+ * container outlives a crashed daemon for long without the image providing `timeout`; the
+ * container's init then ends, and with it every process left in the container.
  *
  * --masks: the exec masks this container was created with. FILE_ID and DIR_ID are the
  * "DEV:INO" identities of the empty file and the empty directory that cover excluded paths;
@@ -661,22 +666,39 @@ static int parse_ident(const char *s, ident_t *id) {
     return 0;
 }
 
-static int parse_masks(int argc, char **argv) {
-    if (argc < 5 || strcmp(argv[2], "--masks") != 0) return -1;
-    if (parse_ident(argv[3], &mask_file_id) != 0 || parse_ident(argv[4], &mask_dir_id) != 0) return -1;
-    for (int i = 5; i < argc; i++) {
+/* Options after ROOT: [--lifetime N] [--masks FILE_ID DIR_ID ENTRY...] (--masks takes the rest). */
+static int parse_options(int argc, char **argv) {
+    int i = 2;
+    if (i < argc && strcmp(argv[i], "--lifetime") == 0) {
+        uint64_t secs;
+        if (i + 1 >= argc) return -1;
+        field_t f = fs(argv[i + 1]);
+        if (parse_u64(f, &secs) != 0 || secs == 0 || secs > 30u * 24u * 3600u) return -1;
+        signal(SIGALRM, SIG_DFL); /* an inherited SIG_IGN must not lift the cap */
+        sigset_t alrm;
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+        alarm((unsigned)secs);
+        i += 2;
+    }
+    if (i == argc) return 0;
+    if (argc - i < 3 || strcmp(argv[i], "--masks") != 0) return -1;
+    if (parse_ident(argv[i + 1], &mask_file_id) != 0 || parse_ident(argv[i + 2], &mask_dir_id) != 0) return -1;
+    int first = i + 3;
+    for (i = first; i < argc; i++) {
         const char *e = argv[i];
         field_t rel = { e + 2, strlen(e) < 2 ? 0 : strlen(e) - 2 };
         if ((e[0] != 'f' && e[0] != 'd') || e[1] != ':' || !path_ok(rel)) return -1;
     }
-    mask_entries = argv + 5;
-    mask_count = argc - 5;
+    mask_entries = argv + first;
+    mask_count = argc - first;
     return 0;
 }
 
 int main(int argc, char **argv) {
-    if (argc > 2 && parse_masks(argc, argv) != 0) {
-        fprintf(stderr, "usage: llmr-helper [ROOT [--masks FILE_ID DIR_ID f:REL|d:REL...]]\n");
+    if (argc > 2 && parse_options(argc, argv) != 0) {
+        fprintf(stderr, "usage: llmr-helper [ROOT [--lifetime SECONDS] [--masks FILE_ID DIR_ID f:REL|d:REL...]]\n");
         return 2;
     }
     if (argc >= 2) root_path = argv[1];
