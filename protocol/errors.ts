@@ -90,6 +90,8 @@ export const ERROR_CODES = {
   MASK_BROKEN: { rpc: -33120, exit: EXIT.DOCKER },
   /** The configured image cannot run llmr's helper (not Linux, another architecture, no usable rootfs). */
   IMAGE_UNSUITABLE: { rpc: -33121, exit: EXIT.DOCKER },
+  /** The command stopped llmr's helper in its container (e.g. kill(-1, SIGKILL)); the output so far comes with it. */
+  EXEC_ABORTED: { rpc: -33122, exit: EXIT.COMMAND_FAILED },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { LlmrError } from '../../protocol/errors.js';
 import type { PoolStatus } from '../../protocol/workspace.js';
+import { HELPER_MOUNT_PATH } from '../../images/version.js';
 import type { ContainerSpec } from './docker.js';
 import { HelperConnection } from './helper-conn.js';
 import { LatencyWindow } from './latency.js';
@@ -33,7 +34,7 @@ export interface LeaseFactory {
  * the image cannot run it (not Linux, another architecture, a rootfs Docker cannot start).
  */
 function unsuitable(spec: ContainerSpec, err: unknown, stderr: string): unknown {
-  if (spec.entrypoint === undefined || !(err instanceof LlmrError) || err.code !== 'CONTAINER_FAILED') return err;
+  if (spec.entrypoint?.[0] !== HELPER_MOUNT_PATH || !(err instanceof LlmrError) || err.code !== 'CONTAINER_FAILED') return err;
   const said = stderr.trim().split('\n')[0]?.slice(0, 300);
   return new LlmrError('IMAGE_UNSUITABLE', `image ${spec.image} cannot run llmr's helper${said ? `: ${said}` : ' (the container stopped at once)'}`,
     'use a Linux image for this machine\'s architecture (docker info --format {{.Architecture}}), or llmr\'s own (llmr images build)', { cause: err });

@@ -49,6 +49,8 @@ export interface SpecInput {
    * own life (`--lifetime`, alarm(2)); else the image's baked helper runs under `timeout`.
    */
   helperBinary?: string;
+  /** Exec: the container serves several commands; the helper may `clean` between them (kill(-1), empty /tmp). */
+  reusable?: boolean;
 }
 
 /** Short stable id of a repository root, used in labels and state paths. */
@@ -98,10 +100,12 @@ export function buildSpec(input: SpecInput): ContainerSpec {
   const tmpfsOpts = `rw,nosuid,nodev,${exec ? 'exec,' : 'noexec,'}size=${input.limits.tmpfsBytes},mode=1777`;
   const expires = Math.floor(Date.now() / 1000) + input.lifetimeSeconds;
   const life = String(input.lifetimeSeconds);
-  // the helper's life is capped whatever happens to the daemon: by itself (alarm) or by `timeout -s KILL`; fixed strings only
+  // the helper caps its own life (alarm) whatever happens to the daemon, and runs as the child of
+  // Docker's init (PID 1), which `clean` relies on; fixed strings only
+  const args = [WORKSPACE, '--lifetime', life, ...(input.reusable === true && exec ? ['--reusable'] : []), ...maskArgs(input)];
   const launch = input.helperBinary !== undefined
-    ? { entrypoint: [HELPER_MOUNT_PATH], cmd: [WORKSPACE, '--lifetime', life, ...maskArgs(input)] }
-    : { cmd: ['timeout', '-s', 'KILL', life, HELPER_PATH, WORKSPACE, ...maskArgs(input)] };
+    ? { entrypoint: [HELPER_MOUNT_PATH], cmd: args }
+    : { entrypoint: [HELPER_PATH], cmd: args };
   return {
     image: input.image,
     ...launch,

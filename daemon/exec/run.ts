@@ -10,6 +10,7 @@ import type { ContainerPool } from '../containers/pool.js';
 import type { RequestContext } from '../context.js';
 import type { ExecMasks } from './masks.js';
 import { OutputCollector } from './output.js';
+import { releaseAfter, stoppedWhileRunning } from './reuse.js';
 import { runPlan } from './plan-run.js';
 import { planCommand, type ExecPolicy } from './policy.js';
 
@@ -34,6 +35,8 @@ export interface ExecDeps {
   env: Record<string, string>;
   /** The exec image (commands.exec.container_image), named in hints. */
   image: string;
+  /** commands.exec.reuse_containers: a container serves the next command after `clean` (reuse.ts). */
+  reuse?: boolean;
 }
 
 export interface Exec {
@@ -92,6 +95,7 @@ async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, 
   const token = params.streamToken;
   const lease = await deps.masks.freshLease(deps.pool, ctx.signal, deps.poolSize);
   let timedOut = false;
+  let finished = false;
   const timer = setTimeout(() => { timedOut = true; lease.conn.close(); }, timeoutMs);
   const onAbort = (): void => lease.conn.close();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -102,6 +106,7 @@ async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, 
         out.add(mergeStderr ? 'stdout' : stream, data);
         if (token !== undefined) ctx.notify(ExecOutputNotification, { token, stream, data: data.toString('utf8') });
       });
+    finished = true;
     const { stdout, stderr, omitted } = out.finish(final);
     return { exitCode: final.exitCode, durationMs: Math.round(performance.now() - started), stdout, stderr, omittedBytes: omitted };
   } catch (err) {
@@ -115,10 +120,11 @@ async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, 
       throw new LlmrError('COMMAND_NOT_FOUND', err.message,
         `the exec image ${deps.image} has no ${argv[0]} on its PATH; set commands.exec.container_image in your user config (llmr config path) to an image that has it`);
     }
-    throw err;
+    throw stoppedWhileRunning(err, lease, soFar);
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
-    await deps.pool.release(lease, true);
+    // reuse.ts: cleaned and kept only after a command that finished, in the background (off the answer's path)
+    void releaseAfter(deps.pool, lease, finished && deps.reuse === true);
   }
 }

@@ -117,6 +117,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
       kind, root: input.root, uid: input.owner.uid, gid: input.owner.gid, image, instance: input.instance, limits,
       lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
       ...(input.helperBinary !== undefined ? { helperBinary: input.helperBinary } : {}),
+      reusable: kind === 'exec' && config.commands.exec.reuse_containers,
       readOnlyPaths: kind === 'io-write' ? readOnlyRemounts(input.root) : [],
       ...(kind === 'exec' ? { ...masks.mounts(), env: envList(execEnv(config)) } : {}),
     }),
@@ -124,7 +125,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
 
   const ioRead = make('io-read', config.commands.io.container_image, ioLimits, false);
   const ioWrite = make('io-write', config.commands.io.container_image, ioLimits, false);
-  const exec = make('exec', config.commands.exec.container_image, execLimits, true);
+  const exec = make('exec', config.commands.exec.container_image, execLimits, !config.commands.exec.reuse_containers);
   return {
     ioRead, ioWrite, exec, masks,
     status: () => [ioRead.status(), ioWrite.status(), exec.status()],

@@ -104,6 +104,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
   const exec = createExec({
     policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root] },
     pool: pools.exec, poolSize: config.container_pool.size, masks: pools.masks, audit, env: execEnv(config), image: config.commands.exec.container_image,
+    reuse: config.commands.exec.reuse_containers,
     limits: {
       enabled: config.commands.exec.enabled, timeoutSeconds: config.commands.exec.timeout_seconds,
       maxTimeoutSeconds: config.commands.exec.max_timeout_seconds, maxOutputBytes: config.commands.exec.max_output_bytes,

@@ -256,6 +256,21 @@ describe('images/helper', () => {
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
+  it('refuses clean (kill(-1), emptying /tmp) outside a reusable container, even when started --reusable', async () => {
+    const marker = path.join(os.tmpdir(), `llmr-clean-guard-${process.pid}`);
+    fs.writeFileSync(marker, 'still here');
+    try {
+      const code = async (): Promise<string> => { const f = await helper.one(encodeFrame('C', [])); return `${f.type} ${f.fields[0]?.toString()}`; };
+      expect(await code()).toBe('E UNCLEAN'); // not --reusable
+      helper.proc.kill('SIGKILL');
+      helper = new HelperProcess(binary, [root, '--reusable']); // its parent is this test, not a container's init
+      expect(await code()).toBe('E UNCLEAN');
+      expect(fs.readFileSync(marker, 'utf8')).toBe('still here');
+    } finally {
+      fs.rmSync(marker, { force: true });
+    }
+  });
+
   it('refuses malformed --masks arguments at start', () => {
     for (const args of [['--lifetime', '0'], ['--lifetime', 'x'], ['--lifetime'], ['--lifetime', '5', '--masks'], ['--masks', '1:2'], ['--masks', 'x', '1:2'], ['--masks', '1:2', '3:4', 'f:../x'], ['--masks', '1:2', '3:4', 'q:a'], ['--other']]) {
       const r = spawnSync(binary, [root, ...args], { input: '' });
