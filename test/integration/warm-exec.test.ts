@@ -4,6 +4,11 @@
  * kills every process it can (kill(-1, SIGKILL), the helper included) gets its output so far and
  * EXEC_ABORTED, and single-use stays available (commands.exec.reuse_containers: false).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { ExecRequest, type ExecResult } from '../../protocol/exec.js';
@@ -18,8 +23,9 @@ let conn: MessageConnection;
 let singleConn: MessageConnection;
 let repo: string;
 
+/** Run Python `code` (sent as stdin: no quoting of it in the command line). */
 const py = (c: MessageConnection, code: string): Promise<ExecResult> =>
-  c.sendRequest(ExecRequest, { root: repo, command: `python3 -c ${JSON.stringify(code).replace(/^"|"$/g, "'")}` });
+  c.sendRequest(ExecRequest, { root: repo, command: 'python3 -c "import sys; exec(sys.stdin.read())"', stdin: code });
 const host = async (c: MessageConnection): Promise<string> => (await c.sendRequest(ExecRequest, { root: repo, command: 'cat /etc/hostname' })).stdout;
 
 /** Leave a grandchild in a new session that outlives the command, and print its pid. */
@@ -38,10 +44,16 @@ const LEAVE_BEHIND = [
 
 const LIST = "import os; print(sorted(int(p) for p in os.listdir('/proc') if p.isdigit())); print(os.listdir('/tmp'), os.listdir('/dev/shm'))";
 
+/** llmr's data directory with the helper compiled from this tree (mounted into the exec image's containers). */
+const DATA = mkdtempSync(path.join(os.tmpdir(), 'llmr-warm-exec-data-'));
+
 beforeAll(async () => {
+  mkdirSync(path.join(DATA, 'llmr', 'helper'), { recursive: true });
+  execFileSync('gcc', ['-static', '-O2', '-o', path.join(DATA, 'llmr', 'helper', 'llmr-helper'),
+    fileURLToPath(new URL('../../images/helper/llmr-helper.c', import.meta.url))]);
   repo = makeRepo({ 'notes.txt': 'hello\n' });
-  warm = await startDaemon(ENV);
-  single = await startDaemon({ ...ENV, LLMR_COMMANDS__EXEC__REUSE_CONTAINERS: 'false' });
+  warm = await startDaemon({ ...ENV, XDG_DATA_HOME: DATA });
+  single = await startDaemon({ ...ENV, XDG_DATA_HOME: DATA, LLMR_COMMANDS__EXEC__REUSE_CONTAINERS: 'false' });
   conn = await warm.connect();
   singleConn = await single.connect();
 }, 60_000);
@@ -51,6 +63,7 @@ afterAll(async () => {
     await d?.stop();
     expect(containersOf(d.instance)).toEqual([]);
   }
+  rmSync(DATA, { recursive: true, force: true });
 });
 
 describe('integration/warm-exec', () => {
