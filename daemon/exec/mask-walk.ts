@@ -21,7 +21,7 @@ export interface MaskSet {
   dirs: string[];
   /** Temp files of writes interrupted by a killed container (`.<name>.llmr-<pid>-<n>.tmp`). */
   staleTemps: string[];
-  /** Changes whenever a name, or the identity (dev, inode) or ctime of a masked path, changes. */
+  /** Changes whenever a name or the identity (dev, inode) of a masked path changes, or a masked file's ctime. */
   version: string;
   /** False when the walk could not see everything (too many entries, unreadable directory): exec must not run. */
   complete: boolean;
@@ -107,7 +107,8 @@ export async function findMasks(root: string, guard: { isExcluded(rel: string): 
   }
   const sorted = [...files.keys()].sort();
   const dirs = [...w.dirs].sort();
-  const dirMap = new Map(dirIds.map((e) => [e.rel, e.st ? versionId(e.st) : 'gone']));
+  // a directory's ctime moves with every change inside it (git writes .git all the time): its identity only
+  const dirMap = new Map(dirIds.map((e) => [e.rel, e.st ? id(e.st) : 'gone']));
   const version = JSON.stringify([sorted.map((f) => [f, files.get(f)]), dirs.map((d) => [d, dirMap.get(d)])]);
   return {
     files: sorted, dirs, staleTemps: w.staleTemps, version, complete: w.reason === undefined,
