@@ -1,6 +1,7 @@
 /**
- * The exec capability (`exec/run`): policy check and plan (normalize.ts), then one single-use exec
- * container per step, created with the current masks, runs its argv (no shell unless configured).
+ * The exec capability (`exec/run`): policy check and plan (normalize.ts), then an exec container
+ * with the current masks runs each step's argv (no shell unless configured); afterwards it is
+ * cleaned and kept for the next command, or retired (reuse.ts, commands.exec.reuse_containers).
  * Timeout and cancellation remove the container, which kills everything in it.
  */
 import { LlmrError, asLlmrError } from '../../protocol/errors.js';
