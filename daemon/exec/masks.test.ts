@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPathGuard } from '../paths/guard.js';
 import { CTIME_MARGIN_MS, stillHolds } from './mask-walk.js';
-import { findMasks } from './masks.js';
+import type { ContainerPool, Lease } from '../containers/pool.js';
+import { createExecMasks, findMasks } from './masks.js';
 
 let root: string;
 beforeEach(() => { root = mkdtempSync(path.join(os.tmpdir(), 'llmr-masks-')); });
@@ -75,5 +76,32 @@ describe('exec/masks', () => {
     expect(stillHolds(set)).toBe(true);
     writeFileSync(path.join(root, 'deep', 'er', '.env'), 'S');
     expect(stillHolds(set)).toBe(false);
+  });
+
+  it('hands out only a container with the current masks and enough life left for the command', async () => {
+    files(['src/ok.ts']);
+    const state = mkdtempSync(path.join(os.tmpdir(), 'llmr-masks-state-'));
+    try {
+      const masks = await createExecMasks(root, guard(), state);
+      const m = masks.mounts();
+      const now = Math.floor(Date.now() / 1000);
+      // FAKE pool (stands in for Docker): hands out the given containers in order, records retirements
+      const queue: Lease[] = [
+        { id: 'stale', labels: { 'llmr.masks': 'other', 'llmr.expires': String(now + 3600) } },
+        { id: 'dying', labels: { 'llmr.masks': m.maskVersion, 'llmr.expires': String(now + 20) } },
+        { id: 'good', labels: { 'llmr.masks': m.maskVersion, 'llmr.expires': String(now + 3600) } },
+      ].map((l) => ({ ...l, conn: undefined as never, uses: 0, lastUsed: 0 }));
+      const retired: string[] = [];
+      const pool = {
+        acquire: async () => queue.shift() as Lease,
+        release: async (l: Lease, destroy?: boolean) => { if (destroy === true) retired.push(l.id); },
+      } as unknown as ContainerPool;
+      await new Promise((r) => setTimeout(r, 1100)); // the walk's directories are no longer "just changed"
+      const lease = await masks.freshLease(pool, new AbortController().signal, 4, 30_000);
+      expect(lease.id).toBe('good');
+      expect(retired).toEqual(['stale', 'dying']);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 });

@@ -74,13 +74,17 @@ export interface ExecMasks {
   /**
    * An exec lease whose container was created with a set that still describes the repository
    * (checked now: one lstat per directory, a new walk when anything changed); COMMAND_DISABLED
-   * when the walk could not see everything.
+   * when the walk could not see everything. A container with less than `needMs` (the command's
+   * timeout) plus a margin of its life left is retired too: its helper would end mid-command.
    */
-  freshLease(pool: ContainerPool, signal: AbortSignal, poolSize: number): Promise<Lease>;
+  freshLease(pool: ContainerPool, signal: AbortSignal, poolSize: number, needMs?: number): Promise<Lease>;
   /** A container's helper found a mask broken (MASK_BROKEN): walk again before the next lease. */
   invalidate(): void;
   close(): void;
 }
+
+/** Life a container must have left beyond the command's timeout (the helper's alarm ends it). */
+const LIFE_MARGIN_MS = 10_000;
 
 /** Short label value for a mask set. */
 function label(version: string, ids: MaskMounts['maskIds'], generation: number): string {
@@ -133,7 +137,7 @@ export async function createExecMasks(root: string, guard: { isExcluded(rel: str
       return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: label(set.version, sources.maskIds, generation), ...sources };
     },
     staleTemps: () => first.staleTemps,
-    async freshLease(pool, signal, poolSize) {
+    async freshLease(pool, signal, poolSize, needMs = 0) {
       // every idle container may be stale after a change: try one more than the pool can hold
       for (let i = 0; i <= poolSize; i += 1) {
         const set = await tracker.fresh();
@@ -141,7 +145,9 @@ export async function createExecMasks(root: string, guard: { isExcluded(rel: str
           throw new LlmrError('COMMAND_DISABLED', `exec is unavailable in this repository: ${set.reason}, so llmr cannot hide every excluded file from commands`);
         }
         const lease = await pool.acquire(signal);
-        if (lease.labels[LABELS.masks] === label(set.version, sources.maskIds, generation)) return lease;
+        const lifeLeftMs = Number(lease.labels[LABELS.expires]) * 1000 - Date.now();
+        const livesLongEnough = !(lifeLeftMs < needMs + LIFE_MARGIN_MS); // NaN (no label): trust it
+        if (livesLongEnough && lease.labels[LABELS.masks] === label(set.version, sources.maskIds, generation)) return lease;
         await pool.release(lease, true);
       }
       throw new LlmrError('CONTAINER_FAILED', 'could not start an exec container matching the current excluded files (they keep changing)');

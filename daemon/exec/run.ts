@@ -94,7 +94,7 @@ async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, 
   const timeoutMs = timeoutOf(deps.limits, params);
   const out = new OutputCollector();
   const token = params.streamToken;
-  const lease = await deps.masks.freshLease(deps.pool, ctx.signal, deps.poolSize);
+  const lease = await deps.masks.freshLease(deps.pool, ctx.signal, deps.poolSize, timeoutMs);
   let timedOut = false;
   let finished = false;
   const timer = setTimeout(() => { timedOut = true; lease.conn.close(); }, timeoutMs);
