@@ -6,10 +6,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { relativeInside } from '../daemon/paths/inside.js';
+import { dataDir } from '../protocol/dirs.js';
 import { LlmrError } from '../protocol/errors.js';
 import { BUSYBOX_PATH, compileHelper, defaultMirror, exists, findAsset, findProgram, makeExecRootfs, makeIoRootfs } from './rootfs.js';
 import { runPipeline, runTool, type ToolOptions } from './run-tool.js';
-import { HELPER_PATH, IMAGE_NAMES, IMAGE_VERSION, IMAGE_VERSION_LABEL, WORKSPACE_DIR, type ImageKind } from './version.js';
+import { HELPER_BINARY_REL, HELPER_PATH, IMAGE_NAMES, IMAGE_VERSION, IMAGE_VERSION_LABEL, WORKSPACE_DIR, type ImageKind } from './version.js';
 
 export interface BuildImagesOptions {
   images: ImageKind[];
@@ -44,6 +45,22 @@ export function imageTag(kind: ImageKind, tags: BuildImagesOptions['tags'] = {})
   return tag;
 }
 
+/**
+ * Place the compiled helper in llmr's data directory (`$XDG_DATA_HOME/llmr/helper/llmr-helper`),
+ * from where the daemon mounts it into containers of any image (daemon/containers/helper-binary.ts).
+ * Written beside and renamed over, so a running daemon never mounts a half-written binary.
+ */
+export async function installHelper(helper: string, onProgress: (line: string) => void, dir = dataDir(process.env, os.homedir())): Promise<string> {
+  const target = path.join(dir, HELPER_BINARY_REL);
+  await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+  const tmp = `${target}.${process.pid}.tmp`;
+  await fs.copyFile(helper, tmp);
+  await fs.chmod(tmp, 0o755);
+  await fs.rename(tmp, target);
+  onProgress(`installed the helper at ${target}`);
+  return target;
+}
+
 /** Builds the requested images and tags them `llmr-io:latest` / `llmr-exec:latest` (or `opts.tags`). */
 export async function buildImages(opts: BuildImagesOptions): Promise<void> {
   const kinds = [...new Set(opts.images)];
@@ -59,6 +76,7 @@ export async function buildImages(opts: BuildImagesOptions): Promise<void> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'llmr-images-'));
   try {
     const helper = await compileHelper(work, tool);
+    await installHelper(helper, opts.onProgress);
     for (const kind of kinds) {
       throwIfAborted(opts.signal);
       const rootfs = path.join(work, `${kind}-rootfs`);

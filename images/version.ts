@@ -1,7 +1,7 @@
 /** Names, label and version of llmr's container images; bump IMAGE_VERSION when an image changes. */
 
 /** Version baked into each image as the label {@link IMAGE_VERSION_LABEL}. */
-export const IMAGE_VERSION = '4';
+export const IMAGE_VERSION = '5';
 
 /** The label that carries {@link IMAGE_VERSION}. */
 export const IMAGE_VERSION_LABEL = 'llmr.image.version';
@@ -20,6 +20,15 @@ export type ImageKind = keyof typeof IMAGE_NAMES;
 /** Where the helper lives inside both images, and the directory the repository is mounted on. */
 export const HELPER_PATH = '/usr/local/bin/llmr-helper';
 export const WORKSPACE_DIR = '/workspace';
+
+/**
+ * Where llmr's own helper binary is mounted (read-only) in a container of any image, and the
+ * image's entrypoint is overridden with it: no image needs the helper (or `timeout`) baked in.
+ */
+export const HELPER_MOUNT_PATH = '/.llmr-helper';
+
+/** The helper binary under llmr's data directory (protocol/dirs.ts `dataDir`), placed by `llmr images build`. */
+export const HELPER_BINARY_REL = 'helper/llmr-helper';
 
 /** Debian suite both images come from. */
 export const DEBIAN_SUITE = 'bookworm';

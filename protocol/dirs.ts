@@ -21,6 +21,11 @@ export function cacheDir(env: Env, homedir: string): string {
   return `${xdgDir(env, 'XDG_CACHE_HOME', homedir, '.cache')}/llmr`;
 }
 
+/** llmr's own files (the helper binary placed by `llmr images build`): `$XDG_DATA_HOME/llmr` or `~/.local/share/llmr`. */
+export function dataDir(env: Env, homedir: string): string {
+  return `${xdgDir(env, 'XDG_DATA_HOME', homedir, '.local/share')}/llmr`;
+}
+
 /** The user's config file: `$XDG_CONFIG_HOME/llmr/config.yaml` or `~/.config/llmr/config.yaml`. */
 export function userConfigFile(env: Env, homedir: string): string {
   return `${xdgDir(env, 'XDG_CONFIG_HOME', homedir, '.config')}/llmr/config.yaml`;

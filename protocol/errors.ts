@@ -85,6 +85,13 @@ export const ERROR_CODES = {
   // exec block -33110..-33119
   /** A command that needs the network, refused before it starts (exec containers have none). */
   NETWORK_DISABLED: { rpc: -33110, exit: EXIT.COMMAND_FAILED },
+  // masks block -33120..-33129
+  /** An exec container's mask no longer covers its path (the host replaced the file): the container is retired. */
+  MASK_BROKEN: { rpc: -33120, exit: EXIT.DOCKER },
+  /** The configured image cannot run llmr's helper (not Linux, another architecture, no usable rootfs). */
+  IMAGE_UNSUITABLE: { rpc: -33121, exit: EXIT.DOCKER },
+  /** The command stopped llmr's helper in its container (e.g. kill(-1, SIGKILL)); the output so far comes with it. */
+  EXEC_ABORTED: { rpc: -33122, exit: EXIT.COMMAND_FAILED },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

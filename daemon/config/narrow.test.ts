@@ -43,7 +43,7 @@ async function refusal(env: Record<string, string> = {}): Promise<LlmrError> {
 const NARROWABLE: Record<string, string> = {
   'repository.excluded_paths': 'append', 'security.protected_paths': 'append',
   'commands.open.enabled': 'turn-off', 'commands.write.enabled': 'turn-off', 'commands.exec.enabled': 'turn-off',
-  'commands.search.enabled': 'turn-off', 'commands.exec.allow_shell': 'turn-off', 'container_pool.enabled': 'turn-off',
+  'commands.search.enabled': 'turn-off', 'commands.exec.allow_shell': 'turn-off', 'commands.exec.reuse_containers': 'turn-off', 'container_pool.enabled': 'turn-off',
   'commands.write.backup_before_write': 'turn-on', 'audit.enabled': 'turn-on',
   'commands.exec.whitelist': 'fewer-prefixes',
   'commands.write.allowed_extensions': 'fewer-extensions', 'commands.search.index_extensions': 'fewer-extensions',

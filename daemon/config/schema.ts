@@ -20,6 +20,7 @@ export interface LlmrConfig {
       enabled: boolean; container_image: string; timeout_seconds: number; max_timeout_seconds: number;
       memory_limit: number; cpu_limit: number; pids_limit: number; tmpfs_size: number; max_output_bytes: number;
       profile: 'agent' | 'original'; whitelist: string[]; allow_shell: boolean; env: Record<string, string>;
+      reuse_containers: boolean;
     };
     io: { container_image: string; timeout_seconds: number; memory_limit: number; cpu_limit: number; pids_limit: number };
     search: {
@@ -85,6 +86,8 @@ export const KEYS: readonly KeySpec[] = [
     'command prefixes (whole argv tokens) <exec> may run, on top of commands.exec.profile', { check: nonEmpty, repo: 'fewer-prefixes' }),
   k('commands.exec.allow_shell', 'bool', false, 'allow shell operators (; && | > $( ) …) by running the command under sh -c', { repo: 'turn-off' }),
   k('commands.exec.env', 'map', {}, 'extra environment variables for exec containers', { check: envName }),
+  k('commands.exec.reuse_containers', 'bool', true,
+    'run several commands in one warm exec container, each after the last one\'s processes are killed and /tmp emptied; false = one container per command', { repo: 'turn-off' }),
   k('commands.io.container_image', 'string', 'llmr-io:latest', 'image of the read/write containers', { check: image }),
   k('commands.io.timeout_seconds', 'seconds', 30, 'time limit of one read or write', { min: 0.01, repo: 'lower' }),
   k('commands.io.memory_limit', 'size', '128m', 'memory of an I/O container', { min: 6 * MIB, repo: 'lower' }),

@@ -12,6 +12,8 @@ export interface ContainerSpec {
   name?: string;
   image: string;
   cmd: string[];
+  /** Overrides the image's entrypoint (llmr's mounted helper), when set. */
+  entrypoint?: string[];
   user: string;
   env: string[];
   labels: Record<string, string>;
@@ -87,6 +89,7 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
     name: spec.name,
     Image: spec.image,
     Cmd: spec.cmd,
+    ...(spec.entrypoint !== undefined ? { Entrypoint: spec.entrypoint } : {}),
     User: spec.user,
     Env: spec.env,
     Labels: spec.labels,

@@ -12,10 +12,10 @@ export type Frame = { type: string; fields: Buffer[] };
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** The version string the helper answers a ping with. */
-export const HELPER_VERSION = '3';
+export const HELPER_VERSION = '5';
 
 /** Request types. */
-export const HELPER_OPS = { PING: 'P', READ: 'R', WRITE: 'W', EXEC: 'X' } as const;
+export const HELPER_OPS = { PING: 'P', READ: 'R', WRITE: 'W', EXEC: 'X', CLEAN: 'C' } as const;
 
 /** Answer types: K ok, E error, o/e an exec output chunk, x the exec's exit. */
 export const HELPER_ANSWERS = { OK: 'K', ERROR: 'E', STDOUT: 'o', STDERR: 'e', EXIT: 'x' } as const;
@@ -32,6 +32,8 @@ export const HELPER_ERROR_CODES = {
   BAD_REQUEST: 'CONTAINER_FAILED',
   COMMAND_NOT_FOUND: 'COMMAND_NOT_FOUND',
   EXEC_FAILED: 'EXEC_FAILED',
+  MASK_BROKEN: 'MASK_BROKEN',
+  UNCLEAN: 'CONTAINER_FAILED',
 } as const satisfies Record<string, ErrorCode>;
 
 /** Encodes one frame. Throws INTERNAL when the type is not one byte or the frame is too large. */
@@ -136,6 +138,17 @@ function decimal(what: string, n: number): string {
 /** `P` with no fields. */
 export function encodePing(): Buffer {
   return encodeFrame(HELPER_OPS.PING, []);
+}
+
+/** `C`: after a command in a reusable exec container, kill what it left, empty /tmp and /dev/shm, check the masks. */
+export function encodeClean(): Buffer {
+  return encodeFrame(HELPER_OPS.CLEAN, []);
+}
+
+/** The `K ["clean"]` answer; an error (UNCLEAN, MASK_BROKEN) throws: the container must be retired. */
+export function decodeCleanAnswer(frame: Frame): void {
+  const [word] = decodeAnswer(frame, 1);
+  if (word.toString('latin1') !== 'clean') throw new LlmrError('CONTAINER_FAILED', 'helper did not answer clean with clean');
 }
 
 /** `R` [path, maxBytes]: the file is not read at all when it is larger than maxBytes. */

@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import { LlmrError } from '../../protocol/errors.js';
 import type { AttachedContainer } from './docker.js';
 import {
-  FrameDecoder, HELPER_VERSION, decodeExecChunk, decodeExecExit, decodePong, decodeReadAnswer, decodeWriteAnswer,
-  encodeExec, encodePing, encodeRead, encodeWrite, type ExecExit, type ExecRequestSpec, type Frame,
+  FrameDecoder, HELPER_VERSION, decodeCleanAnswer, decodeExecChunk, decodeExecExit, decodePong, decodeReadAnswer, decodeWriteAnswer,
+  encodeClean, encodeExec, encodePing, encodeRead, encodeWrite, type ExecExit, type ExecRequestSpec, type Frame,
 } from './helper-codec.js';
 
 export type { ExecExit, ExecRequestSpec } from './helper-codec.js';
@@ -58,6 +58,11 @@ export class HelperConnection {
         'rebuild the images with: llmr images build');
     }
     return pong;
+  }
+
+  /** After a command (reusable exec containers): nothing of it left, scratch emptied, masks intact; throws otherwise. */
+  clean(signal?: AbortSignal): Promise<void> {
+    return this.converse(encodeClean(), signal, answer(decodeCleanAnswer));
   }
 
   /** The bytes of the repository-relative `path`; the helper refuses a file over `maxBytes`. */

@@ -17,7 +17,7 @@ export function withImageCheck(docker: DockerClient): DockerClient {
     const ours = image === IO_IMAGE || image === EXEC_IMAGE;
     if (labels === undefined && !ours) {
       throw new LlmrError('IMAGE_MISSING', `image ${image} is not present`,
-        `build or load it (FROM llmr-exec:latest or llmr-io:latest, so that it has the helper), or fix commands.exec.container_image / commands.io.container_image`);
+        `build or load it (docker pull ${image}: any Linux image serves once llmr images build has placed llmr's helper), or fix commands.exec.container_image / commands.io.container_image`);
     }
     if (labels === undefined) throw imageMissing(image);
     if (ours && labels[IMAGE_LABEL] !== IMAGE_VERSION) {

@@ -5,12 +5,14 @@
 import type { Logger } from 'pino';
 import { LlmrError } from '../../protocol/errors.js';
 import type { PoolStatus } from '../../protocol/workspace.js';
+import { HELPER_MOUNT_PATH } from '../../images/version.js';
+import type { ContainerSpec } from './docker.js';
 import { HelperConnection } from './helper-conn.js';
 import { LatencyWindow } from './latency.js';
 import type { Lease, PoolOptions } from './pool.js';
 
 /** Errors that no retry will fix soon: waiters get them at once instead of an acquire timeout. */
-const FATAL = new Set(['IMAGE_MISSING', 'DOCKER_UNAVAILABLE', 'REPO_OWNER_ROOT']);
+const FATAL = new Set(['IMAGE_MISSING', 'IMAGE_UNSUITABLE', 'DOCKER_UNAVAILABLE', 'REPO_OWNER_ROOT']);
 
 export interface LeaseFactory {
   log: Logger;
@@ -27,6 +29,17 @@ export interface LeaseFactory {
   status(extra: Pick<PoolStatus, 'size' | 'idle' | 'borrowed' | 'waiting' | 'min'>): PoolStatus;
 }
 
+/**
+ * A container of another image whose mounted llmr helper stopped before answering its first ping:
+ * the image cannot run it (not Linux, another architecture, a rootfs Docker cannot start).
+ */
+function unsuitable(spec: ContainerSpec, err: unknown, stderr: string): unknown {
+  if (spec.entrypoint?.[0] !== HELPER_MOUNT_PATH || !(err instanceof LlmrError) || err.code !== 'CONTAINER_FAILED') return err;
+  const said = stderr.trim().split('\n')[0]?.slice(0, 300);
+  return new LlmrError('IMAGE_UNSUITABLE', `image ${spec.image} cannot run llmr's helper${said ? `: ${said}` : ' (the container stopped at once)'}`,
+    'use a Linux image for this machine\'s architecture (docker info --format {{.Architecture}}), or llmr\'s own (llmr images build)', { cause: err });
+}
+
 export function createLeaseFactory(opts: PoolOptions): LeaseFactory {
   const log = opts.log.child({ pool: opts.kind });
   const live = new Set<Lease>();
@@ -40,10 +53,12 @@ export function createLeaseFactory(opts: PoolOptions): LeaseFactory {
     const spec = opts.spec();
     const container = await opts.docker.start(spec, opts.startTimeoutMs);
     const conn = new HelperConnection(container, log);
+    let stderr = '';
+    container.stderr.on('data', (d: Buffer) => { if (stderr.length < 1000) stderr += d.toString('utf8'); });
     await conn.ping(AbortSignal.timeout(opts.startTimeoutMs)).catch(async (err: unknown) => {
       conn.close();
       await opts.docker.remove(container.id).catch(() => undefined); // best effort; AutoRemove covers it
-      throw err;
+      throw unsuitable(spec, err, stderr);
     });
     const lease: Lease = { conn, id: container.id, labels: spec.labels, uses: 0, lastUsed: Date.now() };
     live.add(lease);

@@ -4,7 +4,7 @@
  * which Docker takes as structured fields, never as a shell string.
  */
 import { createHash } from 'node:crypto';
-import { HELPER_PATH, WORKSPACE_DIR } from '../../images/version.js';
+import { HELPER_MOUNT_PATH, HELPER_PATH, WORKSPACE_DIR } from '../../images/version.js';
 import type { ContainerSpec } from './docker.js';
 
 export type PoolKind = 'io-read' | 'io-write' | 'exec';
@@ -40,7 +40,17 @@ export interface SpecInput {
   emptyDir?: string;
   /** Empty read-only regular file on the host used to mask files (tools still see a plain file). */
   emptyFile?: string;
+  /** Identities "dev:ino" of emptyFile and emptyDir; with them the helper checks every mask before each command. */
+  maskIds?: { file: string; dir: string };
   env?: string[];
+  /**
+   * llmr's own helper binary on the host. When set it is mounted read-only at HELPER_MOUNT_PATH and
+   * is the entrypoint (any image serves, nothing of llmr needs to be in it), and the helper caps its
+   * own life (`--lifetime`, alarm(2)); else the image's baked helper runs under `timeout`.
+   */
+  helperBinary?: string;
+  /** Exec: the container serves several commands; the helper may `clean` between them (kill(-1), empty /tmp). */
+  reusable?: boolean;
 }
 
 /** Short stable id of a repository root, used in labels and state paths. */
@@ -65,6 +75,7 @@ function bind(source: string, target: string, readOnly: boolean): Mount {
 function mounts(input: SpecInput): Mount[] {
   const rw = input.kind === 'io-write';
   const list = [bind(input.root, WORKSPACE, !rw)];
+  if (input.helperBinary !== undefined) list.push(bind(input.helperBinary, HELPER_MOUNT_PATH, true));
   for (const rel of input.readOnlyPaths ?? []) list.push(bind(`${input.root}/${rel}`, `${WORKSPACE}/${rel}`, true));
   const maskFile = input.emptyFile ?? '/dev/null';
   for (const rel of input.maskFiles ?? []) list.push(bind(maskFile, `${WORKSPACE}/${rel}`, true));
@@ -74,15 +85,30 @@ function mounts(input: SpecInput): Mount[] {
   return list;
 }
 
+/** The masks an exec helper checks before each command (images/helper/llmr-helper.c). */
+function maskArgs(input: SpecInput): string[] {
+  if (input.kind !== 'exec' || input.maskIds === undefined || input.emptyFile === undefined || input.emptyDir === undefined) return [];
+  return [
+    '--masks', input.maskIds.file, input.maskIds.dir,
+    ...(input.maskFiles ?? []).map((rel) => `f:${rel}`), ...(input.maskDirs ?? []).map((rel) => `d:${rel}`),
+  ];
+}
+
 /** The create options for one container of `input.kind`. */
 export function buildSpec(input: SpecInput): ContainerSpec {
   const exec = input.kind === 'exec';
   const tmpfsOpts = `rw,nosuid,nodev,${exec ? 'exec,' : 'noexec,'}size=${input.limits.tmpfsBytes},mode=1777`;
   const expires = Math.floor(Date.now() / 1000) + input.lifetimeSeconds;
+  const life = String(input.lifetimeSeconds);
+  // the helper caps its own life (alarm) whatever happens to the daemon, and runs as the child of
+  // Docker's init (PID 1), which `clean` relies on; fixed strings only
+  const args = [WORKSPACE, '--lifetime', life, ...(input.reusable === true && exec ? ['--reusable'] : []), ...maskArgs(input)];
+  const launch = input.helperBinary !== undefined
+    ? { entrypoint: [HELPER_MOUNT_PATH], cmd: args }
+    : { entrypoint: [HELPER_PATH], cmd: args };
   return {
     image: input.image,
-    // `timeout -s KILL` caps the helper's life whatever happens to the daemon; fixed strings only.
-    cmd: ['timeout', '-s', 'KILL', String(input.lifetimeSeconds), HELPER_PATH, WORKSPACE],
+    ...launch,
     user: `${input.uid}:${input.gid}`,
     env: input.env ?? ['HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin'],
     labels: {

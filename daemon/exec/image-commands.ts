@@ -56,7 +56,7 @@ export async function findPrograms(docker: DockerClient, image: string, programs
     limits: { memoryBytes: 64 * 1024 * 1024, nanoCpus: 500_000_000, pidsLimit: 16, tmpfsBytes: 1024 * 1024 },
   });
   // the helper's root is `/` instead of /workspace, so it can stat the image's PATH directories
-  const spec = { ...base, cmd: [...base.cmd.slice(0, -1), '/'] };
+  const spec = { ...base, cmd: ['/', ...base.cmd.slice(1)] }; // cmd[0] is the helper's root (spec.ts)
   let container: Awaited<ReturnType<DockerClient['start']>> | undefined;
   let conn: HelperConnection | undefined;
   try {

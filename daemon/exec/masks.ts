@@ -1,94 +1,55 @@
 /**
  * Exec mask freshness, in one place. The excluded files and directories that exec containers
  * must not see (`<exec cat .env>` shows nothing) are each covered by an empty read-only mount.
- * The set is walked again in the background when it is older than two seconds; an exec
- * container is labelled with the set it was created with, and `freshLease` hands out only a
- * container whose set is the current one (a stale one is retired and replaced, never used).
+ * An exec container is labelled with the set it was created with (names and identities, see
+ * mask-walk.ts), and `freshLease` hands out only a container whose set still describes the
+ * repository, checked when the command asks (a stale container is retired, never used). The
+ * container's helper is told which paths are masks and checks, just before it starts a command,
+ * that each still is (the kernel detaches a mask when the host renames over or deletes its path);
+ * MASK_BROKEN otherwise, and the command runs in a fresh container.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import type { ContainerPool, Lease } from '../containers/pool.js';
 import { LABELS } from '../containers/spec.js';
+import { findMasks, stillHolds, type MaskSet } from './mask-walk.js';
 
-export interface MaskSet {
-  files: string[];
-  dirs: string[];
-  /** Temp files of writes interrupted by a killed container (`.<name>.llmr-<pid>-<n>.tmp`). */
-  staleTemps: string[];
-  /** Changes whenever the set changes. */
-  version: string;
-  /** False when the walk could not see everything (too many entries, unreadable directory): exec must not run. */
-  complete: boolean;
-  reason?: string;
-}
+export { findMasks, HELPER_TEMP, type MaskSet } from './mask-walk.js';
 
 interface MaskTracker {
+  /** The set as last walked (a walk starts in the background when it is old). */
   current(): MaskSet;
-  /** The set, walked again first when it is older than `maxAgeMs`. */
-  fresh(maxAgeMs: number): Promise<MaskSet>;
-  refresh(): Promise<MaskSet>;
+  /** A set that still describes the repository: the last one when it holds (stillHolds), else a new walk. */
+  fresh(): Promise<MaskSet>;
+  /** Walk again at the next `fresh`, whatever the stamps say. */
+  invalidate(): void;
   close(): void;
 }
 
-const MAX_ENTRIES = 200_000;
-/** The helper's temp-file names (images/helper/llmr-helper.c). */
-export const HELPER_TEMP = /^\..+\.llmr-\d+-\d+\.tmp$/;
 const REFRESH_MS = 2000;
 
-/** Walk the repository (never following symlinks) and collect the excluded paths. */
-export async function findMasks(root: string, guard: { isExcluded(rel: string): boolean }, maxEntries = MAX_ENTRIES): Promise<MaskSet> {
-  const files: string[] = [];
-  const dirs: string[] = [];
-  const staleTemps: string[] = [];
-  let seen = 0;
-  let reason: string | undefined;
-  const queue: string[] = [''];
-  while (queue.length > 0 && reason === undefined) {
-    const rel = queue.pop() as string;
-    const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-      // a directory removed during the walk has nothing to hide; one we cannot read might
-      if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') reason = `cannot read directory ${rel || '.'} (${err.code ?? err.message})`;
-      return [];
-    });
-    if (seen + entries.length > maxEntries) reason = `the repository has more than ${maxEntries} files and directories`;
-    for (const entry of entries) {
-      seen += 1;
-      const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      const excluded = guard.isExcluded(child);
-      if (entry.isDirectory()) {
-        if (excluded) dirs.push(child); else queue.push(child);
-      } else if (excluded) {
-        files.push(child); // symlinks and special files too: the mount hides whatever the name is
-      } else if (entry.isFile() && HELPER_TEMP.test(entry.name)) {
-        staleTemps.push(child);
-      }
-    }
-  }
-  files.sort();
-  dirs.sort();
-  return { files, dirs, staleTemps, version: JSON.stringify([files, dirs]), complete: reason === undefined, ...(reason ? { reason } : {}) };
-}
-
-/** Track the mask set of `root`, refreshed when it is older than two seconds. */
+/** Track the mask set of `root`. */
 async function createMaskTracker(root: string, guard: { isExcluded(rel: string): boolean }): Promise<MaskTracker> {
   let set = await findMasks(root, guard);
-  let at = Date.now();
+  let valid = true;
   let pending: Promise<MaskSet> | undefined;
   const refresh = (): Promise<MaskSet> => {
-    pending ??= findMasks(root, guard).then((s) => { set = s; at = Date.now(); return s; }).finally(() => { pending = undefined; });
+    pending ??= findMasks(root, guard).then((s) => { set = s; valid = true; return s; }).finally(() => { pending = undefined; });
     return pending;
   };
   return {
     current() {
-      if (Date.now() - at > REFRESH_MS) void refresh();
+      if (Date.now() - set.startedAt > REFRESH_MS) void refresh();
       return set;
     },
-    async fresh(maxAgeMs) {
-      return Date.now() - at > maxAgeMs ? refresh() : set;
+    async fresh() {
+      // a walk already under way may have read a directory before the change that made us ask: wait for it, then check
+      if (pending !== undefined) await pending;
+      return valid && stillHolds(set) ? set : refresh();
     },
-    refresh,
+    invalidate() { valid = false; },
     close() { /* nothing held open: walks are one-shot */ },
   };
 }
@@ -101,6 +62,8 @@ export interface MaskMounts {
   maskVersion: string;
   emptyDir: string;
   emptyFile: string;
+  /** Identities "dev:ino" of `emptyFile` and `emptyDir`: the helper checks each masked path against them. */
+  maskIds: { file: string; dir: string };
 }
 
 export interface ExecMasks {
@@ -109,48 +72,87 @@ export interface ExecMasks {
   /** Temp files of interrupted writes found by the first walk. */
   staleTemps(): string[];
   /**
-   * An exec lease whose container was created with the set walked at most `MASK_MAX_AGE_MS`
-   * ago; COMMAND_DISABLED when the walk could not see everything.
+   * An exec lease whose container was created with a set that still describes the repository
+   * (checked now: one lstat per directory, a new walk when anything changed); COMMAND_DISABLED
+   * when the walk could not see everything. A container with less than `needMs` (the command's
+   * timeout) plus a margin of its life left is retired too: its helper would end mid-command.
    */
-  freshLease(pool: ContainerPool, signal: AbortSignal, poolSize: number): Promise<Lease>;
+  freshLease(pool: ContainerPool, signal: AbortSignal, poolSize: number, needMs?: number): Promise<Lease>;
+  /** A container's helper found a mask broken (MASK_BROKEN): walk again before the next lease. */
+  invalidate(): void;
   close(): void;
 }
 
-/** How old the set may be when a command starts (the walk is shared by concurrent execs). */
-const MASK_MAX_AGE_MS = 500;
+/** Life a container must have left beyond the command's timeout (the helper's alarm ends it). */
+const LIFE_MARGIN_MS = 10_000;
 
 /** Short label value for a mask set. */
-function label(version: string): string {
-  return createHash('sha256').update(version).digest('hex').slice(0, 16);
+function label(version: string, ids: MaskMounts['maskIds'], generation: number): string {
+  return createHash('sha256').update(version).update(`\0${ids.file}\0${ids.dir}\0${generation}`).digest('hex').slice(0, 16);
 }
 
-/** Walk `root` now and keep its mask set fresh; `stateDir` holds the empty mount sources. */
-export async function createExecMasks(root: string, guard: { isExcluded(rel: string): boolean }, stateDir: string): Promise<ExecMasks> {
-  const emptyDir = path.join(stateDir, 'empty');
-  const emptyFile = path.join(stateDir, 'empty-file');
-  await mkdir(emptyDir, { recursive: true, mode: 0o555 });
-  await writeFile(emptyFile, '', { mode: 0o444, flag: 'a' });
+interface MaskSources { emptyDir: string; emptyFile: string; maskIds: MaskMounts['maskIds'] }
+
+/** Create (when missing) the empty directory and file that mask excluded paths, and read their identities. */
+function ensureSources(dir: string): MaskSources {
+  const emptyDir = path.join(dir, 'd');
+  const emptyFile = path.join(dir, 'f');
+  mkdirSync(dir, { recursive: true, mode: 0o700 }); // Docker (root) reads the sources; nobody else needs to
+  mkdirSync(emptyDir, { recursive: true, mode: 0o555 });
+  writeFileSync(emptyFile, '', { mode: 0o444, flag: 'a' });
+  const ids = (p: string): string => { const st = lstatSync(p, { bigint: true }); return `${st.dev}:${st.ino}`; };
+  return { emptyDir, emptyFile, maskIds: { file: ids(emptyFile), dir: ids(emptyDir) } };
+}
+
+/**
+ * Where the mask sources live. A container's /proc/self/mountinfo shows each bind mount's source
+ * path inside its filesystem: under $XDG_RUNTIME_DIR (a tmpfs of its own) that is `/llmr-masks/f`,
+ * which names no home directory or state path; without it, `masks/` in the state directory.
+ */
+function sourceDir(stateDir: string, runtimeDir: string | undefined): string {
+  if (runtimeDir !== undefined && path.isAbsolute(runtimeDir)) {
+    const dir = path.join(runtimeDir, 'llmr-masks');
+    try {
+      ensureSources(dir);
+      return dir;
+    } catch {
+      // not writable: fall back to the state directory
+    }
+  }
+  return path.join(stateDir, 'masks');
+}
+
+/** Walk `root` now and keep its mask set fresh; the empty mount sources live in `runtimeDir` (else `stateDir`). */
+export async function createExecMasks(root: string, guard: { isExcluded(rel: string): boolean }, stateDir: string, runtimeDir?: string): Promise<ExecMasks> {
+  const dir = sourceDir(stateDir, runtimeDir);
+  let sources = ensureSources(dir);
   const tracker = await createMaskTracker(root, guard);
   const first = tracker.current();
+  // bumped when a helper finds a mask broken: every container created before is retired unused
+  let generation = 0;
   return {
     mounts() {
       const set = tracker.current();
-      return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: label(set.version), emptyDir, emptyFile };
+      sources = existsSync(sources.emptyFile) && existsSync(sources.emptyDir) ? sources : ensureSources(dir); // a cleaned runtime dir
+      return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: label(set.version, sources.maskIds, generation), ...sources };
     },
     staleTemps: () => first.staleTemps,
-    async freshLease(pool, signal, poolSize) {
+    async freshLease(pool, signal, poolSize, needMs = 0) {
       // every idle container may be stale after a change: try one more than the pool can hold
       for (let i = 0; i <= poolSize; i += 1) {
-        const set = await tracker.fresh(MASK_MAX_AGE_MS);
+        const set = await tracker.fresh();
         if (!set.complete) {
           throw new LlmrError('COMMAND_DISABLED', `exec is unavailable in this repository: ${set.reason}, so llmr cannot hide every excluded file from commands`);
         }
         const lease = await pool.acquire(signal);
-        if (lease.labels[LABELS.masks] === label(set.version)) return lease;
+        const lifeLeftMs = Number(lease.labels[LABELS.expires]) * 1000 - Date.now();
+        const livesLongEnough = !(lifeLeftMs < needMs + LIFE_MARGIN_MS); // NaN (no label): trust it
+        if (livesLongEnough && lease.labels[LABELS.masks] === label(set.version, sources.maskIds, generation)) return lease;
         await pool.release(lease, true);
       }
       throw new LlmrError('CONTAINER_FAILED', 'could not start an exec container matching the current excluded files (they keep changing)');
     },
+    invalidate() { generation += 1; tracker.invalidate(); },
     close: () => tracker.close(),
   };
 }

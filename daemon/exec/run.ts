@@ -1,6 +1,7 @@
 /**
- * The exec capability (`exec/run`): policy check and plan (normalize.ts), then one single-use exec
- * container per step, created with the current masks, runs its argv (no shell unless configured).
+ * The exec capability (`exec/run`): policy check and plan (normalize.ts), then an exec container
+ * with the current masks runs each step's argv (no shell unless configured); afterwards it is
+ * cleaned and kept for the next command, or retired (reuse.ts, commands.exec.reuse_containers).
  * Timeout and cancellation remove the container, which kills everything in it.
  */
 import { LlmrError, asLlmrError } from '../../protocol/errors.js';
@@ -10,6 +11,7 @@ import type { ContainerPool } from '../containers/pool.js';
 import type { RequestContext } from '../context.js';
 import type { ExecMasks } from './masks.js';
 import { OutputCollector } from './output.js';
+import { releaseAfter, stoppedWhileRunning } from './reuse.js';
 import { runPlan } from './plan-run.js';
 import { planCommand, type ExecPolicy } from './policy.js';
 
@@ -27,13 +29,15 @@ export interface ExecDeps {
   pool: ContainerPool;
   /** How many containers the pool holds (bounds the retries for a fresh one). */
   poolSize: number;
-  masks: Pick<ExecMasks, 'freshLease'>;
+  masks: Pick<ExecMasks, 'freshLease' | 'invalidate'>;
   audit: AuditSink;
   limits: ExecLimits;
   /** The command's whole environment (tool caches on tmpfs, plus commands.exec.env). */
   env: Record<string, string>;
   /** The exec image (commands.exec.container_image), named in hints. */
   image: string;
+  /** commands.exec.reuse_containers: a container serves the next command after `clean` (reuse.ts). */
+  reuse?: boolean;
 }
 
 export interface Exec {
@@ -71,12 +75,28 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
   }
 }
 
+/** How often a command is tried in a fresh container when the helper finds a mask broken before it starts. */
+const MASK_RETRIES = 3;
+
 async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr = false): Promise<ExecResult> {
+  // masks (masks.ts): MASK_BROKEN comes before the command starts, so nothing ran and nothing was streamed
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await runOnce(deps, params, ctx, argv, started, mergeStderr);
+    } catch (err) {
+      if (!(err instanceof LlmrError && err.code === 'MASK_BROKEN') || attempt >= MASK_RETRIES) throw err;
+      deps.masks.invalidate();
+    }
+  }
+}
+
+async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr: boolean): Promise<ExecResult> {
   const timeoutMs = timeoutOf(deps.limits, params);
   const out = new OutputCollector();
   const token = params.streamToken;
-  const lease = await deps.masks.freshLease(deps.pool, ctx.signal, deps.poolSize);
+  const lease = await deps.masks.freshLease(deps.pool, ctx.signal, deps.poolSize, timeoutMs);
   let timedOut = false;
+  let finished = false;
   const timer = setTimeout(() => { timedOut = true; lease.conn.close(); }, timeoutMs);
   const onAbort = (): void => lease.conn.close();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -87,6 +107,7 @@ async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestCo
         out.add(mergeStderr ? 'stdout' : stream, data);
         if (token !== undefined) ctx.notify(ExecOutputNotification, { token, stream, data: data.toString('utf8') });
       });
+    finished = true;
     const { stdout, stderr, omitted } = out.finish(final);
     return { exitCode: final.exitCode, durationMs: Math.round(performance.now() - started), stdout, stderr, omittedBytes: omitted };
   } catch (err) {
@@ -100,10 +121,11 @@ async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestCo
       throw new LlmrError('COMMAND_NOT_FOUND', err.message,
         `the exec image ${deps.image} has no ${argv[0]} on its PATH; set commands.exec.container_image in your user config (llmr config path) to an image that has it`);
     }
-    throw err;
+    throw stoppedWhileRunning(err, lease, soFar);
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
-    await deps.pool.release(lease, true);
+    // reuse.ts: cleaned and kept only after a command that finished, in the background (off the answer's path)
+    void releaseAfter(deps.pool, lease, finished && deps.reuse === true);
   }
 }

@@ -32,6 +32,10 @@ export interface PoolsInput {
   log: Logger;
   instance: string;
   stateDir: string;
+  /** $XDG_RUNTIME_DIR: where exec mask sources live, so no container sees the state path (masks.ts). */
+  runtimeDir?: string;
+  /** llmr's helper binary to mount into every container (containers/helper-binary.ts); else the image's own. */
+  helperBinary?: string;
 }
 
 const IO_TMPFS_BYTES = 16 * 1024 * 1024;
@@ -78,7 +82,7 @@ async function removeStaleTemps(root: string, rels: string[], log: Logger): Prom
 export async function createWorkspacePools(input: PoolsInput): Promise<WorkspacePools> {
   const { config } = input;
   const pc = config.container_pool;
-  const masks = await createExecMasks(input.root, input.guard, input.stateDir);
+  const masks = await createExecMasks(input.root, input.guard, input.stateDir, input.runtimeDir);
   await removeStaleTemps(input.root, masks.staleTemps(), input.log);
   const ioLimits: Limits = {
     memoryBytes: config.commands.io.memory_limit,
@@ -112,6 +116,8 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
     spec: () => buildSpec({
       kind, root: input.root, uid: input.owner.uid, gid: input.owner.gid, image, instance: input.instance, limits,
       lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
+      ...(input.helperBinary !== undefined ? { helperBinary: input.helperBinary } : {}),
+      reusable: kind === 'exec' && config.commands.exec.reuse_containers,
       readOnlyPaths: kind === 'io-write' ? readOnlyRemounts(input.root) : [],
       ...(kind === 'exec' ? { ...masks.mounts(), env: envList(execEnv(config)) } : {}),
     }),
@@ -119,7 +125,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
 
   const ioRead = make('io-read', config.commands.io.container_image, ioLimits, false);
   const ioWrite = make('io-write', config.commands.io.container_image, ioLimits, false);
-  const exec = make('exec', config.commands.exec.container_image, execLimits, true);
+  const exec = make('exec', config.commands.exec.container_image, execLimits, !config.commands.exec.reuse_containers);
   return {
     ioRead, ioWrite, exec, masks,
     status: () => [ioRead.status(), ioWrite.status(), exec.status()],

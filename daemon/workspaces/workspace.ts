@@ -18,6 +18,8 @@ import { createTree, type Tree } from '../tree/tree.js';
 import { effectiveWhitelist } from '../exec/profiles.js';
 import { createWorkspacePools, execEnv, type WorkspacePools } from './pools.js';
 import { workspaceId } from '../containers/spec.js';
+import { findHelperBinary } from '../containers/helper-binary.js';
+import { dataDir } from '../../protocol/dirs.js';
 import { createSearch, type SearchService } from '../search/service.js';
 import type { AuditSink } from '../audit/record.js';
 
@@ -91,7 +93,10 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     allowedExtensions: config.commands.write.allowed_extensions,
   });
   const audit = await deps.auditFor(config, state);
-  const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state });
+  const helper = findHelperBinary(dataDir(deps.env, deps.homedir));
+  if (helper.path === undefined) log.info({ why: helper.why }, "no llmr helper binary to mount: containers run their image's own helper");
+  const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state, runtimeDir: deps.env.XDG_RUNTIME_DIR,
+    ...(helper.path !== undefined ? { helperBinary: helper.path } : {}) });
   const io = createIo({
     root,
     guard, readPool: pools.ioRead, writePool: pools.ioWrite, audit, limits: ioLimits(config), backups: { stateDir: state, workspaceId: id },
@@ -99,6 +104,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
   const exec = createExec({
     policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root] },
     pool: pools.exec, poolSize: config.container_pool.size, masks: pools.masks, audit, env: execEnv(config), image: config.commands.exec.container_image,
+    reuse: config.commands.exec.reuse_containers,
     limits: {
       enabled: config.commands.exec.enabled, timeoutSeconds: config.commands.exec.timeout_seconds,
       maxTimeoutSeconds: config.commands.exec.max_timeout_seconds, maxOutputBytes: config.commands.exec.max_output_bytes,

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -226,6 +226,56 @@ describe('images/helper', () => {
     expect(await errorCode(helper.exec({ argv: ['true'], cwd: 'no/such/dir' }))).toBe('EXEC_FAILED');
     expect(await errorCode(helper.exec({ argv: ['true'], cwd: '../x' }))).toBe('PATH_INVALID');
     expect((await helper.exec({ argv: ['true'] })).exit.exitCode).toBe(0);
+  });
+
+  it('refuses a command with MASK_BROKEN once a masked path is no longer its mask (renamed over, deleted)', async () => {
+    // stands in for the container: mask sources are plain files here, their identities as the daemon passes them
+    fs.writeFileSync(path.join(root, 'mask'), '');
+    fs.mkdirSync(path.join(root, 'maskdir'));
+    fs.linkSync(path.join(root, 'mask'), path.join(root, '.env')); // ".env" is the mask itself, as a bind mount would make it
+    const idOf = (rel: string): string => { const st = fs.statSync(path.join(root, rel), { bigint: true }); return `${st.dev}:${st.ino}`; };
+    helper.proc.kill('SIGKILL');
+    helper = new HelperProcess(binary, [root, '--masks', idOf('mask'), idOf('maskdir'), 'f:.env', 'd:maskdir']);
+    expect((await helper.exec({ argv: ['true'] })).exit.exitCode).toBe(0);
+    fs.writeFileSync(path.join(root, '.env.tmp'), 'SECRET=new\n');
+    fs.renameSync(path.join(root, '.env.tmp'), path.join(root, '.env'));
+    expect(await errorCode(helper.exec({ argv: ['cat', '.env'] }))).toBe('MASK_BROKEN');
+    fs.rmSync(path.join(root, '.env'));
+    expect(await errorCode(helper.exec({ argv: ['true'] }))).toBe('MASK_BROKEN');
+    fs.linkSync(path.join(root, 'mask'), path.join(root, '.env'));
+    expect((await helper.exec({ argv: ['true'] })).exit.exitCode).toBe(0);
+  });
+
+  it('ends itself after --lifetime seconds (no timeout binary needed in the image)', async () => {
+    helper.proc.kill('SIGKILL');
+    helper = new HelperProcess(binary, [root, '--lifetime', '1']);
+    expect((await helper.exec({ argv: ['true'] })).exit.exitCode).toBe(0);
+    const started = Date.now();
+    const [, signal] = await once(helper.proc, 'exit') as [number | null, string | null];
+    expect(signal).toBe('SIGALRM');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('refuses clean (kill(-1), emptying /tmp) outside a reusable container, even when started --reusable', async () => {
+    const marker = path.join(os.tmpdir(), `llmr-clean-guard-${process.pid}`);
+    fs.writeFileSync(marker, 'still here');
+    try {
+      const code = async (): Promise<string> => { const f = await helper.one(encodeFrame('C', [])); return `${f.type} ${f.fields[0]?.toString()}`; };
+      expect(await code()).toBe('E UNCLEAN'); // not --reusable
+      helper.proc.kill('SIGKILL');
+      helper = new HelperProcess(binary, [root, '--reusable']); // its parent is this test, not a container's init
+      expect(await code()).toBe('E UNCLEAN');
+      expect(fs.readFileSync(marker, 'utf8')).toBe('still here');
+    } finally {
+      fs.rmSync(marker, { force: true });
+    }
+  });
+
+  it('refuses malformed --masks arguments at start', () => {
+    for (const args of [['--lifetime', '0'], ['--lifetime', 'x'], ['--lifetime'], ['--lifetime', '5', '--masks'], ['--masks', '1:2'], ['--masks', 'x', '1:2'], ['--masks', '1:2', '3:4', 'f:../x'], ['--masks', '1:2', '3:4', 'q:a'], ['--other']]) {
+      const r = spawnSync(binary, [root, ...args], { input: '' });
+      expect(r.status).toBe(2);
+    }
   });
 
   it('answers malformed requests with BAD_REQUEST and keeps serving', async () => {

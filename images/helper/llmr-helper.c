@@ -1,11 +1,23 @@
 /*
  * llmr-helper: the in-container request server of llmr.
  *
- * Usage: llmr-helper [ROOT]   (ROOT defaults to /workspace)
+ * Usage: llmr-helper [ROOT [--lifetime SECONDS] [--reusable] [--masks FILE_ID DIR_ID ENTRY...]]
+ * (ROOT defaults to /workspace)
+ *
+ * --lifetime: the helper ends itself after SECONDS (alarm(2), default action of SIGALRM), so no
+ * container outlives a crashed daemon for long without the image providing `timeout`; the
+ * container's init then ends, and with it every process left in the container.
+ *
+ * --masks: the exec masks this container was created with. FILE_ID and DIR_ID are the
+ * "DEV:INO" identities of the empty file and the empty directory that cover excluded paths;
+ * each ENTRY is "f:REL" or "d:REL" (REL relative to ROOT). Before every command the helper
+ * checks that each REL (followed like a read would: Docker mounts over a symlink's target) still is its mask (the kernel detaches a bind mount in this namespace
+ * when the host renames over, or deletes, the path it covers) and refuses with MASK_BROKEN.
  *
  * Reads frames from stdin, handles them one at a time, writes frames to stdout.
  * Frame (both directions): u32be LEN (bytes after it), u8 TYPE, then fields, each
- * u32be length + bytes. Requests: P ping, R read, W write, X exec. Answers: K ok,
+ * u32be length + bytes. Requests: P ping, R read, W write, X exec, C clean (after a command:
+ * kill what it left, empty /tmp and /dev/shm, check the masks). Answers: K ok,
  * E error [code, message], o/e output chunks and x exit for exec.
  * Diagnostics go to stderr only. No shell is ever involved.
  *
@@ -22,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -32,7 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HELPER_VERSION "3"
+#define HELPER_VERSION "5"
 #define MAX_FRAME (64u * 1024u * 1024u)
 /* Answers must fit a frame: cap reads and the exec output budget below it. */
 #define MAX_READ_BYTES ((uint64_t)MAX_FRAME - 1024u)
@@ -47,6 +60,13 @@ typedef struct { const char *p; size_t n; } field_t;
 static int root_fd = -1;
 static const char *root_path = "/workspace";
 static unsigned long tmp_counter = 0;
+
+/* The exec masks (--masks): identities of the mask sources and the paths they cover. */
+typedef struct { dev_t dev; ino_t ino; } ident_t;
+static ident_t mask_file_id, mask_dir_id;
+static char **mask_entries = NULL;
+static int mask_count = 0;
+static int reusable = 0; /* --reusable: `clean` may run */
 
 /* ---------- output ---------- */
 
@@ -523,8 +543,27 @@ static int exec_loop(pid_t pid, int in_fd, field_t input, stream_t *so, stream_t
     return status;
 }
 
+/* Is every masked path still covered by its mask? Names the first one that is not. */
+static int masks_hold(const char **broken) {
+    for (int i = 0; i < mask_count; i++) {
+        const char *e = mask_entries[i];
+        const ident_t *want = e[0] == 'd' ? &mask_dir_id : &mask_file_id;
+        struct stat st;
+        if (fstatat(root_fd, e + 2, &st, 0) != 0 || st.st_dev != want->dev || st.st_ino != want->ino) {
+            *broken = e + 2;
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static void run_child(const char *cwd, uint64_t max, field_t input, char **argv, char **envp) {
     int in[2], out[2], err[2], rep[2];
+    const char *broken = NULL;
+    if (!masks_hold(&broken)) {
+        send_err("MASK_BROKEN", "%s is no longer covered by its mask (the host replaced or removed it)", broken);
+        return;
+    }
     if (pipe2(in, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); return; }
     if (pipe2(out, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); close(in[0]); close(in[1]); return; }
     if (pipe2(err, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); goto close_out; }
@@ -587,6 +626,69 @@ static void do_exec(field_t *f, size_t n) {
     free(envp);
 }
 
+/* ---------- clean (a warm exec container between commands) ---------- */
+
+/* Removes everything under the open directory dfd (which it closes), never following symlinks
+   and never leaving its filesystem; a directory the command made unreadable is made ours first. */
+static int wipe_dir(int dfd, dev_t dev, int depth) {
+    int ok = 1;
+    DIR *d = fdopendir(dfd);
+    if (!d) { close(dfd); return 0; }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) { ok = 0; continue; }
+        if (S_ISDIR(st.st_mode)) {
+            if (st.st_dev != dev || depth > 200) { ok = 0; continue; }
+            fchmodat(dirfd(d), e->d_name, 0700, 0);
+            int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0 || !wipe_dir(sub, dev, depth + 1)) ok = 0;
+            if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) != 0) ok = 0;
+        } else if (unlinkat(dirfd(d), e->d_name, 0) != 0) {
+            ok = 0;
+        }
+    }
+    closedir(d);
+    return ok;
+}
+
+static int wipe(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT;
+    struct stat st;
+    if (fstat(fd, &st) != 0) { close(fd); return 0; }
+    return wipe_dir(fd, st.st_dev, 0);
+}
+
+/* After a command, before the container serves the next one: kill every process but this helper
+   (and the container's init), reap them all (we are the subreaper: every orphan is our child),
+   empty the scratch filesystems and check the masks. Any doubt → an error: the daemon retires
+   the container. */
+static void do_clean(field_t *f, size_t n) {
+    (void)f;
+    if (n != 0) { send_err("BAD_REQUEST", "clean takes no fields"); return; }
+    /* kill(-1) and emptying /tmp are for a container only: started --reusable, as the child of the
+       container's init (PID 1 of its own PID namespace), never as root */
+    if (!reusable || getppid() != 1 || geteuid() == 0) { send_err("UNCLEAN", "this helper is not in a reusable container"); return; }
+    long long deadline = now_ms() + 2000;
+    for (;;) {
+        kill(-1, SIGKILL); /* every process we may signal except ourselves and PID 1 */
+        pid_t p;
+        while ((p = waitpid(-1, NULL, WNOHANG)) > 0) {}
+        if (p < 0 && errno == ECHILD) break;
+        if (now_ms() > deadline) { send_err("UNCLEAN", "processes of the last command did not die"); return; }
+        struct timespec ts = { 0, 2 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    drain_signals();
+    if (!wipe("/tmp") || !wipe("/dev/shm")) { send_err("UNCLEAN", "could not empty /tmp or /dev/shm"); return; }
+    const char *broken = NULL;
+    if (!masks_hold(&broken)) { send_err("MASK_BROKEN", "%s is no longer covered by its mask", broken); return; }
+    const char *vals[1] = { "clean" };
+    send_ok(1, vals);
+}
+
 /* ---------- main loop ---------- */
 
 static void dispatch(char type, field_t *f, size_t n) {
@@ -598,6 +700,7 @@ static void dispatch(char type, field_t *f, size_t n) {
     case 'R': do_read(f, n); return;
     case 'W': do_write(f, n); return;
     case 'X': do_exec(f, n); return;
+    case 'C': do_clean(f, n); return;
     default: send_err("BAD_REQUEST", "unknown request type 0x%02x", (unsigned char)type); return;
     }
 }
@@ -606,6 +709,9 @@ static void setup(void) {
     /* Not dumpable: a command run by this helper (same uid) cannot ptrace it or open its
        /proc/<pid>/fd entries; execve makes the command itself dumpable again. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) { fprintf(stderr, "llmr-helper: prctl: %s\n", strerror(errno)); exit(1); }
+    /* Subreaper: a command's double-forked, setsid'ed leftovers become our children, so `clean`
+       can tell when every one of them is gone. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) { fprintf(stderr, "llmr-helper: prctl: %s\n", strerror(errno)); exit(1); }
     for (int fd = 0; fd <= 2; fd++)
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0) exit(1);
     signal(SIGPIPE, SIG_IGN);
@@ -622,9 +728,51 @@ static void setup(void) {
     }
 }
 
+static int parse_ident(const char *s, ident_t *id) {
+    unsigned long long d, i;
+    char tail;
+    if (sscanf(s, "%llu:%llu%c", &d, &i, &tail) != 2) return -1;
+    id->dev = (dev_t)d; id->ino = (ino_t)i;
+    return 0;
+}
+
+/* Options after ROOT: [--lifetime N] [--reusable] [--masks FILE_ID DIR_ID ENTRY...] (--masks takes the rest). */
+static int parse_options(int argc, char **argv) {
+    int i = 2;
+    if (i < argc && strcmp(argv[i], "--lifetime") == 0) {
+        uint64_t secs;
+        if (i + 1 >= argc) return -1;
+        field_t f = fs(argv[i + 1]);
+        if (parse_u64(f, &secs) != 0 || secs == 0 || secs > 30u * 24u * 3600u) return -1;
+        signal(SIGALRM, SIG_DFL); /* an inherited SIG_IGN must not lift the cap */
+        sigset_t alrm;
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+        alarm((unsigned)secs);
+        i += 2;
+    }
+    if (i < argc && strcmp(argv[i], "--reusable") == 0) { reusable = 1; i++; }
+    if (i == argc) return 0;
+    if (argc - i < 3 || strcmp(argv[i], "--masks") != 0) return -1;
+    if (parse_ident(argv[i + 1], &mask_file_id) != 0 || parse_ident(argv[i + 2], &mask_dir_id) != 0) return -1;
+    int first = i + 3;
+    for (i = first; i < argc; i++) {
+        const char *e = argv[i];
+        field_t rel = { e + 2, strlen(e) < 2 ? 0 : strlen(e) - 2 };
+        if ((e[0] != 'f' && e[0] != 'd') || e[1] != ':' || !path_ok(rel)) return -1;
+    }
+    mask_entries = argv + first;
+    mask_count = argc - first;
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc > 2) { fprintf(stderr, "usage: llmr-helper [ROOT]\n"); return 2; }
-    if (argc == 2) root_path = argv[1];
+    if (argc > 2 && parse_options(argc, argv) != 0) {
+        fprintf(stderr, "usage: llmr-helper [ROOT [--lifetime SECONDS] [--reusable] [--masks FILE_ID DIR_ID f:REL|d:REL...]]\n");
+        return 2;
+    }
+    if (argc >= 2) root_path = argv[1];
     setup();
     for (;;) {
         unsigned char hdr[4];
