@@ -85,6 +85,13 @@ export const ERROR_CODES = {
   // exec block -33110..-33119
   /** A command that needs the network, refused before it starts (exec containers have none). */
   NETWORK_DISABLED: { rpc: -33110, exit: EXIT.COMMAND_FAILED },
+  // rw block -33130..-33139
+  /** A git command while commands cannot see `.git` (the message says why). */
+  GIT_UNAVAILABLE: { rpc: -33130, exit: EXIT.COMMAND_FAILED },
+  /** A read-write command changed something it must not (a protected path, .git, an excluded file); nothing was kept. */
+  EXEC_CHANGE_REFUSED: { rpc: -33131, exit: EXIT.COMMAND_FAILED },
+  /** Nothing a command changed is left to restore. */
+  NOTHING_TO_RESTORE: { rpc: -33132, exit: EXIT.COMMAND_FAILED },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

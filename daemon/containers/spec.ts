@@ -41,6 +41,12 @@ export interface SpecInput {
   /** Empty read-only regular file on the host used to mask files (tools still see a plain file). */
   emptyFile?: string;
   env?: string[];
+  /** Exec only: the repository mounted writable (commands.exec.repository: read-write). */
+  repoWritable?: boolean;
+  /** Host files mounted read-only over repo-relative paths, after every other mount (the sanitized `.git/config`). */
+  fileMounts?: Array<{ source: string; rel: string }>;
+  /** Host directories mounted read-write at absolute container paths (exec tool caches). */
+  dirMounts?: Array<{ source: string; target: string }>;
 }
 
 /** Short stable id of a repository root, used in labels and state paths. */
@@ -63,7 +69,7 @@ function bind(source: string, target: string, readOnly: boolean): Mount {
 }
 
 function mounts(input: SpecInput): Mount[] {
-  const rw = input.kind === 'io-write';
+  const rw = input.kind === 'io-write' || (input.kind === 'exec' && input.repoWritable === true);
   const list = [bind(input.root, WORKSPACE, !rw)];
   for (const rel of input.readOnlyPaths ?? []) list.push(bind(`${input.root}/${rel}`, `${WORKSPACE}/${rel}`, true));
   const maskFile = input.emptyFile ?? '/dev/null';
@@ -71,6 +77,8 @@ function mounts(input: SpecInput): Mount[] {
   if (input.emptyDir !== undefined) {
     for (const rel of input.maskDirs ?? []) list.push(bind(input.emptyDir, `${WORKSPACE}/${rel}`, true));
   }
+  for (const m of input.fileMounts ?? []) list.push(bind(m.source, `${WORKSPACE}/${m.rel}`, true));
+  for (const m of input.dirMounts ?? []) list.push(bind(m.source, m.target, false));
   return list;
 }
 

@@ -12,6 +12,7 @@ import type { ExecMasks } from './masks.js';
 import { OutputCollector } from './output.js';
 import { runPlan } from './plan-run.js';
 import { planCommand, type ExecPolicy } from './policy.js';
+import { assertGit, type GitAccess } from './git.js';
 
 export interface ExecLimits {
   enabled: boolean;
@@ -34,6 +35,8 @@ export interface ExecDeps {
   env: Record<string, string>;
   /** The exec image (commands.exec.container_image), named in hints. */
   image: string;
+  /** Whether commands see `.git`; a git command gets one clear line when they do not. */
+  git: GitAccess;
 }
 
 export interface Exec {
@@ -57,6 +60,7 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
   try {
     if (!deps.limits.enabled) throw new LlmrError('COMMAND_DISABLED', 'exec is disabled by commands.exec.enabled');
     const plan = planCommand(command, deps.policy);
+    for (const step of plan.steps) assertGit(step.argv, deps.git);
     const result = await runPlan(plan, params, timeoutOf(deps.limits, params), (step, p) => runInContainer(deps, p, ctx, step.argv, started, step.mergeStderr));
     const status = result.exitCode === 0 ? 'completed' : 'failed';
     deps.audit.record({

@@ -9,8 +9,10 @@ import type { PoolStatus } from '../../protocol/workspace.js';
 import type { LlmrConfig } from '../config/schema.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createContainerPool, type ContainerPool } from '../containers/pool.js';
-import { buildSpec, type Limits, type PoolKind } from '../containers/spec.js';
+import { buildSpec, type Limits, type PoolKind, type SpecInput } from '../containers/spec.js';
 import { createExecMasks, type ExecMasks } from '../exec/masks.js';
+import { GIT_ENV, prepareGit, type GitAccess } from '../exec/git.js';
+import { workspaceId } from '../containers/spec.js';
 import type { PathGuard } from '../paths/guard.js';
 
 export interface WorkspacePools {
@@ -19,6 +21,8 @@ export interface WorkspacePools {
   exec: ContainerPool;
   /** What exec containers must not see, and the freshness check of each exec lease. */
   masks: ExecMasks;
+  /** Whether commands see `.git` (read-only, sanitized config), and why not. */
+  git: GitAccess;
   status(): PoolStatus[];
   drain(): Promise<void>;
 }
@@ -80,6 +84,10 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   const pc = config.container_pool;
   const masks = await createExecMasks(input.root, input.guard, input.stateDir);
   await removeStaleTemps(input.root, masks.staleTemps(), input.log);
+  const git = await prepareGit({
+    root: input.root, enabled: config.commands.exec.git, isExcluded: (rel) => input.guard.isExcluded(rel), stateDir: input.stateDir, workspaceId: workspaceId(input.root),
+  });
+  if (!git.enabled) input.log.info({ reason: git.reason }, 'git unavailable to commands');
   const ioLimits: Limits = {
     memoryBytes: config.commands.io.memory_limit,
     nanoCpus: Math.round(config.commands.io.cpu_limit * 1e9),
@@ -113,7 +121,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
       kind, root: input.root, uid: input.owner.uid, gid: input.owner.gid, image, instance: input.instance, limits,
       lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
       readOnlyPaths: kind === 'io-write' ? readOnlyRemounts(input.root) : [],
-      ...(kind === 'exec' ? { ...masks.mounts(), env: envList(execEnv(config)) } : {}),
+      ...(kind === 'exec' ? execMounts(input, masks, git) : {}),
     }),
   });
 
@@ -121,12 +129,26 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   const ioWrite = make('io-write', config.commands.io.container_image, ioLimits, false);
   const exec = make('exec', config.commands.exec.container_image, execLimits, true);
   return {
-    ioRead, ioWrite, exec, masks,
+    ioRead, ioWrite, exec, masks, git,
     status: () => [ioRead.status(), ioWrite.status(), exec.status()],
     async drain() {
       masks.close();
       await Promise.all([ioRead.drain(), ioWrite.drain(), exec.drain()]);
     },
+  };
+}
+
+/** The exec container's share of the repository: masks, git, read-write mode, its environment. */
+function execMounts(input: PoolsInput, masks: ExecMasks, git: GitAccess): Partial<SpecInput> {
+  const m = masks.mounts();
+  const writable = input.config.commands.exec.repository === 'read-write';
+  return {
+    ...m,
+    maskDirs: git.enabled ? m.maskDirs.filter((d) => d !== '.git') : m.maskDirs,
+    fileMounts: git.enabled && git.configFile !== undefined ? [{ source: git.configFile, rel: '.git/config' }] : [],
+    repoWritable: writable,
+    readOnlyPaths: writable ? readOnlyRemounts(input.root) : [],
+    env: envList({ ...execEnv(input.config), ...(git.enabled ? GIT_ENV : {}) }),
   };
 }
 
