@@ -4,7 +4,7 @@
  * Timeout and cancellation remove the container, which kills everything in it.
  */
 import { LlmrError, asLlmrError } from '../../protocol/errors.js';
-import { ExecOutputNotification, type ExecParams, type ExecResult } from '../../protocol/exec.js';
+import { ExecOutputNotification, type ExecParams, type ExecResult, type ExecUndoParams, type ExecUndoResult } from '../../protocol/exec.js';
 import type { AuditSink } from '../audit/record.js';
 import type { ContainerPool } from '../containers/pool.js';
 import type { RequestContext } from '../context.js';
@@ -13,6 +13,7 @@ import { OutputCollector } from './output.js';
 import { runPlan } from './plan-run.js';
 import { planCommand, type ExecPolicy } from './policy.js';
 import { assertGit, type GitAccess } from './git.js';
+import type { ReadWrite } from './rw.js';
 
 export interface ExecLimits {
   enabled: boolean;
@@ -37,15 +38,27 @@ export interface ExecDeps {
   image: string;
   /** Whether commands see `.git`; a git command gets one clear line when they do not. */
   git: GitAccess;
+  /** Set in read-write mode: each command between two walks, its changes reported and undoable. */
+  rw?: ReadWrite;
 }
 
 export interface Exec {
   run(params: ExecParams, ctx: RequestContext): Promise<ExecResult>;
+  /** Undo the newest read-write command (NOTHING_TO_RESTORE in read-only mode or when none is left). */
+  undo(params: ExecUndoParams, ctx: RequestContext): Promise<ExecUndoResult>;
 }
 
 /** Build the exec capability of one workspace. */
 export function createExec(deps: ExecDeps): Exec {
-  return { run: (params, ctx) => runExec(deps, params, ctx) };
+  return {
+    run: (params, ctx) => runExec(deps, params, ctx),
+    undo: async (_params, ctx) => {
+      if (deps.rw === undefined) throw new LlmrError('NOTHING_TO_RESTORE', 'commands run read-only here (commands.exec.repository: read-only), so they changed nothing to undo');
+      const out = await deps.rw.undo();
+      deps.audit.record({ session: ctx.session, operation: 'exec-undo', target: out.command, status: 'success', metadata: `run:${out.id},restored:${out.restored.length},removed:${out.removed.length},skipped:${out.skipped.length}` });
+      return out;
+    },
+  };
 }
 
 function timeoutOf(limits: ExecLimits, params: ExecParams): number {
@@ -61,11 +74,12 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
     if (!deps.limits.enabled) throw new LlmrError('COMMAND_DISABLED', 'exec is disabled by commands.exec.enabled');
     const plan = planCommand(command, deps.policy);
     for (const step of plan.steps) assertGit(step.argv, deps.git);
-    const result = await runPlan(plan, params, timeoutOf(deps.limits, params), (step, p) => runInContainer(deps, p, ctx, step.argv, started, step.mergeStderr));
+    const go = (): Promise<ExecResult> => runPlan(plan, params, timeoutOf(deps.limits, params), (step, p) => runInContainer(deps, p, ctx, step.argv, started, step.mergeStderr));
+    const result = deps.rw === undefined ? await go() : await runReadWrite(deps.rw, command, go);
     const status = result.exitCode === 0 ? 'completed' : 'failed';
     deps.audit.record({
       session: ctx.session, operation: 'exec', target: command, status: result.exitCode === 0 ? 'success' : 'failed',
-      metadata: `exit_code:${result.exitCode},duration:${(result.durationMs / 1000).toFixed(3)}s,status:${status}${params.stdin ? ',stdin:provided' : ''}`,
+      metadata: `exit_code:${result.exitCode},duration:${(result.durationMs / 1000).toFixed(3)}s,status:${status}${params.stdin ? ',stdin:provided' : ''}${changeMeta(result)}`,
     });
     return result;
   } catch (err) {
@@ -73,6 +87,20 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
     deps.audit.record({ session: ctx.session, operation: 'exec', target: command, status: 'failed', metadata: `${e.code}: ${e.message}` });
     throw err;
   }
+}
+
+/** A read-write command: its result carries what it changed; an error still records the changes (they are undoable). */
+async function runReadWrite(rw: ReadWrite, command: string, go: () => Promise<ExecResult>): Promise<ExecResult> {
+  let failure: unknown;
+  const { value, changes } = await rw.around(command, () => go().catch((err: unknown) => { failure = err; return undefined; }));
+  if (failure !== undefined) throw failure;
+  return { ...(value as ExecResult), changes };
+}
+
+function changeMeta(r: ExecResult): string {
+  const c = r.changes;
+  if (c === undefined) return '';
+  return `,created:${c.counts.created},changed:${c.counts.changed},deleted:${c.counts.deleted},refused:${c.refused.length},undo:${c.undoId}`;
 }
 
 async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr = false): Promise<ExecResult> {

@@ -14,6 +14,7 @@ import { checkRepoOwner } from '../paths/owner.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createExec, type Exec } from '../exec/run.js';
 import { GIT_ENV } from '../exec/git.js';
+import { createReadWrite } from '../exec/rw.js';
 import { createIo, type Io, type IoLimits } from '../io/io.js';
 import { createTree, type Tree } from '../tree/tree.js';
 import { effectiveWhitelist } from '../exec/profiles.js';
@@ -99,7 +100,11 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
   });
   const exec = createExec({
     policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root] },
-    pool: pools.exec, poolSize: config.container_pool.size, masks: pools.masks, git: pools.git, audit, env: { ...execEnv(config), ...(pools.git.enabled ? GIT_ENV : {}) }, image: config.commands.exec.container_image,
+    pool: pools.exec, poolSize: config.container_pool.size, masks: pools.masks, git: pools.git, audit,
+    ...(config.commands.exec.repository === 'read-write' ? { rw: createReadWrite({
+      root, dir: path.join(state, 'exec-undo', id), owner, isExcluded: (rel) => guard.isExcluded(rel), isProtected: (rel) => guard.isProtected(rel),
+    }) } : {}),
+    env: { ...execEnv(config), ...(pools.git.enabled ? GIT_ENV : {}) }, image: config.commands.exec.container_image,
     limits: {
       enabled: config.commands.exec.enabled, timeoutSeconds: config.commands.exec.timeout_seconds,
       maxTimeoutSeconds: config.commands.exec.max_timeout_seconds, maxOutputBytes: config.commands.exec.max_output_bytes,

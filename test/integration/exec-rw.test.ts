@@ -1,0 +1,103 @@
+/**
+ * Read-write exec through the real daemon (commands.exec.repository: read-write from the daemon's
+ * environment — a repository may only narrow it): changes reported and audited, gofmt -w and a
+ * snapshot-writing test, exec/undo restoring what a command overwrote, deleted or created, and the
+ * changes a command must not make (protected paths, a new .git symlink, hard links) put back.
+ */
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { ExecRequest, ExecUndoRequest, type ExecResult } from '../../protocol/exec.js';
+import { containersOf, makeRepo, REPO_UID, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const WHITELIST = ['touch', 'rm', 'cat', 'ln', 'mkdir', 'python3 -c', 'python3 -m pytest', 'gofmt -w', 'sh -c'];
+
+let d: TestDaemon;
+let conn: MessageConnection;
+let repo: string;
+
+const run = (command: string): Promise<ExecResult> => conn.sendRequest(ExecRequest, { root: repo, command });
+const read = (rel: string): string => readFileSync(path.join(repo, rel), 'utf8');
+async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+    return { code: 'OK', message: '' };
+  } catch (err) {
+    const e = err as { message: string; data?: { code: string } };
+    return { code: e.data?.code ?? 'NON_LLMR', message: e.message };
+  }
+}
+
+beforeAll(async () => {
+  repo = makeRepo({
+    'a.txt': 'original a\n', 'old.txt': 'keep me\n', '.env': 'SECRET=hunter2\n', 'llm-runtime.config.yaml': 'commands:\n  exec:\n    timeout_seconds: 25\n',
+    'fmt/go.mod': 'module example.com/fmt\n\ngo 1.22\n', 'fmt/x.go': 'package fmt2\nfunc  F( ) int {return 1}\n',
+    'test_snap.py': 'import pathlib\n\ndef test_snapshot():\n    p = pathlib.Path("__snapshots__/snap.txt")\n    p.parent.mkdir(exist_ok=True)\n    p.write_text("42\\n")\n    assert p.read_text() == "42\\n"\n',
+  });
+  d = await startDaemon({
+    LLMR_COMMANDS__EXEC__PROFILE: 'original', LLMR_COMMANDS__EXEC__WHITELIST: WHITELIST.join(','), LLMR_COMMANDS__EXEC__REPOSITORY: 'read-write',
+    LLMR_COMMANDS__EXEC__TMPFS_SIZE: '128m',
+  });
+  conn = await d.connect();
+});
+
+afterAll(async () => {
+  await d?.stop();
+  expect(containersOf(d.instance)).toEqual([]);
+});
+
+describe('integration/exec-rw', () => {
+  it('reports what a command created, changed and deleted, audits it, and undoes it', async () => {
+    const r = await run('python3 -c "open(\'a.txt\',\'w\').write(\'in place\\n\'); open(\'new.txt\',\'w\').write(\'n\\n\'); import os; os.remove(\'old.txt\')"');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.changes).toMatchObject({ created: ['new.txt'], changed: ['a.txt'], deleted: ['old.txt'], refused: [], counts: { created: 1, changed: 1, deleted: 1 } });
+    expect(read('a.txt')).toBe('in place\n');
+    const audit = readFileSync(path.join(d.home, 'state', 'llmr', 'audit.log'), 'utf8');
+    expect(audit).toMatch(/\|exec\|python3 -c .*\|success\|.*created:1,changed:1,deleted:1,refused:0,undo:/);
+    const u = await conn.sendRequest(ExecUndoRequest, { root: repo });
+    expect(u).toMatchObject({ restored: ['a.txt', 'old.txt'], removed: ['new.txt'], skipped: [] });
+    expect(read('a.txt')).toBe('original a\n');
+    expect(read('old.txt')).toBe('keep me\n');
+    expect(existsSync(path.join(repo, 'new.txt'))).toBe(false);
+    expect(lstatSync(path.join(repo, 'a.txt')).uid).toBe(REPO_UID);
+    expect((await failure(conn.sendRequest(ExecUndoRequest, { root: repo }))).code).toBe('NOTHING_TO_RESTORE');
+  });
+
+  it('undoes an rm', async () => {
+    const r = await run('rm old.txt');
+    expect(r.changes?.deleted).toEqual(['old.txt']);
+    expect((await conn.sendRequest(ExecUndoRequest, { root: repo })).restored).toEqual(['old.txt']);
+    expect(read('old.txt')).toBe('keep me\n');
+  });
+
+  it('runs gofmt -w and a test that writes a snapshot, listing the files', async () => {
+    const fmt = await run('gofmt -w fmt');
+    expect(fmt.exitCode, fmt.stderr).toBe(0);
+    expect(fmt.changes?.changed).toEqual(['fmt/x.go']);
+    expect(read('fmt/x.go')).toBe('package fmt2\n\nfunc F() int { return 1 }\n');
+    const snap = await run('python3 -m pytest -q -p no:cacheprovider test_snap.py');
+    expect(snap.exitCode, snap.stdout).toBe(0);
+    expect(snap.changes?.created).toEqual(['__snapshots__', '__snapshots__/snap.txt']);
+  });
+
+  it('keeps excluded files masked and llmr\'s config read-only', async () => {
+    expect((await run('cat .env')).stdout).toBe('');
+    expect((await run('rm .env')).exitCode).not.toBe(0);
+    const cfg = await run('python3 -c "open(\'llm-runtime.config.yaml\',\'w\').write(\'x\')"');
+    expect(cfg.stderr).toMatch(/Read-only file system/);
+    expect(read('.env')).toBe('SECRET=hunter2\n');
+    expect(read('llm-runtime.config.yaml')).toContain('timeout_seconds: 25');
+  });
+
+  it('puts back changes to protected paths, a new .git symlink and new hard links', async () => {
+    const r = await run('sh -c "mkdir -p .llmr && echo x > .llmr/state && ln -s / .git && ln a.txt alias.txt && echo ok > fine.txt"');
+    expect(r.exitCode, r.stderr).toBe(0);
+    // a.txt changed too (its link count): it gets its own inode back, with its content
+    expect(r.changes?.refused.sort()).toEqual(['.git', '.llmr', '.llmr/state', 'a.txt', 'alias.txt']);
+    expect(r.changes?.created).toEqual(['fine.txt']);
+    for (const rel of ['.git', '.llmr', 'alias.txt']) expect(existsSync(path.join(repo, rel)), rel).toBe(false);
+    expect(lstatSync(path.join(repo, 'a.txt')).nlink).toBe(1);
+    expect(read('a.txt')).toBe('original a\n');
+  });
+});
