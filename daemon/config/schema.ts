@@ -87,7 +87,7 @@ export const KEYS: readonly KeySpec[] = [
   k('commands.exec.allow_shell', 'bool', false, 'allow shell operators (; && | > $( ) …) by running the command under sh -c', { repo: 'turn-off' }),
   k('commands.exec.env', 'map', {}, 'extra environment variables for exec containers', { check: envName }),
   k('commands.exec.git', 'bool', true, 'let commands run git against a read-only .git (its config replaced by a sanitized copy)', { repo: 'turn-off' }),
-  k('commands.exec.repository', 'enum', 'read-only', 'how commands see the repository: read-only, or read-write (changes reported, undoable with llmr undo-exec)',
+  k('commands.exec.repository', 'enum', 'read-only', 'how commands see the repository: read-only, or read-write (changes reported, undoable with llmr exec undo)',
     { values: ['read-only', 'read-write'], repo: 'read-only' }),
   k('commands.exec.network_commands', 'string[]', [], 'command prefixes that run with network access (audited as networked)', { check: nonEmpty }),
   k('commands.exec.cache', 'bool', true, 'keep per-workspace tool caches (Go, pip, npm) between commands', { repo: 'turn-off' }),
