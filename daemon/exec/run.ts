@@ -14,6 +14,7 @@ import { runPlan } from './plan-run.js';
 import { planCommand, type ExecPolicy } from './policy.js';
 import { assertGit, type GitAccess } from './git.js';
 import type { ReadWrite } from './rw.js';
+import type { ToolCache } from './tool-cache.js';
 
 export interface ExecLimits {
   enabled: boolean;
@@ -40,6 +41,8 @@ export interface ExecDeps {
   git: GitAccess;
   /** Set in read-write mode: each command between two walks, its changes reported and undoable. */
   rw?: ReadWrite;
+  /** Persistent tool caches: emptied before a command when over their cap, measured after it. */
+  toolCache?: ToolCache;
 }
 
 export interface Exec {
@@ -75,7 +78,8 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
     const plan = planCommand(command, deps.policy);
     for (const step of plan.steps) assertGit(step.argv, deps.git);
     const go = (): Promise<ExecResult> => runPlan(plan, params, timeoutOf(deps.limits, params), (step, p) => runInContainer(deps, p, ctx, step.argv, started, step.mergeStderr));
-    const result = deps.rw === undefined ? await go() : await runReadWrite(deps.rw, command, go);
+    await deps.toolCache?.beforeCommand();
+    const result = await (deps.rw === undefined ? go() : runReadWrite(deps.rw, command, go)).finally(() => deps.toolCache?.afterCommand());
     const status = result.exitCode === 0 ? 'completed' : 'failed';
     deps.audit.record({
       session: ctx.session, operation: 'exec', target: command, status: result.exitCode === 0 ? 'success' : 'failed',

@@ -12,6 +12,7 @@ import { createContainerPool, type ContainerPool } from '../containers/pool.js';
 import { buildSpec, type Limits, type PoolKind, type SpecInput } from '../containers/spec.js';
 import { createExecMasks, type ExecMasks } from '../exec/masks.js';
 import { GIT_ENV, prepareGit, type GitAccess } from '../exec/git.js';
+import { CACHE_ENV, CACHE_TARGET, createToolCache, type ToolCache } from '../exec/tool-cache.js';
 import { workspaceId } from '../containers/spec.js';
 import type { PathGuard } from '../paths/guard.js';
 
@@ -23,6 +24,10 @@ export interface WorkspacePools {
   masks: ExecMasks;
   /** Whether commands see `.git` (read-only, sanitized config), and why not. */
   git: GitAccess;
+  /** The persistent tool caches of exec commands (commands.exec.cache), or undefined when off. */
+  toolCache?: ToolCache;
+  /** A command's whole environment: tool caches, git, then commands.exec.env. */
+  commandEnv: Record<string, string>;
   status(): PoolStatus[];
   drain(): Promise<void>;
 }
@@ -36,6 +41,8 @@ export interface PoolsInput {
   log: Logger;
   instance: string;
   stateDir: string;
+  /** `<cacheDir>/<workspace id>`: the search index and the tool caches live here. */
+  cacheDir: string;
 }
 
 const IO_TMPFS_BYTES = 16 * 1024 * 1024;
@@ -88,6 +95,9 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
     root: input.root, enabled: config.commands.exec.git, isExcluded: (rel) => input.guard.isExcluded(rel), stateDir: input.stateDir, workspaceId: workspaceId(input.root),
   });
   if (!git.enabled) input.log.info({ reason: git.reason }, 'git unavailable to commands');
+  const toolCache = config.commands.exec.cache
+    ? await createToolCache(path.join(input.cacheDir, 'tool-cache'), input.owner, config.commands.exec.cache_max_size) : undefined;
+  const commandEnv = { ...execEnv(config), ...(git.enabled ? GIT_ENV : {}), ...(toolCache !== undefined ? CACHE_ENV : {}) };
   const ioLimits: Limits = {
     memoryBytes: config.commands.io.memory_limit,
     nanoCpus: Math.round(config.commands.io.cpu_limit * 1e9),
@@ -121,7 +131,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
       kind, root: input.root, uid: input.owner.uid, gid: input.owner.gid, image, instance: input.instance, limits,
       lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
       readOnlyPaths: kind === 'io-write' ? readOnlyRemounts(input.root) : [],
-      ...(kind === 'exec' ? execMounts(input, masks, git) : {}),
+      ...(kind === 'exec' ? execMounts(input, masks, git, toolCache, commandEnv) : {}),
     }),
   });
 
@@ -129,7 +139,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   const ioWrite = make('io-write', config.commands.io.container_image, ioLimits, false);
   const exec = make('exec', config.commands.exec.container_image, execLimits, true);
   return {
-    ioRead, ioWrite, exec, masks, git,
+    ioRead, ioWrite, exec, masks, git, toolCache, commandEnv,
     status: () => [ioRead.status(), ioWrite.status(), exec.status()],
     async drain() {
       masks.close();
@@ -139,7 +149,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
 }
 
 /** The exec container's share of the repository: masks, git, read-write mode, its environment. */
-function execMounts(input: PoolsInput, masks: ExecMasks, git: GitAccess): Partial<SpecInput> {
+function execMounts(input: PoolsInput, masks: ExecMasks, git: GitAccess, cache: ToolCache | undefined, env: Record<string, string>): Partial<SpecInput> {
   const m = masks.mounts();
   const writable = input.config.commands.exec.repository === 'read-write';
   return {
@@ -148,7 +158,8 @@ function execMounts(input: PoolsInput, masks: ExecMasks, git: GitAccess): Partia
     fileMounts: git.enabled && git.configFile !== undefined ? [{ source: git.configFile, rel: '.git/config' }] : [],
     repoWritable: writable,
     readOnlyPaths: writable ? readOnlyRemounts(input.root) : [],
-    env: envList({ ...execEnv(input.config), ...(git.enabled ? GIT_ENV : {}) }),
+    dirMounts: cache !== undefined ? [{ source: cache.dir, target: CACHE_TARGET }] : [],
+    env: envList(env),
   };
 }
 

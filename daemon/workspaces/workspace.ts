@@ -13,12 +13,11 @@ import { createPathGuard, type PathGuard } from '../paths/guard.js';
 import { checkRepoOwner } from '../paths/owner.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createExec, type Exec } from '../exec/run.js';
-import { GIT_ENV } from '../exec/git.js';
 import { createReadWrite } from '../exec/rw.js';
 import { createIo, type Io, type IoLimits } from '../io/io.js';
 import { createTree, type Tree } from '../tree/tree.js';
 import { effectiveWhitelist } from '../exec/profiles.js';
-import { createWorkspacePools, execEnv, type WorkspacePools } from './pools.js';
+import { createWorkspacePools, type WorkspacePools } from './pools.js';
 import { workspaceId } from '../containers/spec.js';
 import { createSearch, type SearchService } from '../search/service.js';
 import type { AuditSink } from '../audit/record.js';
@@ -93,7 +92,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     allowedExtensions: config.commands.write.allowed_extensions,
   });
   const audit = await deps.auditFor(config, state);
-  const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state });
+  const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state, cacheDir: cache });
   const io = createIo({
     root,
     guard, readPool: pools.ioRead, writePool: pools.ioWrite, audit, limits: ioLimits(config), backups: { stateDir: state, workspaceId: id },
@@ -104,7 +103,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     ...(config.commands.exec.repository === 'read-write' ? { rw: createReadWrite({
       root, dir: path.join(state, 'exec-undo', id), owner, isExcluded: (rel) => guard.isExcluded(rel), isProtected: (rel) => guard.isProtected(rel),
     }) } : {}),
-    env: { ...execEnv(config), ...(pools.git.enabled ? GIT_ENV : {}) }, image: config.commands.exec.container_image,
+    env: pools.commandEnv, toolCache: pools.toolCache, image: config.commands.exec.container_image,
     limits: {
       enabled: config.commands.exec.enabled, timeoutSeconds: config.commands.exec.timeout_seconds,
       maxTimeoutSeconds: config.commands.exec.max_timeout_seconds, maxOutputBytes: config.commands.exec.max_output_bytes,
