@@ -45,6 +45,8 @@ export interface SpecInput {
   repoWritable?: boolean;
   /** Host files mounted read-only over repo-relative paths, after every other mount (the sanitized `.git/config`). */
   fileMounts?: Array<{ source: string; rel: string }>;
+  /** Exec only: Docker's default bridge network (commands.exec.network_commands). */
+  network?: 'bridge';
   /** Host directories mounted read-write at absolute container paths (exec tool caches). */
   dirMounts?: Array<{ source: string; target: string }>;
 }
@@ -107,5 +109,6 @@ export function buildSpec(input: SpecInput): ContainerSpec {
     nanoCpus: input.limits.nanoCpus,
     pidsLimit: input.limits.pidsLimit,
     readonlyRootfs: true,
+    ...(input.kind === 'exec' && input.network === 'bridge' ? { network: 'bridge' as const } : {}),
   };
 }

@@ -12,6 +12,7 @@ import type { ExecMasks } from './masks.js';
 import { OutputCollector } from './output.js';
 import { runPlan } from './plan-run.js';
 import { planCommand, type ExecPolicy } from './policy.js';
+import type { PlanStep } from './normalize.js';
 import { assertGit, type GitAccess } from './git.js';
 import type { ReadWrite } from './rw.js';
 import type { ToolCache } from './tool-cache.js';
@@ -28,6 +29,8 @@ export interface ExecDeps {
   policy: ExecPolicy & { roots?: readonly string[] };
   /** Single-use exec containers. */
   pool: ContainerPool;
+  /** Single-use exec containers on the bridge network, for networked steps. */
+  netPool?: ContainerPool;
   /** How many containers the pool holds (bounds the retries for a fresh one). */
   poolSize: number;
   masks: Pick<ExecMasks, 'freshLease'>;
@@ -77,13 +80,14 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
     if (!deps.limits.enabled) throw new LlmrError('COMMAND_DISABLED', 'exec is disabled by commands.exec.enabled');
     const plan = planCommand(command, deps.policy);
     for (const step of plan.steps) assertGit(step.argv, deps.git);
-    const go = (): Promise<ExecResult> => runPlan(plan, params, timeoutOf(deps.limits, params), (step, p) => runInContainer(deps, p, ctx, step.argv, started, step.mergeStderr));
+    const go = (): Promise<ExecResult> => runPlan(plan, params, timeoutOf(deps.limits, params), (step, p) => runInContainer(deps, p, ctx, step, started));
     await deps.toolCache?.beforeCommand();
-    const result = await (deps.rw === undefined ? go() : runReadWrite(deps.rw, command, go)).finally(() => deps.toolCache?.afterCommand());
+    const ran = await (deps.rw === undefined ? go() : runReadWrite(deps.rw, command, go)).finally(() => deps.toolCache?.afterCommand());
+    const result = plan.steps.some((st) => st.networked === true) ? { ...ran, networked: true } : ran;
     const status = result.exitCode === 0 ? 'completed' : 'failed';
     deps.audit.record({
       session: ctx.session, operation: 'exec', target: command, status: result.exitCode === 0 ? 'success' : 'failed',
-      metadata: `exit_code:${result.exitCode},duration:${(result.durationMs / 1000).toFixed(3)}s,status:${status}${params.stdin ? ',stdin:provided' : ''}${changeMeta(result)}`,
+      metadata: `exit_code:${result.exitCode},duration:${(result.durationMs / 1000).toFixed(3)}s,status:${status}${params.stdin ? ',stdin:provided' : ''}${plan.steps.some((st) => st.networked === true) ? ',network:bridge' : ''}${changeMeta(result)}`,
     });
     return result;
   } catch (err) {
@@ -107,11 +111,14 @@ function changeMeta(r: ExecResult): string {
   return `,created:${c.counts.created},changed:${c.counts.changed},deleted:${c.counts.deleted},refused:${c.refused.length},undo:${c.undoId}`;
 }
 
-async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr = false): Promise<ExecResult> {
+async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, step: PlanStep, started: number): Promise<ExecResult> {
+  const { argv, mergeStderr } = step;
   const timeoutMs = timeoutOf(deps.limits, params);
   const out = new OutputCollector();
   const token = params.streamToken;
-  const lease = await deps.masks.freshLease(deps.pool, ctx.signal, deps.poolSize);
+  const pool = step.networked === true && deps.netPool !== undefined ? deps.netPool : deps.pool;
+  if (step.networked === true && deps.netPool === undefined) throw new LlmrError('INTERNAL', 'a networked step without a networked pool');
+  const lease = await deps.masks.freshLease(pool, ctx.signal, deps.poolSize);
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; lease.conn.close(); }, timeoutMs);
   const onAbort = (): void => lease.conn.close();
@@ -124,7 +131,10 @@ async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestCo
         if (token !== undefined) ctx.notify(ExecOutputNotification, { token, stream, data: data.toString('utf8') });
       });
     const { stdout, stderr, omitted } = out.finish(final);
-    return { exitCode: final.exitCode, durationMs: Math.round(performance.now() - started), stdout, stderr, omittedBytes: omitted };
+    return {
+      exitCode: final.exitCode, durationMs: Math.round(performance.now() - started), stdout, stderr, omittedBytes: omitted,
+      ...(step.networked === true ? { networked: true } : {}),
+    };
   } catch (err) {
     const soFar = { ...out.partial(), durationMs: Math.round(performance.now() - started) };
     if (timedOut) {
@@ -140,6 +150,6 @@ async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestCo
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
-    await deps.pool.release(lease, true);
+    await pool.release(lease, true);
   }
 }

@@ -20,6 +20,8 @@ export interface WorkspacePools {
   ioRead: ContainerPool;
   ioWrite: ContainerPool;
   exec: ContainerPool;
+  /** Exec containers on Docker's bridge network, for commands.exec.network_commands (absent when the list is empty). */
+  netExec?: ContainerPool;
   /** What exec containers must not see, and the freshness check of each exec lease. */
   masks: ExecMasks;
   /** Whether commands see `.git` (read-only, sanitized config), and why not. */
@@ -113,14 +115,15 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   const lifetime = Math.ceil(pc.max_lifetime / 1000);
   const execLifetime = Math.max(lifetime, config.commands.exec.max_timeout_seconds + 60);
 
-  const make = (kind: PoolKind, image: string, limits: Limits, singleUse: boolean): ContainerPool => createContainerPool({
+  const make = (kind: PoolKind, image: string, limits: Limits, singleUse: boolean, network?: 'bridge'): ContainerPool => createContainerPool({
     kind,
     docker: input.docker,
     log: input.log,
     enabled: pc.enabled,
     size: pc.size,
-    minIdle: pc.min_idle,
-    startup: pc.startup_containers,
+    // networked containers are started on demand only: none waits on the bridge network unused
+    minIdle: network === undefined ? pc.min_idle : 0,
+    startup: network === undefined ? pc.startup_containers : 0,
     maxUses: pc.max_uses_per_container,
     idleTimeoutMs: pc.idle_timeout,
     healthIntervalMs: pc.health_check_interval,
@@ -132,18 +135,20 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
       lifetimeSeconds: kind === 'exec' ? execLifetime : lifetime,
       readOnlyPaths: kind === 'io-write' ? readOnlyRemounts(input.root) : [],
       ...(kind === 'exec' ? execMounts(input, masks, git, toolCache, commandEnv) : {}),
+      ...(network !== undefined ? { network } : {}),
     }),
   });
 
   const ioRead = make('io-read', config.commands.io.container_image, ioLimits, false);
   const ioWrite = make('io-write', config.commands.io.container_image, ioLimits, false);
   const exec = make('exec', config.commands.exec.container_image, execLimits, true);
+  const netExec = config.commands.exec.network_commands.length > 0 ? make('exec', config.commands.exec.container_image, execLimits, true, 'bridge') : undefined;
   return {
-    ioRead, ioWrite, exec, masks, git, toolCache, commandEnv,
-    status: () => [ioRead.status(), ioWrite.status(), exec.status()],
+    ioRead, ioWrite, exec, netExec, masks, git, toolCache, commandEnv,
+    status: () => [ioRead.status(), ioWrite.status(), exec.status(), ...(netExec !== undefined ? [netExec.status()] : [])],
     async drain() {
       masks.close();
-      await Promise.all([ioRead.drain(), ioWrite.drain(), exec.drain()]);
+      await Promise.all([ioRead.drain(), ioWrite.drain(), exec.drain(), netExec?.drain()]);
     },
   };
 }

@@ -98,8 +98,8 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     guard, readPool: pools.ioRead, writePool: pools.ioWrite, audit, limits: ioLimits(config), backups: { stateDir: state, workspaceId: id },
   });
   const exec = createExec({
-    policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root] },
-    pool: pools.exec, poolSize: config.container_pool.size, masks: pools.masks, git: pools.git, audit,
+    policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root], networkCommands: config.commands.exec.network_commands },
+    pool: pools.exec, ...(pools.netExec !== undefined ? { netPool: pools.netExec } : {}), poolSize: config.container_pool.size, masks: pools.masks, git: pools.git, audit,
     ...(config.commands.exec.repository === 'read-write' ? { rw: createReadWrite({
       root, dir: path.join(state, 'exec-undo', id), owner, isExcluded: (rel) => guard.isExcluded(rel), isProtected: (rel) => guard.isProtected(rel),
     }) } : {}),

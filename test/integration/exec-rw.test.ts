@@ -53,7 +53,11 @@ describe('integration/exec-rw', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.changes).toMatchObject({ created: ['new.txt'], changed: ['a.txt'], deleted: ['old.txt'], refused: [], counts: { created: 1, changed: 1, deleted: 1 } });
     expect(read('a.txt')).toBe('in place\n');
-    const audit = readFileSync(path.join(d.home, 'state', 'llmr', 'audit.log'), 'utf8');
+    let audit = '';
+    for (let i = 0; i < 50 && !audit.includes('created:1'); i += 1) {
+      await new Promise((res) => setTimeout(res, 100)); // the audit writer appends asynchronously
+      audit = readFileSync(path.join(d.home, 'state', 'llmr', 'audit.log'), 'utf8');
+    }
     expect(audit).toMatch(/\|exec\|python3 -c .*\|success\|.*created:1,changed:1,deleted:1,refused:0,undo:/);
     const u = await conn.sendRequest(ExecUndoRequest, { root: repo });
     expect(u).toMatchObject({ restored: ['a.txt', 'old.txt'], removed: ['new.txt'], skipped: [] });
