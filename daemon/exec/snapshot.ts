@@ -39,12 +39,13 @@ export async function walkTree(root: string, opts: WalkOptions): Promise<Tree> {
   const queue = [''];
   while (queue.length > 0) {
     const rel = queue.pop() as string;
-    const names = await readdir(path.join(root, rel)).catch(() => [] as string[]);
-    for (const name of names) {
-      const child = rel === '' ? name : `${rel}/${name}`;
-      if (child === '.git' || opts.isExcluded(child)) continue;
-      if (tree.size >= opts.maxEntries) throw new Error(`the repository has more than ${opts.maxEntries} files and directories`);
-      const s = await lstat(path.join(root, child), { bigint: true }).catch(() => undefined);
+    const names = (await readdir(path.join(root, rel)).catch(() => [] as string[]))
+      .map((name) => (rel === '' ? name : `${rel}/${name}`)).filter((child) => child !== '.git' && !opts.isExcluded(child));
+    if (tree.size + names.length > opts.maxEntries) throw new Error(`the repository has more than ${opts.maxEntries} files and directories`);
+    // one directory's entries in parallel: the walk runs before and after every read-write command
+    const stats = await Promise.all(names.map((child) => lstat(path.join(root, child), { bigint: true }).catch(() => undefined)));
+    for (const [i, child] of names.entries()) {
+      const s = stats[i];
       if (s === undefined) continue;
       const kind = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSymbolicLink() ? 'link' : 'other';
       const key = kind === 'dir' ? 'dir' : `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}:${s.mode}`;
