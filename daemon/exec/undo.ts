@@ -80,7 +80,13 @@ async function restoreOne(root: string, runDir: string, rel: string, b: Entry, o
   const abs = path.join(parent, path.posix.basename(rel));
   const now = await lstat(abs).catch(() => undefined);
   if (now?.isDirectory() === true && b.kind !== 'dir') throw new Error(`${rel} is now a directory`);
-  if (b.kind === 'dir') { if (now === undefined) { await mkdir(abs); await chown(abs, owner.uid, owner.gid); } return; }
+  if (b.kind === 'dir') {
+    if (now?.isDirectory() === true) return;
+    if (now !== undefined) await unlink(abs); // a file or symlink the command put in the directory's place
+    await mkdir(abs);
+    await chown(abs, owner.uid, owner.gid);
+    return;
+  }
   const tmp = path.join(parent, `.${path.posix.basename(rel)}.llmr-undo-${process.pid}.tmp`);
   await rm(tmp, { force: true });
   if (b.kind === 'link') await symlink(b.target ?? '', tmp);

@@ -75,6 +75,17 @@ describe('integration/exec-rw', () => {
     expect(read('old.txt')).toBe('keep me\n');
   });
 
+  it('undoes a directory replaced by a symlink out of the repository, writing nothing outside', async () => {
+    const r = await run('sh -c "rm -rf fmt && ln -s /etc fmt"');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.changes).toMatchObject({ changed: ['fmt'], deleted: ['fmt/go.mod', 'fmt/x.go'] });
+    const u = await conn.sendRequest(ExecUndoRequest, { root: repo });
+    expect(u.restored).toEqual(['fmt', 'fmt/go.mod', 'fmt/x.go']);
+    expect(lstatSync(path.join(repo, 'fmt')).isDirectory()).toBe(true);
+    expect(read('fmt/go.mod')).toContain('module example.com/fmt');
+    expect(existsSync('/etc/x.go')).toBe(false);
+  });
+
   it('runs gofmt -w and a test that writes a snapshot, listing the files', async () => {
     const fmt = await run('gofmt -w fmt');
     expect(fmt.exitCode, fmt.stderr).toBe(0);
