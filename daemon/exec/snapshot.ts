@@ -72,6 +72,8 @@ export function diffTrees(before: Tree, after: Tree): Changes {
   return { created: created.sort(), changed: changed.sort(), deleted: deleted.sort() };
 }
 
+const COPY_BATCH = 16;
+
 export interface MirrorLimits {
   /** Larger files are not copied (a change to one is reported as not restorable). */
   maxFileBytes: number;
@@ -106,17 +108,28 @@ export class Mirror {
     for (const rel of [...this.keys.keys()]) {
       if (tree.get(rel)?.kind !== 'file') { this.keys.delete(rel); await rm(this.copyOf(rel), { force: true }); }
     }
+    const todo: Array<[string, string]> = [];
     for (const [rel, e] of tree) {
       if (e.kind !== 'file') continue;
       if (e.size > this.limits.maxFileBytes || total + e.size > this.limits.maxTotalBytes) { skipped.push(rel); this.keys.delete(rel); continue; }
       total += e.size;
       if (this.keys.get(rel) === e.key) continue;
-      await mkdir(path.dirname(this.copyOf(rel)), { recursive: true, mode: 0o700 });
-      await copyFile(path.join(root, rel), this.copyOf(rel), constants.COPYFILE_FICLONE);
-      this.keys.set(rel, e.key);
-      copied += 1;
+      todo.push([rel, e.key]);
       bytes += e.size;
     }
+    // a few copies at a time: the first command of a workspace copies every file
+    const made = new Set<string>();
+    for (const dir of new Set(todo.map(([rel]) => path.dirname(this.copyOf(rel))))) {
+      if (!made.has(dir)) await mkdir(dir, { recursive: true, mode: 0o700 });
+      made.add(dir);
+    }
+    for (let i = 0; i < todo.length; i += COPY_BATCH) {
+      await Promise.all(todo.slice(i, i + COPY_BATCH).map(async ([rel, key]) => {
+        await copyFile(path.join(root, rel), this.copyOf(rel), constants.COPYFILE_FICLONE);
+        this.keys.set(rel, key);
+      }));
+    }
+    copied = todo.length;
     await this.save();
     return { copied, bytes, skipped };
   }
