@@ -4,7 +4,9 @@
  * snapshot-writing test, exec/undo restoring what a command overwrote, deleted or created, and the
  * changes a command must not make (protected paths, a new .git symlink, hard links) put back.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
@@ -12,6 +14,8 @@ import { ExecRequest, ExecUndoRequest, type ExecResult } from '../../protocol/ex
 import { containersOf, makeRepo, REPO_UID, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const WHITELIST = ['touch', 'rm', 'cat', 'ln', 'mkdir', 'python3 -c', 'python3 -m pytest', 'gofmt -w', 'sh -c'];
+
+const CLIENT_JS = fileURLToPath(new URL('../../dist/client/main.js', import.meta.url));
 
 let d: TestDaemon;
 let conn: MessageConnection;
@@ -66,6 +70,21 @@ describe('integration/exec-rw', () => {
     expect(existsSync(path.join(repo, 'new.txt'))).toBe(false);
     expect(lstatSync(path.join(repo, 'a.txt')).uid).toBe(REPO_UID);
     expect((await failure(conn.sendRequest(ExecUndoRequest, { root: repo }))).code).toBe('NOTHING_TO_RESTORE');
+  });
+
+  it('undoes through the llmr command line, and clears the tool cache with it', async () => {
+    await run('touch cli.txt');
+    const cli = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
+      spawnSync(process.execPath, [CLIENT_JS, ...args, '--root', repo, '--no-spawn'], { env: { ...d.env }, encoding: 'utf8' });
+    const undo = cli('exec', 'undo');
+    expect(undo.status, undo.stderr).toBe(0);
+    expect(undo.stdout).toBe('undid "touch cli.txt": 0 restored, 1 removed, 0 left as they are\nremoved  cli.txt\n');
+    expect(existsSync(path.join(repo, 'cli.txt'))).toBe(false);
+    const clear = cli('cache', 'clear');
+    expect(clear.status, clear.stderr).toBe(0);
+    expect(clear.stdout).toMatch(/^cleared .*\/tool-cache: \d+\.\d MiB freed\n$/);
+    const status = cli('status');
+    expect(status.stdout).toMatch(/tool cache: {2}.*tool-cache \(0\.0 MiB of 2048 MiB; llmr cache clear empties it\)/);
   });
 
   it('undoes an rm', async () => {
