@@ -58,6 +58,12 @@ export async function walkTree(root: string, opts: WalkOptions): Promise<Tree> {
   return tree;
 }
 
+/** The stat key of a regular file (as in {@link walkTree}), or undefined for anything else. */
+async function statKey(abs: string): Promise<string | undefined> {
+  const s = await lstat(abs, { bigint: true }).catch(() => undefined);
+  return s?.isFile() === true ? `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}:${s.mode}` : undefined;
+}
+
 /** What changed from `before` to `after`, each list sorted. */
 export function diffTrees(before: Tree, after: Tree): Changes {
   const created: string[] = [];
@@ -126,7 +132,9 @@ export class Mirror {
     for (let i = 0; i < todo.length; i += COPY_BATCH) {
       await Promise.all(todo.slice(i, i + COPY_BATCH).map(async ([rel, key]) => {
         await copyFile(path.join(root, rel), this.copyOf(rel), constants.COPYFILE_FICLONE);
-        this.keys.set(rel, key);
+        // copyFile follows a symlink: keep the copy only if the name is still the file that was walked
+        if ((await statKey(path.join(root, rel))) === key) this.keys.set(rel, key);
+        else { this.keys.delete(rel); await rm(this.copyOf(rel), { force: true }); }
       }));
     }
     copied = todo.length;

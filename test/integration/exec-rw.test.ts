@@ -118,6 +118,9 @@ describe('integration/exec-rw', () => {
   it('keeps excluded files masked and llmr\'s config read-only', async () => {
     expect((await run('cat .env')).stdout).toBe('');
     expect((await run('rm .env')).exitCode).not.toBe(0);
+    const link = await run('ln .env leak.txt');
+    expect(link.exitCode).not.toBe(0);
+    expect(link.stderr).toMatch(/Invalid cross-device link|Operation not permitted|Read-only/);
     const cfg = await run('python3 -c "open(\'llm-runtime.config.yaml\',\'w\').write(\'x\')"');
     expect(cfg.stderr).toMatch(/Read-only file system/);
     expect(read('.env')).toBe('SECRET=hunter2\n');
