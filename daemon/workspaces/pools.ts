@@ -67,6 +67,24 @@ function readOnlyRemounts(root: string): string[] {
   }).map(([rel]) => rel);
 }
 
+/**
+ * Existing protected paths a read-write command must not change, re-mounted read-only: the literal
+ * ones and `DIR/**` of a literal DIR (`.llmr/**`). A protected path created or changed any other way
+ * is put back after the command (exec/rw.ts). Real directories and files only, as above.
+ */
+function protectedRemounts(root: string, patterns: string[]): string[] {
+  const literal = patterns.map((p) => p.replace(/\/\*\*$/, '')).filter((p) => p !== '' && !/[*?[\]{}!]/.test(p) && !p.startsWith('/') && !p.split('/').includes('..'));
+  return [...new Set(literal)].filter((rel) => rel !== '.git' && rel !== 'llm-runtime.config.yaml').filter((rel) => {
+    const info = lstatOrUndefined(path.join(root, rel));
+    return info !== undefined && (info.isDirectory() || info.isFile()) && !hasSymlinkParent(root, rel);
+  });
+}
+
+function hasSymlinkParent(root: string, rel: string): boolean {
+  const parts = rel.split('/');
+  return parts.slice(0, -1).some((_, i) => lstatOrUndefined(path.join(root, ...parts.slice(0, i + 1)))?.isSymbolicLink() === true);
+}
+
 function lstatOrUndefined(file: string): Stats | undefined {
   try {
     return lstatSync(file);
@@ -162,7 +180,7 @@ function execMounts(input: PoolsInput, masks: ExecMasks, git: GitAccess, cache: 
     maskDirs: git.enabled ? m.maskDirs.filter((d) => d !== '.git') : m.maskDirs,
     fileMounts: git.enabled && git.configFile !== undefined ? [{ source: git.configFile, rel: '.git/config' }] : [],
     repoWritable: writable,
-    readOnlyPaths: writable ? readOnlyRemounts(input.root) : [],
+    readOnlyPaths: writable ? [...readOnlyRemounts(input.root), ...protectedRemounts(input.root, input.config.security.protected_paths)] : [],
     dirMounts: cache !== undefined ? [{ source: cache.dir, target: CACHE_TARGET }] : [],
     env: envList(env),
   };

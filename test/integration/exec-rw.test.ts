@@ -35,13 +35,13 @@ async function failure(p: Promise<unknown>): Promise<{ code: string; message: st
 
 beforeAll(async () => {
   repo = makeRepo({
-    'a.txt': 'original a\n', 'old.txt': 'keep me\n', '.env': 'SECRET=hunter2\n', 'llm-runtime.config.yaml': 'commands:\n  exec:\n    timeout_seconds: 25\n',
+    'a.txt': 'original a\n', 'old.txt': 'keep me\n', 'prot/p.txt': 'protected\n', '.env': 'SECRET=hunter2\n', 'llm-runtime.config.yaml': 'commands:\n  exec:\n    timeout_seconds: 25\n',
     'fmt/go.mod': 'module example.com/fmt\n\ngo 1.22\n', 'fmt/x.go': 'package fmt2\nfunc  F( ) int {return 1}\n',
     'test_snap.py': 'import pathlib\n\ndef test_snapshot():\n    p = pathlib.Path("__snapshots__/snap.txt")\n    p.parent.mkdir(exist_ok=True)\n    p.write_text("42\\n")\n    assert p.read_text() == "42\\n"\n',
   });
   d = await startDaemon({
     LLMR_COMMANDS__EXEC__PROFILE: 'original', LLMR_COMMANDS__EXEC__WHITELIST: WHITELIST.join(','), LLMR_COMMANDS__EXEC__REPOSITORY: 'read-write',
-    LLMR_COMMANDS__EXEC__TMPFS_SIZE: '128m',
+    LLMR_COMMANDS__EXEC__TMPFS_SIZE: '128m', LLMR_SECURITY__PROTECTED_PATHS: '.git/**,llm-runtime.config.yaml,.llmr/**,prot/**',
   });
   conn = await d.connect();
 });
@@ -125,6 +125,13 @@ describe('integration/exec-rw', () => {
     expect(cfg.stderr).toMatch(/Read-only file system/);
     expect(read('.env')).toBe('SECRET=hunter2\n');
     expect(read('llm-runtime.config.yaml')).toContain('timeout_seconds: 25');
+  });
+
+  it('mounts existing protected paths read-only', async () => {
+    const r = await run('python3 -c "open(\'prot/p.txt\',\'w\').write(\'x\')"');
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/Read-only file system/);
+    expect(read('prot/p.txt')).toBe('protected\n');
   });
 
   it('puts back changes to protected paths, a new .git symlink and new hard links', async () => {
