@@ -101,7 +101,12 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
 async function runReadWrite(rw: ReadWrite, command: string, go: () => Promise<ExecResult>): Promise<ExecResult> {
   let failure: unknown;
   const { value, changes } = await rw.around(command, () => go().catch((err: unknown) => { failure = err; return undefined; }));
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) {
+    const n = changes.counts.created + changes.counts.changed + changes.counts.deleted;
+    if (!(failure instanceof LlmrError) || n === 0) throw failure;
+    const note = `before it stopped it created ${changes.counts.created}, changed ${changes.counts.changed} and deleted ${changes.counts.deleted} files (undo record ${changes.undoId}; llmr exec undo puts them back)`;
+    throw new LlmrError(failure.code, failure.message, failure.details === undefined ? note : `${failure.details}; ${note}`, { cause: failure.cause, output: failure.output });
+  }
   return { ...(value as ExecResult), changes };
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chownSync, readlinkSync, statSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, symlinkSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,6 +45,24 @@ describe('exec/snapshot', () => {
     expect(readFileSync(path.join(root, 'gone.txt'), 'utf8')).toBe('gone\n');
     expect(existsSync(path.join(root, 'made.txt'))).toBe(false);
     await expect(undoLatest(root, runs, owner)).rejects.toMatchObject({ code: 'NOTHING_TO_RESTORE' });
+  });
+
+  it('restores a symlink the command replaced without touching its target', async () => {
+    const root = tempDir();
+    const state = tempDir();
+    const target = path.join(tempDir(), 'target');
+    writeFileSync(target, 'T');
+    chownSync(target, 4242, 4242);
+    symlinkSync(target, path.join(root, 'l'));
+    const mirror = new Mirror(path.join(state, 'mirror'), { maxFileBytes: 1 << 20, maxTotalBytes: 1 << 24 });
+    const before = await walkTree(root, opts);
+    await mirror.sync(root, before);
+    unlinkSync(path.join(root, 'l'));
+    const after = await walkTree(root, opts);
+    await saveRecord(path.join(state, 'runs'), mirror, { id: '1', command: 'x', at: '', changes: diffTrees(before, after) }, before, after);
+    expect((await undoLatest(root, path.join(state, 'runs'), { uid: 1000, gid: 1000 })).restored).toEqual(['l']);
+    expect(readlinkSync(path.join(root, 'l'))).toBe(target);
+    expect(statSync(target).uid).toBe(4242);
   });
 
   it('leaves a path changed again after the command alone', async () => {

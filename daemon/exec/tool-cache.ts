@@ -46,11 +46,18 @@ export async function treeBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** Create (or reuse) the cache directory of one workspace. */
-export async function createToolCache(dir: string, owner: { uid: number; gid: number }, maxBytes: number): Promise<ToolCache> {
+/**
+ * Create (or reuse) the cache directory of one workspace. Undefined when the containers' user could
+ * not write it: a daemon that is not root serving another user's repository cannot hand it over.
+ */
+export async function createToolCache(dir: string, owner: { uid: number; gid: number }, maxBytes: number): Promise<ToolCache | undefined> {
+  const me = process.getuid?.() ?? 0;
+  if (me !== 0 && me !== owner.uid) return undefined;
   const make = async (): Promise<void> => {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await chown(dir, owner.uid, owner.gid);
+    // a root daemon hands the directory to the repository's owner (the containers' user); a daemon
+    // running as that owner already owns it (and may not chown to a group it is not in)
+    if (process.getuid?.() === 0) await chown(dir, owner.uid, owner.gid);
   };
   await make();
   let last = await treeBytes(dir);

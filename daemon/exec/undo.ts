@@ -5,7 +5,7 @@
  * the root (a command may have replaced one with a symlink) and files are written to a temp name
  * with `wx` and renamed into place; nothing ever follows a symlink the command left.
  */
-import { chown, copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir, symlink, unlink, writeFile, chmod } from 'node:fs/promises';
+import { lchown, copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir, symlink, unlink, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import type { Changes, Entry, Mirror, Tree } from './snapshot.js';
@@ -63,10 +63,15 @@ async function safeParent(root: string, rel: string, owner: { uid: number; gid: 
     if (part === '..') throw new Error(`${rel} escapes the repository`);
     dir = path.join(dir, part);
     const s = await lstat(dir).catch(() => undefined);
-    if (s === undefined) { await mkdir(dir, { mode: 0o755 }); await chown(dir, owner.uid, owner.gid); continue; }
+    if (s === undefined) { await mkdir(dir, { mode: 0o755 }); await own(dir, owner); continue; }
     if (!s.isDirectory()) throw new Error(`${path.relative(root, dir)} is no longer a directory (a symlink or a file)`);
   }
   return dir;
+}
+
+/** Files llmr restores belong to the repository's owner (only a root daemon can, and needs to, say so). */
+async function own(abs: string, owner: { uid: number; gid: number }): Promise<void> {
+  if (process.getuid?.() === 0) await lchown(abs, owner.uid, owner.gid); // lchown: a restored symlink is never followed
 }
 
 const keyOf = async (abs: string): Promise<string | undefined> => {
@@ -84,7 +89,7 @@ async function restoreOne(root: string, runDir: string, rel: string, b: Entry, o
     if (now?.isDirectory() === true) return;
     if (now !== undefined) await unlink(abs); // a file or symlink the command put in the directory's place
     await mkdir(abs);
-    await chown(abs, owner.uid, owner.gid);
+    await own(abs, owner);
     return;
   }
   const tmp = path.join(parent, `.${path.posix.basename(rel)}.llmr-undo-${process.pid}.tmp`);
@@ -94,7 +99,7 @@ async function restoreOne(root: string, runDir: string, rel: string, b: Entry, o
     await copyFile(path.join(runDir, 'files', rel), tmp, 0);
     await chmod(tmp, Number(b.key.split(':')[4]) & 0o7777);
   }
-  await chown(tmp, owner.uid, owner.gid).catch(() => undefined); // lchown semantics not needed: tmp is ours
+  await own(tmp, owner);
   await rename(tmp, abs);
 }
 

@@ -87,6 +87,13 @@ describe('integration/exec-rw', () => {
     expect(status.stdout).toMatch(/tool cache: {2}.*tool-cache \(0\.0 MiB of 2048 MiB; llmr cache clear empties it\)/);
   });
 
+  it('says what a command that timed out changed, and undoes it', async () => {
+    const f = await conn.sendRequest(ExecRequest, { root: repo, command: 'sh -c "touch late.txt && sleep 30"', timeoutMs: 1500 }).then(() => undefined, (e: { data?: { code: string; details?: string } }) => e.data);
+    expect(f?.code).toBe('COMMAND_TIMEOUT');
+    expect(f?.details).toMatch(/before it stopped it created 1, changed 0 and deleted 0 files \(undo record .*; llmr exec undo puts them back\)$/);
+    expect((await conn.sendRequest(ExecUndoRequest, { root: repo })).removed).toEqual(['late.txt']);
+  });
+
   it('undoes an rm', async () => {
     const r = await run('rm old.txt');
     expect(r.changes?.deleted).toEqual(['old.txt']);
