@@ -20,7 +20,9 @@ describe('exec/git', () => {
   it('refuses a git command with the reason when commands cannot see .git', () => {
     expect(() => assertGit(['git', 'status'], { enabled: false, reason: 'the repository has no .git directory' }))
       .toThrow(expect.objectContaining({ code: 'GIT_UNAVAILABLE', message: 'git is not available to commands in this repository: the repository has no .git directory' }));
-    expect(() => assertGit(['ls'], { enabled: false })).not.toThrow();
+    expect(() => assertGit(['ls'], { enabled: false, reason: 'x' })).not.toThrow();
+    expect(() => assertGit(['git', '--version'], { enabled: false, reason: 'x' })).not.toThrow();
+    expect(() => assertGit(['git', 'status'], { enabled: false })).not.toThrow(); // no .git: git says so itself
     expect(() => assertGit(['git', 'log'], { enabled: true })).not.toThrow();
   });
 });

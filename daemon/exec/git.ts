@@ -15,7 +15,7 @@ import { safeGitArgs, safeGitEnv } from '../../protocol/git.js';
 export interface GitAccess {
   /** True when exec containers see `.git` (read-only, sanitized config). */
   enabled: boolean;
-  /** Why git is unavailable to commands (when not enabled). */
+  /** Why llmr hides `.git` from commands; absent when it is shown, or when there is no `.git`. */
   reason?: string;
   /** Host file mounted read-only over `.git/config`. */
   configFile?: string;
@@ -77,9 +77,10 @@ function gitLsFiles(root: string): Promise<string[]> {
 export async function prepareGit(input: {
   root: string; enabled: boolean; isExcluded(rel: string): boolean; stateDir: string; workspaceId: string;
 }): Promise<GitAccess> {
-  if (!input.enabled) return { enabled: false, reason: 'commands.exec.git is false' };
   const dotGit = await lstat(path.join(input.root, '.git')).catch(() => undefined);
-  if (dotGit === undefined) return { enabled: false, reason: 'the repository has no .git directory' };
+  // no .git at all: nothing is hidden, git itself says "not a git repository"
+  if (dotGit === undefined) return { enabled: false };
+  if (!input.enabled) return { enabled: false, reason: 'commands.exec.git is false' };
   if (!dotGit.isDirectory()) return { enabled: false, reason: '.git is not a directory (a worktree or submodule keeps its history outside the repository, which commands cannot see)' };
   const config = path.join(input.root, '.git', 'config');
   const info = await lstat(config).catch(() => undefined);
@@ -103,9 +104,13 @@ export async function prepareGit(input: {
   return { enabled: true, configFile: file };
 }
 
-/** Throws GIT_UNAVAILABLE for a git command when commands cannot see `.git`. */
+/**
+ * Throws GIT_UNAVAILABLE for a git command when llmr hides `.git` from commands (a reason is set);
+ * `git --version` and `git version` need no repository and always run.
+ */
 export function assertGit(argv: readonly string[], git: GitAccess): void {
-  if (argv[0] !== 'git' || git.enabled) return;
+  if (argv[0] !== 'git' || git.enabled || git.reason === undefined) return;
+  if (argv.length === 2 && (argv[1] === '--version' || argv[1] === 'version')) return;
   throw new LlmrError('GIT_UNAVAILABLE', `git is not available to commands in this repository: ${git.reason ?? 'unknown reason'}`,
     'read files with <open>, <list> and <grep>; set commands.exec.git: true in your user config when .git is a plain directory that tracks no excluded file');
 }

@@ -14,11 +14,11 @@ import { ExecRequest, type ExecResult } from '../../protocol/exec.js';
 import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const IMAGE = process.env.LLMR_TEST_EXEC_IMAGE ?? EXEC_IMAGE;
-const CONFIG = `commands:
-  exec:
-    whitelist: ["rg", "llmr-no-such-tool --flag", "npm --version", "git --version"]
-    timeout_seconds: 120
-`;
+/** The whitelist and the time limit are the user's (the daemon's environment): a repository config may only narrow them. */
+const USER = {
+  LLMR_COMMANDS__EXEC__WHITELIST: ['rg', 'llmr-no-such-tool --flag', 'npm --version', 'git --version'].join(','),
+  LLMR_COMMANDS__EXEC__TIMEOUT_SECONDS: '120',
+};
 const REPRO = 'import sys\nfor i in range(1, 11):\n    print(f"line {i}")\n    print(f"warn {i}", file=sys.stderr)\n';
 
 let d: TestDaemon;
@@ -38,7 +38,6 @@ async function failure(p: Promise<unknown>): Promise<{ code: string; message: st
 
 beforeAll(async () => {
   repo = makeRepo({
-    'llm-runtime.config.yaml': CONFIG,
     'go.mod': 'module example.com/modern\n\ngo 1.23\n',
     'max.go': 'package modern\n\nimport "slices"\n\nfunc Max(a []int) int { return slices.Max(a) }\n',
     'max_test.go': 'package modern\n\nimport "testing"\n\nfunc TestMax(t *testing.T) {\n\tfor range 3 {\n\t\tif Max([]int{1, 3, 2}) != 3 {\n\t\t\tt.Fatal("bad")\n\t\t}\n\t}\n}\n',
@@ -49,7 +48,7 @@ beforeAll(async () => {
     'js/package.json': '{"name":"t","version":"1.0.0","scripts":{"test":"node test.js"}}\n',
     'js/test.js': 'const assert = require("node:assert");\nassert.strictEqual([1, 2].at(-1), 2);\nconsole.log("js ok");\n',
   });
-  d = await startDaemon({ LLMR_EXEC_IMAGE: IMAGE });
+  d = await startDaemon({ LLMR_EXEC_IMAGE: IMAGE, ...USER });
   conn = await d.connect();
 }, 60_000);
 
