@@ -31,13 +31,14 @@ export type Invocation =
   | { command: 'doctor'; root?: string; json: boolean; noSpawn: boolean }
   | { command: 'audit'; file?: string; root?: string; json: boolean; noSpawn: boolean }
   | { command: 'config'; action: 'show' | 'path'; root?: string; json: boolean; noSpawn: boolean }
+  | { command: 'cache-clear' | 'exec-undo'; root?: string; json: boolean; noSpawn: boolean }
   | { command: 'help'; text: string }
   | { command: 'version' }
   | Exclude<ToolInvocation, { command: 'help' }>;
 
 type Values = Record<string, string | boolean | undefined>;
 
-const GROUPS = { daemon: ['start', 'stop', 'status', 'run'], images: ['build'], audit: ['verify'] } as const;
+const GROUPS = { daemon: ['start', 'stop', 'status', 'run'], images: ['build'], audit: ['verify'], cache: ['clear'], exec: ['undo'] } as const;
 const SIMPLE = ['search', 'reindex', 'status', 'doctor'] as const;
 
 /** Turn `process.argv.slice(2)` into what to do. Throws a USAGE LlmrError for bad input. */
@@ -116,6 +117,9 @@ function parseGroup(group: keyof typeof GROUPS, argv: string[]): Invocation {
   const { values } = parse(key, argv.slice(1));
   if (values.help === true) return { command: 'help', text: helpText(key) };
   if (group === 'daemon') return { command: 'daemon', action: sub as DaemonAction, json: values.json === true };
+  if (group === 'cache' || group === 'exec') {
+    return { command: group === 'cache' ? 'cache-clear' : 'exec-undo', ...optionalString('root', values.root), json: values.json === true, noSpawn: values['no-spawn'] === true };
+  }
   if (group === 'audit') {
     const file = optionalString('file', values.file);
     const root = optionalString('root', values.root);

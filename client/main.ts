@@ -48,6 +48,10 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
       return (await import('./commands/doctor.js')).runDoctor(inv, io);
     case 'config':
       return (await import('./commands/config.js')).runConfig(inv, io);
+    case 'cache-clear':
+      return (await import('./commands/cache.js')).runCacheClear(inv, io);
+    case 'exec-undo':
+      return (await import('./commands/cache.js')).runExecUndo(inv, io);
     case 'audit':
       return (await import('./commands/audit.js')).runAuditVerify(inv, io);
     case 'edit':

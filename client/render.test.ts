@@ -23,6 +23,19 @@ describe('client/render', () => {
     expect(JSON.parse(renderOutcomeJson({ kind: 'error', item, error })).error.output.stdout).toBe('partial\n');
   });
 
+  it('lists what a read-write command changed, with the full count past the cap', () => {
+    const changes = {
+      created: ['gen/a.go'], changed: ['x.go', 'y.go'], deleted: [], counts: { created: 1, changed: 25, deleted: 0 },
+      refused: ['.llmr/state'], unrestorable: [], undoId: '1',
+    };
+    const text = renderOutcomeText({ kind: 'exec', item: exec('gofmt -w .'), result: { exitCode: 0, durationMs: 120, stdout: '', stderr: '', omittedBytes: 0, changes } });
+    expect(text).toBe([
+      '=== COMMAND: <exec gofmt -w .> ===', '=== EXEC SUCCESSFUL: gofmt -w . ===', 'Exit code: 0', 'Duration: 0.120s',
+      'Created: gen/a.go', 'Changed: x.go, y.go (+23 more)', 'Refused and put back: .llmr/state', 'Undo: llmr exec undo',
+      '=== END EXEC ===', '=== END COMMAND ===', '',
+    ].join('\n'));
+  });
+
   it('frames a file read and appends a newline only when the content lacks one', () => {
     const o = { kind: 'open', item: open('src/a.go'), result: { ...read, content: 'package a' } } as const;
     expect(renderOutcomeText(o)).toBe(

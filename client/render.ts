@@ -109,11 +109,24 @@ function renderWrite(arg: string, r: WriteResult): string {
 }
 
 function renderExec(arg: string, label: string, r: ExecResult): string {
-  const info = [`Exit code: ${r.exitCode}`, `Duration: ${formatSeconds(r.durationMs, 3)}`, ...outputLines(r.stdout, r.stderr)];
+  const info = [`Exit code: ${r.exitCode}`, `Duration: ${formatSeconds(r.durationMs, 3)}`, ...changeLines(r), ...outputLines(r.stdout, r.stderr)];
   if (r.exitCode !== 0) {
     return renderError({ code: 'EXEC_FAILED', message: `command exited with code ${r.exitCode}` }, label, info);
   }
   return [`=== EXEC SUCCESSFUL: ${arg} ===`, ...info, '=== END EXEC ==='].join('\n') + '\n';
+}
+
+/** What a read-write command changed: one line per kind, the list capped by the daemon with the full count. */
+function changeLines(r: ExecResult): string[] {
+  const c = r.changes;
+  if (c === undefined) return [];
+  const list = (label: string, paths: string[], count = paths.length): string[] =>
+    (count === 0 ? [] : [`${label}: ${paths.map(escapeControl).join(', ')}${count > paths.length ? ` (+${count - paths.length} more)` : ''}`]);
+  return [
+    ...list('Created', c.created, c.counts.created), ...list('Changed', c.changed, c.counts.changed), ...list('Deleted', c.deleted, c.counts.deleted),
+    ...list('Refused and put back', c.refused), ...list('Not restorable (too large)', c.unrestorable),
+    ...(c.counts.created + c.counts.changed + c.counts.deleted > 0 ? ['Undo: llmr exec undo'] : []),
+  ];
 }
 
 /**

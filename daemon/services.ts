@@ -6,7 +6,7 @@ import { LlmrError } from '../protocol/errors.js';
 import type { AuditVerifyParams, AuditVerifyResult } from '../protocol/audit.js';
 import type { ConfigExplainParams, ConfigExplainResult } from '../protocol/config.js';
 import { PROTOCOL_VERSION, type DaemonStatusResult, type DoctorParams, type DoctorResult, type HelloParams, type HelloResult } from '../protocol/daemon.js';
-import type { ExecParams, ExecResult } from '../protocol/exec.js';
+import type { CacheClearParams, CacheClearResult, ExecParams, ExecResult, ExecUndoParams, ExecUndoResult } from '../protocol/exec.js';
 import type { ReadParams, ReadResult, WriteParams, WriteResult } from '../protocol/io.js';
 import { SearchProgressNotification, type ReindexParams, type ReindexResult, type SearchParams, type SearchResult } from '../protocol/search.js';
 import type { WorkspaceParams, WorkspaceStatusResult } from '../protocol/workspace.js';
@@ -36,7 +36,8 @@ export interface Services {
     edit: Handler<EditParams, EditResult>; undo: Handler<UndoParams, UndoResult>; list: Handler<ListParams, ListResult>;
   };
   grep: Handler<GrepParams, GrepResult>;
-  exec: { run: Handler<ExecParams, ExecResult> };
+  exec: { run: Handler<ExecParams, ExecResult>; undo: Handler<ExecUndoParams, ExecUndoResult> };
+  cache: { clear: Handler<CacheClearParams, CacheClearResult> };
   search: { query: Handler<SearchParams, SearchResult>; reindex: Handler<ReindexParams, ReindexResult> };
   workspace: { status: Handler<WorkspaceParams, WorkspaceStatusResult> };
 }
@@ -71,6 +72,7 @@ function workspaceStatus(w: Workspace): WorkspaceStatusResult {
   return {
     root: w.root, owner: w.owner, configFiles: w.configFiles, pools: w.pools.status(), index: w.search?.status(),
     auditLog: w.audit.path, stateDir: w.stateDir, cacheDir: w.cacheDir,
+    ...(w.pools.toolCache !== undefined ? { toolCache: { dir: w.pools.toolCache.dir, bytes: w.pools.toolCache.bytes(), maxBytes: w.pools.toolCache.maxBytes } } : {}),
   };
 }
 
@@ -106,7 +108,20 @@ export function createServices(d: ServiceDeps): Services {
       list: async (p, ctx) => (await ws(p.root)).tree.list(p, ctx),
     },
     grep: async (p, ctx) => (await ws(p.root)).tree.grep(p, ctx),
-    exec: { run: async (p, ctx) => (await ws(p.root)).exec.run(p, ctx) },
+    exec: {
+      run: async (p, ctx) => (await ws(p.root)).exec.run(p, ctx),
+      undo: async (p, ctx) => (await ws(p.root)).exec.undo(p, ctx),
+    },
+    cache: {
+      clear: async (p, ctx) => {
+        const w = await ws(p.root);
+        const cache = w.pools.toolCache;
+        if (cache === undefined) throw new LlmrError('COMMAND_DISABLED', `tool caches are off for ${w.root} (commands.exec.cache: false)`);
+        const freedBytes = await cache.clear();
+        w.audit.record({ session: ctx.session, operation: 'cache-clear', target: cache.dir, status: 'success', metadata: `freed_bytes:${freedBytes}` });
+        return { dir: cache.dir, freedBytes };
+      },
+    },
     search: {
       query: async (p, ctx) => {
         const w = await ws(p.root);

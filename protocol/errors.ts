@@ -92,6 +92,13 @@ export const ERROR_CODES = {
   IMAGE_UNSUITABLE: { rpc: -33121, exit: EXIT.DOCKER },
   /** The command stopped llmr's helper in its container (e.g. kill(-1, SIGKILL)); the output so far comes with it. */
   EXEC_ABORTED: { rpc: -33122, exit: EXIT.COMMAND_FAILED },
+  // rw block -33130..-33139
+  /** A git command while commands cannot see `.git` (the message says why). */
+  GIT_UNAVAILABLE: { rpc: -33130, exit: EXIT.COMMAND_FAILED },
+  /** A read-write command changed something it must not (a protected path, .git, an excluded file); nothing was kept. */
+  EXEC_CHANGE_REFUSED: { rpc: -33131, exit: EXIT.COMMAND_FAILED },
+  /** Nothing a command changed is left to restore. */
+  NOTHING_TO_RESTORE: { rpc: -33132, exit: EXIT.COMMAND_FAILED },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

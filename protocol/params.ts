@@ -67,6 +67,9 @@ export const WriteParamsSchema = z.strictObject({
   expectedSha256: z.string().optional(),
 });
 
+export const ExecUndoParamsSchema = z.strictObject({ root });
+export const CacheClearParamsSchema = z.strictObject({ root });
+
 export const ExecParamsSchema = z.strictObject({
   root,
   /** The command as the model wrote it; split with shell-word rules and run without a shell. */
@@ -169,6 +172,8 @@ export const PARAMS_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'io/undo': UndoParamsSchema,
   'io/list': ListParamsSchema,
   'search/grep': GrepParamsSchema,
+  'exec/undo': ExecUndoParamsSchema,
+  'cache/clear': CacheClearParamsSchema,
 };
 
 /** The failure of a params check: the first offending field and a message that names it. */

@@ -49,6 +49,8 @@ export interface WorkspaceStatusResult {
   auditLog: string;
   stateDir: string;
   cacheDir: string;
+  /** The persistent tool caches of exec commands (absent when commands.exec.cache is false). */
+  toolCache?: { dir: string; bytes: number; maxBytes: number };
 }
 
 /** State of one workspace: pools, index, configuration sources. */

@@ -25,6 +25,7 @@ export function formatWorkspaceStatus(w: WorkspaceStatusResult): string {
     `audit log:   ${w.auditLog}`,
     `state dir:   ${w.stateDir}`,
     `cache dir:   ${w.cacheDir}`,
+    ...(w.toolCache !== undefined ? [`tool cache:  ${w.toolCache.dir} (${(w.toolCache.bytes / 1048576).toFixed(1)} MiB of ${(w.toolCache.maxBytes / 1048576).toFixed(0)} MiB; llmr cache clear empties it)`] : []),
     '',
     'pools:',
     ...formatPools(w.pools).map((l) => `  ${l}`),

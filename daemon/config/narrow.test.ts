@@ -44,13 +44,14 @@ const NARROWABLE: Record<string, string> = {
   'repository.excluded_paths': 'append', 'security.protected_paths': 'append',
   'commands.open.enabled': 'turn-off', 'commands.write.enabled': 'turn-off', 'commands.exec.enabled': 'turn-off',
   'commands.search.enabled': 'turn-off', 'commands.exec.allow_shell': 'turn-off', 'commands.exec.reuse_containers': 'turn-off', 'container_pool.enabled': 'turn-off',
+  'commands.exec.git': 'turn-off', 'commands.exec.cache': 'turn-off', 'commands.exec.repository': 'read-only',
   'commands.write.backup_before_write': 'turn-on', 'audit.enabled': 'turn-on',
   'commands.exec.whitelist': 'fewer-prefixes',
   'commands.write.allowed_extensions': 'fewer-extensions', 'commands.search.index_extensions': 'fewer-extensions',
   ...Object.fromEntries([
     'commands.open.max_file_size', 'commands.write.max_file_size', 'commands.exec.timeout_seconds', 'commands.exec.max_timeout_seconds',
     'commands.exec.memory_limit', 'commands.exec.cpu_limit', 'commands.exec.pids_limit', 'commands.exec.tmpfs_size',
-    'commands.exec.max_output_bytes', 'commands.io.timeout_seconds', 'commands.io.memory_limit', 'commands.io.cpu_limit',
+    'commands.exec.max_output_bytes', 'commands.exec.cache_max_size', 'commands.io.timeout_seconds', 'commands.io.memory_limit', 'commands.io.cpu_limit',
     'commands.io.pids_limit', 'container_pool.max_uses_per_container', 'container_pool.acquire_timeout', 'commands.search.max_results', 'commands.search.max_file_size', 'commands.search.max_preview_length',
   ].map((key) => [key, 'lower'])),
 };
@@ -63,6 +64,7 @@ function wider(spec: KeySpec): unknown {
     case 'turn-on': return false;
     case 'fewer-prefixes': return [...(spec.default as string[]), 'sh'];
     case 'fewer-extensions': return [];
+    case 'read-only': return 'read-write';
     default: return spec.default;
   }
 }

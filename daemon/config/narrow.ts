@@ -15,8 +15,9 @@
  *   layer or extend one by whole tokens (`go test ./pkg` narrows `go test`).
  * - `fewer-extensions`: a list of extensions where `[]` means "any"; the repository's list must be a
  *   subset of the lower layer's (any non-empty list narrows `[]`).
+ * - `read-only`: a mode the repository may only set to `read-only` (or to the value it has).
  */
-export const REPO_POLICIES = ['user-only', 'lower', 'turn-off', 'turn-on', 'append', 'fewer-prefixes', 'fewer-extensions'] as const;
+export const REPO_POLICIES = ['user-only', 'lower', 'turn-off', 'turn-on', 'append', 'fewer-prefixes', 'fewer-extensions', 'read-only'] as const;
 export type RepoPolicy = (typeof REPO_POLICIES)[number];
 
 /** What the policy lets a repository do, in words (for messages and the README table). */
@@ -28,6 +29,7 @@ export const POLICY_WORDS: Readonly<Record<RepoPolicy, string>> = {
   append: 'only add entries (merged with the user list)',
   'fewer-prefixes': 'only remove entries or make them longer',
   'fewer-extensions': 'only remove entries (a list narrows [] = any)',
+  'read-only': 'only set it to read-only',
 };
 
 const tokens = (prefix: string): string[] => prefix.split(/\s+/).filter((t) => t !== '');
@@ -62,6 +64,8 @@ export function wideningReason(policy: RepoPolicy, value: unknown, base: unknown
       return value === false && base !== false ? `false allows more than the value below it (${String(base)})` : undefined;
     case 'append':
       return undefined;
+    case 'read-only':
+      return value !== 'read-only' && value !== base ? `${String(value)} allows more than the value below it (${String(base)})` : undefined;
     case 'fewer-extensions': {
       const v = value as string[];
       const b = base as string[];

@@ -21,6 +21,7 @@ export interface LlmrConfig {
       memory_limit: number; cpu_limit: number; pids_limit: number; tmpfs_size: number; max_output_bytes: number;
       profile: 'agent' | 'original'; whitelist: string[]; allow_shell: boolean; env: Record<string, string>;
       reuse_containers: boolean;
+      git: boolean; repository: 'read-only' | 'read-write'; network_commands: string[]; cache: boolean; cache_max_size: number;
     };
     io: { container_image: string; timeout_seconds: number; memory_limit: number; cpu_limit: number; pids_limit: number };
     search: {
@@ -88,6 +89,12 @@ export const KEYS: readonly KeySpec[] = [
   k('commands.exec.env', 'map', {}, 'extra environment variables for exec containers', { check: envName }),
   k('commands.exec.reuse_containers', 'bool', true,
     'run several commands in one warm exec container, each after the last one\'s processes are killed and /tmp emptied; false = one container per command', { repo: 'turn-off' }),
+  k('commands.exec.git', 'bool', true, 'let commands run git against a read-only .git (its config replaced by a sanitized copy)', { repo: 'turn-off' }),
+  k('commands.exec.repository', 'enum', 'read-only', 'how commands see the repository: read-only, or read-write (changes reported, undoable with llmr exec undo)',
+    { values: ['read-only', 'read-write'], repo: 'read-only' }),
+  k('commands.exec.network_commands', 'string[]', [], 'command prefixes that run with network access (audited as networked)', { check: nonEmpty }),
+  k('commands.exec.cache', 'bool', true, 'keep per-workspace tool caches (Go, pip, npm) between commands', { repo: 'turn-off' }),
+  k('commands.exec.cache_max_size', 'size', '2g', 'tool caches larger than this are emptied before the next command', { min: MIB, repo: 'lower' }),
   k('commands.io.container_image', 'string', 'llmr-io:latest', 'image of the read/write containers', { check: image }),
   k('commands.io.timeout_seconds', 'seconds', 30, 'time limit of one read or write', { min: 0.01, repo: 'lower' }),
   k('commands.io.memory_limit', 'size', '128m', 'memory of an I/O container', { min: 6 * MIB, repo: 'lower' }),

@@ -25,6 +25,8 @@ export interface ContainerSpec {
   nanoCpus: number;
   pidsLimit: number;
   readonlyRootfs: boolean;
+  /** `bridge`: Docker's default network (networked exec commands only); otherwise none. */
+  network?: 'bridge';
 }
 
 /** A started container whose helper talks over the attached stdin/stdout. */
@@ -101,9 +103,9 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
-    NetworkDisabled: true,
+    NetworkDisabled: spec.network !== 'bridge',
     HostConfig: {
-      NetworkMode: 'none',
+      NetworkMode: spec.network === 'bridge' ? 'bridge' : 'none',
       ReadonlyRootfs: spec.readonlyRootfs,
       Tmpfs: spec.tmpfs,
       CapDrop: ['ALL'],

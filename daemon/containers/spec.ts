@@ -51,6 +51,14 @@ export interface SpecInput {
   helperBinary?: string;
   /** Exec: the container serves several commands; the helper may `clean` between them (kill(-1), empty /tmp). */
   reusable?: boolean;
+  /** Exec only: the repository mounted writable (commands.exec.repository: read-write). */
+  repoWritable?: boolean;
+  /** Host files mounted read-only over repo-relative paths, after every other mount (the sanitized `.git/config`). */
+  fileMounts?: Array<{ source: string; rel: string }>;
+  /** Exec only: Docker's default bridge network (commands.exec.network_commands). */
+  network?: 'bridge';
+  /** Host directories mounted read-write at absolute container paths (exec tool caches). */
+  dirMounts?: Array<{ source: string; target: string }>;
 }
 
 /** Short stable id of a repository root, used in labels and state paths. */
@@ -73,7 +81,7 @@ function bind(source: string, target: string, readOnly: boolean): Mount {
 }
 
 function mounts(input: SpecInput): Mount[] {
-  const rw = input.kind === 'io-write';
+  const rw = input.kind === 'io-write' || (input.kind === 'exec' && input.repoWritable === true);
   const list = [bind(input.root, WORKSPACE, !rw)];
   if (input.helperBinary !== undefined) list.push(bind(input.helperBinary, HELPER_MOUNT_PATH, true));
   for (const rel of input.readOnlyPaths ?? []) list.push(bind(`${input.root}/${rel}`, `${WORKSPACE}/${rel}`, true));
@@ -82,6 +90,8 @@ function mounts(input: SpecInput): Mount[] {
   if (input.emptyDir !== undefined) {
     for (const rel of input.maskDirs ?? []) list.push(bind(input.emptyDir, `${WORKSPACE}/${rel}`, true));
   }
+  for (const m of input.fileMounts ?? []) list.push(bind(m.source, `${WORKSPACE}/${m.rel}`, true));
+  for (const m of input.dirMounts ?? []) list.push(bind(m.source, m.target, false));
   return list;
 }
 
@@ -125,5 +135,6 @@ export function buildSpec(input: SpecInput): ContainerSpec {
     nanoCpus: input.limits.nanoCpus,
     pidsLimit: input.limits.pidsLimit,
     readonlyRootfs: true,
+    ...(input.kind === 'exec' && input.network === 'bridge' ? { network: 'bridge' as const } : {}),
   };
 }

@@ -31,6 +31,6 @@ export function assertOffline(argv: readonly string[]): void {
   const prefix = networkPrefix(argv);
   if (prefix === undefined) return;
   throw new LlmrError('NETWORK_DISABLED',
-    `${prefix} needs the network, but <exec> commands run with the network off (llmr cannot allow it yet): install dependencies on the host into the repository (node_modules, .venv, go mod vendor) and run again`,
-    'networked commands are planned; until then every command runs with --network none');
+    `${prefix} needs the network, but <exec> commands run with the network off: install dependencies on the host into the repository (node_modules, .venv, go mod vendor) and run again`,
+    'to let this exact command use the network, add its prefix to commands.exec.network_commands in your user config (llmr config path); a repository config cannot');
 }

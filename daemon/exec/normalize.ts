@@ -25,6 +25,8 @@ export interface PlanStep {
   mergeStderr: boolean;
   /** `| head -N`, `| tail -N`, in order. */
   filters: OutputFilter[];
+  /** Runs with network access (a prefix of commands.exec.network_commands; set by policy.ts). */
+  networked?: boolean;
 }
 
 /** What the runner does: the steps in order, stopping after the first non-zero exit. */

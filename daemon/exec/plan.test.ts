@@ -85,6 +85,18 @@ describe('daemon/exec profiles and plans', () => {
       expect(err.message).toMatch(/install dependencies on the host into the repository/);
     });
 
+    it('lets exactly the network_commands prefixes through, as networked steps, and no others', async () => {
+      const net = { ...original, networkCommands: ['npm ci', 'pip install -r requirements.txt'] };
+      expect(planCommand('npm ci --no-audit', net).steps).toEqual([{ argv: ['npm', 'ci', '--no-audit'], mergeStderr: false, filters: [], networked: true }]);
+      expect(planCommand('pip install -r requirements.txt', net).steps[0].networked).toBe(true);
+      const err = await expectCode(() => planCommand('pip install requests', net), 'NETWORK_DISABLED', /^pip install needs the network/);
+      expect(err.details).toMatch(/commands\.exec\.network_commands in your user config/);
+      await expectCode(() => planCommand('npm ci && curl -O x', net), 'NETWORK_DISABLED', /^curl needs the network/);
+      expect(planCommand('go test', net).steps[0].networked).toBeUndefined();
+      await expectCode(() => planCommand('npm cix', net), 'COMMAND_NOT_WHITELISTED', /not in whitelist/);
+      await expectCode(() => planCommand('npm ci', { ...net, allowShell: true }), 'NETWORK_DISABLED', /^npm ci needs the network/);
+    });
+
     it('refuses a networked step of a chain before the first step runs', async () => {
       await expectCode(() => planCommand('cd . && go test && npm install', agent), 'NETWORK_DISABLED', /^npm install needs the network/);
     });

@@ -19,6 +19,11 @@ export interface ExecPolicy {
   allowShell: boolean;
   /** Largest command in UTF-8 bytes; default 4096. */
   maxCommandBytes?: number;
+  /**
+   * Prefixes (whole tokens) that run with network access (commands.exec.network_commands, user
+   * config only): a step starting with one is allowed without a whitelist entry and is networked.
+   */
+  networkCommands?: string[];
 }
 
 export type PolicyDecision = { argv: string[]; shell: boolean };
@@ -75,16 +80,22 @@ function preflight(command: string, policy: ExecPolicy): string[][] {
   return entries;
 }
 
-/** One argv against the whitelist: no leading assignment, not a networked command, a whitelisted prefix. */
-function checkArgv(argv: string[], entries: string[][], policy: ExecPolicy, shown: string): void {
+/**
+ * One argv against the whitelist: no leading assignment, not a networked command (unless it starts
+ * with a network_commands prefix: then it is allowed and runs networked), a whitelisted prefix.
+ * Returns true for a networked step.
+ */
+function checkArgv(argv: string[], entries: string[][], policy: ExecPolicy, shown: string): boolean {
   const assignment = argv.length > 0 ? ASSIGNMENT.exec(argv[0]) : null;
   if (assignment) {
     throw new LlmrError('COMMAND_NOT_WHITELISTED', `environment assignments are not allowed: ${assignment[1]}=`, 'set variables with commands.exec.env');
   }
+  if (!policy.allowShell && (policy.networkCommands ?? []).some((p) => startsWith(argv, splitWords(p)))) return true;
   assertOffline(argv);
   if (!entries.some((entry) => startsWith(argv, entry))) {
     throw new LlmrError('COMMAND_NOT_WHITELISTED', `command not in whitelist: ${echo(shown)}`, `whitelist: ${policy.whitelist.join(', ')}`);
   }
+  return false;
 }
 
 /**
@@ -116,7 +127,7 @@ export function planCommand(command: string, policy: ExecPolicy & { roots?: read
   const plan = normalizeCommand(command, policy.roots);
   const many = plan.steps.length > 1;
   plan.steps.forEach((step, i) => {
-    checkArgv(step.argv, entries, policy, many ? `${step.argv.join(' ')} (command ${i + 1} of ${plan.steps.length})` : step.argv.join(' '));
+    if (checkArgv(step.argv, entries, policy, many ? `${step.argv.join(' ')} (command ${i + 1} of ${plan.steps.length})` : step.argv.join(' '))) step.networked = true;
   });
   return plan;
 }

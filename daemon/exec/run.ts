@@ -5,7 +5,7 @@
  * Timeout and cancellation remove the container, which kills everything in it.
  */
 import { LlmrError, asLlmrError } from '../../protocol/errors.js';
-import { ExecOutputNotification, type ExecParams, type ExecResult } from '../../protocol/exec.js';
+import { ExecOutputNotification, type ExecParams, type ExecResult, type ExecUndoParams, type ExecUndoResult } from '../../protocol/exec.js';
 import type { AuditSink } from '../audit/record.js';
 import type { ContainerPool } from '../containers/pool.js';
 import type { RequestContext } from '../context.js';
@@ -14,6 +14,10 @@ import { OutputCollector } from './output.js';
 import { releaseAfter, stoppedWhileRunning } from './reuse.js';
 import { runPlan } from './plan-run.js';
 import { planCommand, type ExecPolicy } from './policy.js';
+import type { PlanStep } from './normalize.js';
+import { assertGit, type GitAccess } from './git.js';
+import type { ReadWrite } from './rw.js';
+import type { ToolCache } from './tool-cache.js';
 
 export interface ExecLimits {
   enabled: boolean;
@@ -27,6 +31,8 @@ export interface ExecDeps {
   policy: ExecPolicy & { roots?: readonly string[] };
   /** Single-use exec containers. */
   pool: ContainerPool;
+  /** Single-use exec containers on the bridge network, for networked steps. */
+  netPool?: ContainerPool;
   /** How many containers the pool holds (bounds the retries for a fresh one). */
   poolSize: number;
   masks: Pick<ExecMasks, 'freshLease' | 'invalidate'>;
@@ -38,15 +44,31 @@ export interface ExecDeps {
   image: string;
   /** commands.exec.reuse_containers: a container serves the next command after `clean` (reuse.ts). */
   reuse?: boolean;
+  /** Whether commands see `.git`; a git command gets one clear line when they do not. */
+  git: GitAccess;
+  /** Set in read-write mode: each command between two walks, its changes reported and undoable. */
+  rw?: ReadWrite;
+  /** Persistent tool caches: emptied before a command when over their cap, measured after it. */
+  toolCache?: ToolCache;
 }
 
 export interface Exec {
   run(params: ExecParams, ctx: RequestContext): Promise<ExecResult>;
+  /** Undo the newest read-write command (NOTHING_TO_RESTORE in read-only mode or when none is left). */
+  undo(params: ExecUndoParams, ctx: RequestContext): Promise<ExecUndoResult>;
 }
 
 /** Build the exec capability of one workspace. */
 export function createExec(deps: ExecDeps): Exec {
-  return { run: (params, ctx) => runExec(deps, params, ctx) };
+  return {
+    run: (params, ctx) => runExec(deps, params, ctx),
+    undo: async (_params, ctx) => {
+      if (deps.rw === undefined) throw new LlmrError('NOTHING_TO_RESTORE', 'commands run read-only here (commands.exec.repository: read-only), so they changed nothing to undo');
+      const out = await deps.rw.undo();
+      deps.audit.record({ session: ctx.session, operation: 'exec-undo', target: out.command, status: 'success', metadata: `run:${out.id},restored:${out.restored.length},removed:${out.removed.length},skipped:${out.skipped.length}` });
+      return out;
+    },
+  };
 }
 
 function timeoutOf(limits: ExecLimits, params: ExecParams): number {
@@ -61,11 +83,15 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
   try {
     if (!deps.limits.enabled) throw new LlmrError('COMMAND_DISABLED', 'exec is disabled by commands.exec.enabled');
     const plan = planCommand(command, deps.policy);
-    const result = await runPlan(plan, params, timeoutOf(deps.limits, params), (step, p) => runInContainer(deps, p, ctx, step.argv, started, step.mergeStderr));
+    for (const step of plan.steps) assertGit(step.argv, deps.git);
+    const go = (): Promise<ExecResult> => runPlan(plan, params, timeoutOf(deps.limits, params), (step, p) => runInContainer(deps, p, ctx, step, started));
+    await deps.toolCache?.beforeCommand();
+    const ran = await (deps.rw === undefined ? go() : runReadWrite(deps.rw, command, go)).finally(() => deps.toolCache?.afterCommand());
+    const result = plan.steps.some((st) => st.networked === true) ? { ...ran, networked: true } : ran;
     const status = result.exitCode === 0 ? 'completed' : 'failed';
     deps.audit.record({
       session: ctx.session, operation: 'exec', target: command, status: result.exitCode === 0 ? 'success' : 'failed',
-      metadata: `exit_code:${result.exitCode},duration:${(result.durationMs / 1000).toFixed(3)}s,status:${status}${params.stdin ? ',stdin:provided' : ''}`,
+      metadata: `exit_code:${result.exitCode},duration:${(result.durationMs / 1000).toFixed(3)}s,status:${status}${params.stdin ? ',stdin:provided' : ''}${plan.steps.some((st) => st.networked === true) ? ',network:bridge' : ''}${changeMeta(result)}`,
     });
     return result;
   } catch (err) {
@@ -75,14 +101,33 @@ async function runExec(deps: ExecDeps, params: ExecParams, ctx: RequestContext):
   }
 }
 
+/** A read-write command: its result carries what it changed; an error still records the changes (they are undoable). */
+async function runReadWrite(rw: ReadWrite, command: string, go: () => Promise<ExecResult>): Promise<ExecResult> {
+  let failure: unknown;
+  const { value, changes } = await rw.around(command, () => go().catch((err: unknown) => { failure = err; return undefined; }));
+  if (failure !== undefined) {
+    const n = changes.counts.created + changes.counts.changed + changes.counts.deleted;
+    if (!(failure instanceof LlmrError) || n === 0) throw failure;
+    const note = `before it stopped it created ${changes.counts.created}, changed ${changes.counts.changed} and deleted ${changes.counts.deleted} files (undo record ${changes.undoId}; llmr exec undo puts them back)`;
+    throw new LlmrError(failure.code, failure.message, failure.details === undefined ? note : `${failure.details}; ${note}`, { cause: failure.cause, output: failure.output });
+  }
+  return { ...(value as ExecResult), changes };
+}
+
+function changeMeta(r: ExecResult): string {
+  const c = r.changes;
+  if (c === undefined) return '';
+  return `,created:${c.counts.created},changed:${c.counts.changed},deleted:${c.counts.deleted},refused:${c.refused.length},undo:${c.undoId}`;
+}
+
 /** How often a command is tried in a fresh container when the helper finds a mask broken before it starts. */
 const MASK_RETRIES = 3;
 
-async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr = false): Promise<ExecResult> {
+async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestContext, step: PlanStep, started: number): Promise<ExecResult> {
   // masks (masks.ts): MASK_BROKEN comes before the command starts, so nothing ran and nothing was streamed
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await runOnce(deps, params, ctx, argv, started, mergeStderr);
+      return await runOnce(deps, params, ctx, step, started);
     } catch (err) {
       if (!(err instanceof LlmrError && err.code === 'MASK_BROKEN') || attempt >= MASK_RETRIES) throw err;
       deps.masks.invalidate();
@@ -90,11 +135,14 @@ async function runInContainer(deps: ExecDeps, params: ExecParams, ctx: RequestCo
   }
 }
 
-async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, argv: string[], started: number, mergeStderr: boolean): Promise<ExecResult> {
+async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, step: PlanStep, started: number): Promise<ExecResult> {
+  const { argv, mergeStderr } = step;
   const timeoutMs = timeoutOf(deps.limits, params);
   const out = new OutputCollector();
   const token = params.streamToken;
-  const lease = await deps.masks.freshLease(deps.pool, ctx.signal, deps.poolSize, timeoutMs);
+  const pool = step.networked === true && deps.netPool !== undefined ? deps.netPool : deps.pool;
+  if (step.networked === true && deps.netPool === undefined) throw new LlmrError('INTERNAL', 'a networked step without a networked pool');
+  const lease = await deps.masks.freshLease(pool, ctx.signal, deps.poolSize, timeoutMs);
   let timedOut = false;
   let finished = false;
   const timer = setTimeout(() => { timedOut = true; lease.conn.close(); }, timeoutMs);
@@ -109,7 +157,10 @@ async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, 
       });
     finished = true;
     const { stdout, stderr, omitted } = out.finish(final);
-    return { exitCode: final.exitCode, durationMs: Math.round(performance.now() - started), stdout, stderr, omittedBytes: omitted };
+    return {
+      exitCode: final.exitCode, durationMs: Math.round(performance.now() - started), stdout, stderr, omittedBytes: omitted,
+      ...(step.networked === true ? { networked: true } : {}),
+    };
   } catch (err) {
     const soFar = { ...out.partial(), durationMs: Math.round(performance.now() - started) };
     if (timedOut) {
@@ -125,7 +176,10 @@ async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, 
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
-    // reuse.ts: cleaned and kept only after a command that finished, in the background (off the answer's path)
-    void releaseAfter(deps.pool, lease, finished && deps.reuse === true);
+    // reuse.ts: cleaned and kept only after a command that finished (networked containers never are).
+    // In read-write mode the clean is awaited, so no leftover process can change the repository after
+    // the walk that reports (and backs up) what the command changed; otherwise it runs off the answer's path.
+    const kept = releaseAfter(pool, lease, finished && deps.reuse === true && pool === deps.pool);
+    if (deps.rw !== undefined) await kept; else void kept;
   }
 }

@@ -2,7 +2,7 @@
 import { AuditVerifyRequest } from '../../protocol/audit.js';
 import { ConfigExplainRequest } from '../../protocol/config.js';
 import { DaemonStatusRequest, DoctorRequest, HelloRequest, ShutdownRequest } from '../../protocol/daemon.js';
-import { ExecRequest } from '../../protocol/exec.js';
+import { CacheClearRequest, ExecRequest, ExecUndoRequest } from '../../protocol/exec.js';
 import { ReadRequest, WriteRequest } from '../../protocol/io.js';
 import { ReindexRequest, SearchRequest } from '../../protocol/search.js';
 import { WorkspaceStatusRequest } from '../../protocol/workspace.js';
@@ -29,4 +29,6 @@ export function registerRoutes(scope: ConnectionScope, s: Services): void {
   handle(scope, UndoRequest, s.io.undo);
   handle(scope, ListRequest, s.io.list);
   handle(scope, GrepRequest, s.grep);
+  handle(scope, ExecUndoRequest, s.exec.undo);
+  handle(scope, CacheClearRequest, s.cache.clear);
 }

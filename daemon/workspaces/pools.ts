@@ -9,16 +9,27 @@ import type { PoolStatus } from '../../protocol/workspace.js';
 import type { LlmrConfig } from '../config/schema.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createContainerPool, type ContainerPool } from '../containers/pool.js';
-import { buildSpec, type Limits, type PoolKind } from '../containers/spec.js';
+import { buildSpec, type Limits, type PoolKind, type SpecInput } from '../containers/spec.js';
 import { createExecMasks, type ExecMasks } from '../exec/masks.js';
+import { GIT_ENV, prepareGit, type GitAccess } from '../exec/git.js';
+import { CACHE_ENV, CACHE_TARGET, createToolCache, type ToolCache } from '../exec/tool-cache.js';
+import { workspaceId } from '../containers/spec.js';
 import type { PathGuard } from '../paths/guard.js';
 
 export interface WorkspacePools {
   ioRead: ContainerPool;
   ioWrite: ContainerPool;
   exec: ContainerPool;
+  /** Exec containers on Docker's bridge network, for commands.exec.network_commands (absent when the list is empty). */
+  netExec?: ContainerPool;
   /** What exec containers must not see, and the freshness check of each exec lease. */
   masks: ExecMasks;
+  /** Whether commands see `.git` (read-only, sanitized config), and why not. */
+  git: GitAccess;
+  /** The persistent tool caches of exec commands (commands.exec.cache), or undefined when off. */
+  toolCache?: ToolCache;
+  /** A command's whole environment: tool caches, git, then commands.exec.env. */
+  commandEnv: Record<string, string>;
   status(): PoolStatus[];
   drain(): Promise<void>;
 }
@@ -36,6 +47,8 @@ export interface PoolsInput {
   runtimeDir?: string;
   /** llmr's helper binary to mount into every container (containers/helper-binary.ts); else the image's own. */
   helperBinary?: string;
+  /** `<cacheDir>/<workspace id>`: the search index and the tool caches live here. */
+  cacheDir: string;
 }
 
 const IO_TMPFS_BYTES = 16 * 1024 * 1024;
@@ -56,6 +69,24 @@ function readOnlyRemounts(root: string): string[] {
     const info = lstatOrUndefined(path.join(root, rel));
     return info !== undefined && ok(info);
   }).map(([rel]) => rel);
+}
+
+/**
+ * Existing protected paths a read-write command must not change, re-mounted read-only: the literal
+ * ones and `DIR/**` of a literal DIR (`.llmr/**`). A protected path created or changed any other way
+ * is put back after the command (exec/rw.ts). Real directories and files only, as above.
+ */
+function protectedRemounts(root: string, patterns: string[]): string[] {
+  const literal = patterns.map((p) => p.replace(/\/\*\*$/, '')).filter((p) => p !== '' && !/[*?[\]{}!]/.test(p) && !p.startsWith('/') && !p.split('/').includes('..'));
+  return [...new Set(literal)].filter((rel) => rel !== '.git' && rel !== 'llm-runtime.config.yaml').filter((rel) => {
+    const info = lstatOrUndefined(path.join(root, rel));
+    return info !== undefined && (info.isDirectory() || info.isFile()) && !hasSymlinkParent(root, rel);
+  });
+}
+
+function hasSymlinkParent(root: string, rel: string): boolean {
+  const parts = rel.split('/');
+  return parts.slice(0, -1).some((_, i) => lstatOrUndefined(path.join(root, ...parts.slice(0, i + 1)))?.isSymbolicLink() === true);
 }
 
 function lstatOrUndefined(file: string): Stats | undefined {
@@ -84,6 +115,13 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   const pc = config.container_pool;
   const masks = await createExecMasks(input.root, input.guard, input.stateDir, input.runtimeDir);
   await removeStaleTemps(input.root, masks.staleTemps(), input.log);
+  const git = await prepareGit({
+    root: input.root, enabled: config.commands.exec.git, isExcluded: (rel) => input.guard.isExcluded(rel), stateDir: input.stateDir, workspaceId: workspaceId(input.root),
+  });
+  if (!git.enabled) input.log.info({ reason: git.reason }, 'git unavailable to commands');
+  const toolCache = config.commands.exec.cache
+    ? await createToolCache(path.join(input.cacheDir, 'tool-cache'), input.owner, config.commands.exec.cache_max_size) : undefined;
+  const commandEnv = { ...execEnv(config), ...(git.enabled ? GIT_ENV : {}), ...(toolCache !== undefined ? CACHE_ENV : {}) };
   const ioLimits: Limits = {
     memoryBytes: config.commands.io.memory_limit,
     nanoCpus: Math.round(config.commands.io.cpu_limit * 1e9),
@@ -99,14 +137,15 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   const lifetime = Math.ceil(pc.max_lifetime / 1000);
   const execLifetime = Math.max(lifetime, config.commands.exec.max_timeout_seconds + 60);
 
-  const make = (kind: PoolKind, image: string, limits: Limits, singleUse: boolean): ContainerPool => createContainerPool({
+  const make = (kind: PoolKind, image: string, limits: Limits, singleUse: boolean, network?: 'bridge'): ContainerPool => createContainerPool({
     kind,
     docker: input.docker,
     log: input.log,
     enabled: pc.enabled,
     size: pc.size,
-    minIdle: pc.min_idle,
-    startup: pc.startup_containers,
+    // networked containers are started on demand only: none waits on the bridge network unused
+    minIdle: network === undefined ? pc.min_idle : 0,
+    startup: network === undefined ? pc.startup_containers : 0,
     maxUses: pc.max_uses_per_container,
     idleTimeoutMs: pc.idle_timeout,
     healthIntervalMs: pc.health_check_interval,
@@ -119,20 +158,37 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
       ...(input.helperBinary !== undefined ? { helperBinary: input.helperBinary } : {}),
       reusable: kind === 'exec' && config.commands.exec.reuse_containers,
       readOnlyPaths: kind === 'io-write' ? readOnlyRemounts(input.root) : [],
-      ...(kind === 'exec' ? { ...masks.mounts(), env: envList(execEnv(config)) } : {}),
+      ...(kind === 'exec' ? execMounts(input, masks, git, toolCache, commandEnv) : {}),
+      ...(network !== undefined ? { network } : {}),
     }),
   });
 
   const ioRead = make('io-read', config.commands.io.container_image, ioLimits, false);
   const ioWrite = make('io-write', config.commands.io.container_image, ioLimits, false);
   const exec = make('exec', config.commands.exec.container_image, execLimits, !config.commands.exec.reuse_containers);
+  const netExec = config.commands.exec.network_commands.length > 0 ? make('exec', config.commands.exec.container_image, execLimits, true, 'bridge') : undefined;
   return {
-    ioRead, ioWrite, exec, masks,
-    status: () => [ioRead.status(), ioWrite.status(), exec.status()],
+    ioRead, ioWrite, exec, netExec, masks, git, toolCache, commandEnv,
+    status: () => [ioRead.status(), ioWrite.status(), exec.status(), ...(netExec !== undefined ? [netExec.status()] : [])],
     async drain() {
       masks.close();
-      await Promise.all([ioRead.drain(), ioWrite.drain(), exec.drain()]);
+      await Promise.all([ioRead.drain(), ioWrite.drain(), exec.drain(), netExec?.drain()]);
     },
+  };
+}
+
+/** The exec container's share of the repository: masks, git, read-write mode, its environment. */
+function execMounts(input: PoolsInput, masks: ExecMasks, git: GitAccess, cache: ToolCache | undefined, env: Record<string, string>): Partial<SpecInput> {
+  const m = masks.mounts();
+  const writable = input.config.commands.exec.repository === 'read-write';
+  return {
+    ...m,
+    maskDirs: git.enabled ? m.maskDirs.filter((d) => d !== '.git') : m.maskDirs,
+    fileMounts: git.enabled && git.configFile !== undefined ? [{ source: git.configFile, rel: '.git/config' }] : [],
+    repoWritable: writable,
+    readOnlyPaths: writable ? [...readOnlyRemounts(input.root), ...protectedRemounts(input.root, input.config.security.protected_paths)] : [],
+    dirMounts: cache !== undefined ? [{ source: cache.dir, target: CACHE_TARGET }] : [],
+    env: envList(env),
   };
 }
 

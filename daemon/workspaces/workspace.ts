@@ -13,10 +13,11 @@ import { createPathGuard, type PathGuard } from '../paths/guard.js';
 import { checkRepoOwner } from '../paths/owner.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createExec, type Exec } from '../exec/run.js';
+import { createReadWrite } from '../exec/rw.js';
 import { createIo, type Io, type IoLimits } from '../io/io.js';
 import { createTree, type Tree } from '../tree/tree.js';
 import { effectiveWhitelist } from '../exec/profiles.js';
-import { createWorkspacePools, execEnv, type WorkspacePools } from './pools.js';
+import { createWorkspacePools, type WorkspacePools } from './pools.js';
 import { workspaceId } from '../containers/spec.js';
 import { findHelperBinary } from '../containers/helper-binary.js';
 import { dataDir } from '../../protocol/dirs.js';
@@ -95,15 +96,19 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
   const audit = await deps.auditFor(config, state);
   const helper = findHelperBinary(dataDir(deps.env, deps.homedir));
   if (helper.path === undefined) log.info({ why: helper.why }, "no llmr helper binary to mount: containers run their image's own helper");
-  const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state, runtimeDir: deps.env.XDG_RUNTIME_DIR,
+  const pools = await createWorkspacePools({ root, config, owner, guard, docker: deps.docker, log, instance: deps.instance, stateDir: state, runtimeDir: deps.env.XDG_RUNTIME_DIR, cacheDir: cache,
     ...(helper.path !== undefined ? { helperBinary: helper.path } : {}) });
   const io = createIo({
     root,
     guard, readPool: pools.ioRead, writePool: pools.ioWrite, audit, limits: ioLimits(config), backups: { stateDir: state, workspaceId: id },
   });
   const exec = createExec({
-    policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root] },
-    pool: pools.exec, poolSize: config.container_pool.size, masks: pools.masks, audit, env: execEnv(config), image: config.commands.exec.container_image,
+    policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root], networkCommands: config.commands.exec.network_commands },
+    pool: pools.exec, ...(pools.netExec !== undefined ? { netPool: pools.netExec } : {}), poolSize: config.container_pool.size, masks: pools.masks, git: pools.git, audit,
+    ...(config.commands.exec.repository === 'read-write' ? { rw: createReadWrite({
+      root, dir: path.join(state, 'exec-undo', id), owner, isExcluded: (rel) => guard.isExcluded(rel), isProtected: (rel) => guard.isProtected(rel),
+    }) } : {}),
+    env: pools.commandEnv, toolCache: pools.toolCache, image: config.commands.exec.container_image,
     reuse: config.commands.exec.reuse_containers,
     limits: {
       enabled: config.commands.exec.enabled, timeoutSeconds: config.commands.exec.timeout_seconds,

@@ -1,0 +1,44 @@
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createToolCache, treeBytes } from './tool-cache.js';
+
+const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+const tmp: string[] = [];
+const tempDir = (): string => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'llmr-toolcache-'));
+  tmp.push(d);
+  return d;
+};
+afterEach(() => { for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true }); });
+
+describe('exec/tool-cache', () => {
+  it('empties a cache that a command filled past its cap before the next command', async () => {
+    const dir = path.join(tempDir(), 'tool-cache');
+    const cache = await createToolCache(dir, owner, 1000);
+    writeFileSync(path.join(dir, 'big'), Buffer.alloc(4000));
+    await cache.beforeCommand();
+    expect(readdirSync(dir)).toEqual(['big']); // not measured yet: the command that filled it has not ended
+    cache.afterCommand();
+    await cache.beforeCommand();
+    expect(readdirSync(dir)).toEqual([]);
+    expect(cache.bytes()).toBe(0);
+  });
+
+  it('keeps a cache under its cap and counts regular files only, never through a symlink', async () => {
+    const outside = tempDir();
+    writeFileSync(path.join(outside, 'victim'), Buffer.alloc(5000));
+    const dir = path.join(tempDir(), 'tool-cache');
+    const cache = await createToolCache(dir, owner, 10_000);
+    writeFileSync(path.join(dir, 'small'), Buffer.alloc(100));
+    symlinkSync(outside, path.join(dir, 'link'));
+    expect(await treeBytes(dir)).toBe(100);
+    cache.afterCommand();
+    await cache.beforeCommand();
+    expect(readdirSync(dir).sort()).toEqual(['link', 'small']);
+    expect(await cache.clear()).toBe(100);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(path.join(outside, 'victim'))).toBe(true);
+  });
+});
