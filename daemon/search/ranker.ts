@@ -102,7 +102,7 @@ function pathWordShare(path: string, q: ParsedQuery): number {
 /** Lexical ranking of files for a parsed query, best first. */
 export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   if (q.terms.length === 0) return [];
-  const hits = store.search(matchExpression(q.terms), CANDIDATE_CHUNKS);
+  const hits = store.search(matchExpression([...q.terms, ...q.joined]), CANDIDATE_CHUNKS);
   const byFile = new Map<string, ChunkHit[]>();
   for (const h of hits) {
     if (q.symbolLike && isDefinitionFor(h, q.identifiers)) h.score *= DEFINITION_BOOST;
