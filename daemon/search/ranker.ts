@@ -37,6 +37,9 @@ const PB = 2;
 /** Boost of a chunk that defines a code identifier typed inside a prose query. */
 const EMBEDDED_DEFINITION_BOOST = 2;
 const REEXPORT_NAME = /(?:^|\/)(?:__init__\.py|package-info\.java)$/;
+/** Private modules by convention (`_internal/`, `_fields.py`, Go's `internal/`): implementation detail behind a public module. */
+const PRIVATE_PATH = /(?:^|\/)(?:_(?!_)[^/]*|internal\/)/;
+const PRIVATE_FACTOR = 0.6;
 const COMPAT_PATH = /(?:^|\/)(?:compat|_compat|legacy)\//;
 /** Changelogs, licences and their kin: found when asked for, never ahead of the code a question is about. */
 const HISTORY_NAME = /(?:^|\/)(?:change_?log|changes|history|news|releases?|release[-_]notes|licen[cs]e|copying|notice|authors|contributors|code_of_conduct)(?:[-.][^/]*)?$/i;
@@ -77,26 +80,64 @@ function pathPenalty(path: string, q: ParsedQuery): number {
   if (DATA_PATH.test(path)) p *= DP;
   if (REEXPORT_NAME.test(path)) p *= RP;
   if (COMPAT_PATH.test(path)) p *= 0.35;
+  if (PRIVATE_PATH.test(path)) p *= PRIVATE_FACTOR;
   if (!q.wantsHistory && HISTORY_NAME.test(path)) p *= 0.3;
   return p;
 }
 
-/** Query words (longer than two letters, not stop words) that name the file or its folder, by shared prefix. */
-function pathWordShare(path: string, q: ParsedQuery): number {
-  if (q.words.length === 0) return 0;
+/** Indexes of the query words (longer than two letters, not stop words) that name the file or its folder, by shared prefix. */
+function pathWordHits(path: string, q: ParsedQuery): number[] {
+  if (q.words.length === 0) return [];
   const segs = path.split('/');
   const stem = segs[segs.length - 1].replace(/\..*$/, '');
   const parts = new Set([...splitIdentifier(stem), ...(segs.length > 1 ? splitIdentifier(segs[segs.length - 2]) : [])]);
-  let n = 0;
-  for (const word of q.words) {
+  const out: number[] = [];
+  q.words.forEach((word, i) => {
     const w = roughStem(word); // "routes" and "routing" share "rout"
     for (const whole of parts) {
       const part = roughStem(whole);
       const [short, long] = w.length <= part.length ? [w, part] : [part, w];
-      if (short.length >= 3 && long.startsWith(short)) { n++; break; }
+      if (short.length >= 3 && long.startsWith(short)) { out.push(i); break; }
     }
+  });
+  return out;
+}
+
+/** Share of the query words naming each file's path, leaving out words that name most candidates' paths (the project's name). */
+function pathShares(paths: string[], q: ParsedQuery): Map<string, number> {
+  const hits = new Map(paths.map((p) => [p, pathWordHits(p, q)]));
+  const freq = new Array<number>(q.words.length).fill(0);
+  for (const h of hits.values()) for (const i of h) freq[i]++;
+  const common = (i: number): boolean => paths.length >= COMMON_MIN && freq[i] > COMMON_SHARE * paths.length;
+  const out = new Map<string, number>();
+  for (const [p, h] of hits) out.set(p, q.words.length === 0 ? 0 : h.filter((i) => !common(i)).length / q.words.length);
+  return out;
+}
+const COMMON_MIN = 4;
+const COMMON_SHARE = 0.5;
+
+/** Score factor of a module's entry file whose name or folder a prose query names. */
+const ENTRY_BOOST = 1.3;
+const ENTRY_NAME = /(?:^|\/)(?:mod\.rs|lib\.rs|index\.[cm]?[jt]sx?)$/;
+let folderCache: { store: Store; files: number; dirs: Set<string> } | undefined;
+
+/** Every folder that holds an indexed file (cached while the number of files stays the same). */
+function folderSet(store: Store): Set<string> {
+  const files = store.counts().files;
+  if (folderCache?.store === store && folderCache.files === files) return folderCache.dirs;
+  const dirs = new Set<string>();
+  for (const f of store.allFiles()) {
+    for (let i = f.path.indexOf('/'); i >= 0; i = f.path.indexOf('/', i + 1)) dirs.add(f.path.slice(0, i));
   }
-  return n / q.words.length;
+  folderCache = { store, files, dirs };
+  return dirs;
+}
+
+/** A module's entry file: `mod.rs`, `lib.rs`, `index.ts`, or `x.ext` beside a folder `x/` (`endpoint.ex` and `endpoint/`). */
+function isModuleEntry(path: string, dirs: Set<string>): boolean {
+  if (ENTRY_NAME.test(path)) return true;
+  const stem = path.replace(/\.[^/.]*$/, '');
+  return stem !== path && dirs.has(stem);
 }
 
 /** Lexical ranking of files for a parsed query, best first. */
@@ -118,9 +159,12 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     const coverage = coverageOf(path, chunks, q.terms);
     base.push({ path, chunks, coverage, score: agg * (0.2 + 0.8 * coverage * coverage) * nameBoost(path, q) });
   }
+  const dirs = folderSet(store);
+  const shares = q.symbolLike ? new Map<string, number>() : pathShares(base.map((b) => b.path), q);
+  for (const b of base) if (isModuleEntry(b.path, dirs) && (shares.get(b.path) ?? 0) > 0) b.score *= ENTRY_BOOST;
   const top = Math.max(0, ...base.map((b) => b.score));
   const files = base.map((b): FileCandidate => {
-    const share = q.symbolLike ? 0 : pathWordShare(b.path, q);
+    const share = shares.get(b.path) ?? 0;
     const extra = share >= 0.1 ? top * PB * share : 0;
     return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q), coverage: b.coverage, chunks: b.chunks };
   });
