@@ -40,7 +40,10 @@ const REEXPORT_NAME = /(?:^|\/)(?:__init__\.py|package-info\.java)$/;
 /** Private modules by convention (`_internal/`, `_fields.py`, Go's `internal/`): implementation detail behind a public module. */
 const PRIVATE_PATH = /(?:^|\/)(?:_(?!_)[^/]*|internal\/)/;
 const PRIVATE_FACTOR = 0.6;
-const COMPAT_PATH = /(?:^|\/)(?:compat|_compat|legacy)\//;
+const COMPAT_PATH = /(?:^|\/)(?:compat|_compat|legacy|deprecated)\//;
+/** A version folder (`v1/`): when the same path exists without it, that copy is the older or alternative API. */
+const VERSION_SEGMENT = /(?:^|\/)v\d+\//;
+const VERSIONED_COPY = 0.5;
 /** Changelogs, licences and their kin: found when asked for, never ahead of the code a question is about. */
 const HISTORY_NAME = /(?:^|\/)(?:change_?log|changes|history|news|releases?|release[-_]notes|licen[cs]e|copying|notice|authors|contributors|code_of_conduct)(?:[-.][^/]*)?$/i;
 /** Results scoring below this share of the best result's score are not returned (the relevance cutoff). */
@@ -119,18 +122,23 @@ const COMMON_SHARE = 0.5;
 /** Score factor of a module's entry file whose name or folder a prose query names. */
 const ENTRY_BOOST = 1.3;
 const ENTRY_NAME = /(?:^|\/)(?:mod\.rs|lib\.rs|index\.[cm]?[jt]sx?)$/;
-let folderCache: { store: Store; files: number; dirs: Set<string> } | undefined;
+const treeCache = new WeakMap<Store, { generation: number; dirs: Set<string>; paths: Set<string> }>();
 
-/** Every folder that holds an indexed file (cached while the number of files stays the same). */
-function folderSet(store: Store): Set<string> {
-  const files = store.counts().files;
-  if (folderCache?.store === store && folderCache.files === files) return folderCache.dirs;
+/** Every indexed file and every folder that holds one (cached until the store's file list changes). */
+function treeOf(store: Store): { dirs: Set<string>; paths: Set<string> } {
+  const generation = store.generation();
+  const cached = treeCache.get(store);
+  if (cached?.generation === generation) return cached;
   const dirs = new Set<string>();
+  const paths = new Set<string>();
   for (const f of store.allFiles()) {
+    if (f.skip !== null) continue;
+    paths.add(f.path);
     for (let i = f.path.indexOf('/'); i >= 0; i = f.path.indexOf('/', i + 1)) dirs.add(f.path.slice(0, i));
   }
-  folderCache = { store, files, dirs };
-  return dirs;
+  const tree = { generation, dirs, paths };
+  treeCache.set(store, tree);
+  return tree;
 }
 
 /** A module's entry file: `mod.rs`, `lib.rs`, `index.ts`, or `x.ext` beside a folder `x/` (`endpoint.ex` and `endpoint/`). */
@@ -159,7 +167,10 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     const coverage = coverageOf(path, chunks, q.terms);
     base.push({ path, chunks, coverage, score: agg * (0.2 + 0.8 * coverage * coverage) * nameBoost(path, q) });
   }
-  const dirs = folderSet(store);
+  const { dirs, paths } = treeOf(store);
+  for (const b of base) {
+    if (VERSION_SEGMENT.test(b.path) && paths.has(b.path.replace(VERSION_SEGMENT, (m) => (m.startsWith('/') ? '/' : '')))) b.score *= VERSIONED_COPY;
+  }
   const shares = q.symbolLike ? new Map<string, number>() : pathShares(base.map((b) => b.path), q);
   for (const b of base) if (isModuleEntry(b.path, dirs) && (shares.get(b.path) ?? 0) > 0) b.score *= ENTRY_BOOST;
   const top = Math.max(0, ...base.map((b) => b.score));
