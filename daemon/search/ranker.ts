@@ -59,6 +59,19 @@ function isDefinitionFor(hit: ChunkHit, names: string[]): boolean {
   return names.some((id) => syms.includes(id));
 }
 
+/** Re-export statements (`pub use a::{X}`, `export { X } from`, `export * as X`), where a name defined elsewhere is made public. */
+const REEXPORT = /\bpub(?:\([^)]*\))?\s+use\s+[^;]*;|\bexport\s+(?:type\s+)?(?:\{[^}]*\}|\*\s+as\s+[\w$]+)\s*from\b/g;
+
+/** Whether a chunk re-exports one of the names (for a symbol defined outside the repository). */
+function reexports(text: string, names: string[]): boolean {
+  if (!/\b(?:pub|export)\b/.test(text)) return false;
+  for (const m of text.matchAll(REEXPORT)) {
+    const words = new Set((m[0].match(/[\w$]+/g) ?? []).map((w) => w.toLowerCase()));
+    if (names.some((n) => words.has(n))) return true;
+  }
+  return false;
+}
+
 function coverageOf(path: string, chunks: ChunkHit[], terms: string[]): number {
   if (terms.length <= 1) return 1;
   const hay = (path + '\n' + chunks.map((c) => c.text).join('\n')).toLowerCase();
@@ -153,7 +166,9 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   if (q.terms.length === 0) return [];
   const hits = store.search(matchExpression([...q.terms, ...q.joined]), CANDIDATE_CHUNKS);
   const byFile = new Map<string, ChunkHit[]>();
+  const defined = q.symbolLike && hits.some((h) => isDefinitionFor(h, q.identifiers));
   for (const h of hits) {
+    if (q.symbolLike && !defined && reexports(h.text, q.identifiers)) h.score *= DEFINITION_BOOST;
     if (q.symbolLike && isDefinitionFor(h, q.identifiers)) h.score *= DEFINITION_BOOST;
     else if (q.embedded.length > 0 && isDefinitionFor(h, q.embedded)) h.score *= EMBEDDED_DEFINITION_BOOST;
     const list = byFile.get(h.path);
