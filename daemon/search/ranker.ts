@@ -194,7 +194,32 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     const extra = share >= 0.1 ? top * PB * share : 0;
     return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q), coverage: b.coverage, chunks: b.chunks };
   });
+  files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
+  favourParents(files);
   return files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
+}
+
+/** How many of the top files are looked at for parent modules, and the share each named child adds (at most three). */
+const PARENT_TOP = 10;
+const PARENT_BOOST = 0.2;
+
+/** `HttpCache.kt` is the parent of `HttpCacheStorage.kt`, `endpoint.ex` of `endpoint/supervisor.ex`. */
+function isParentOf(a: string, b: string): boolean {
+  const stemA = a.replace(/\.[^/.]*$/, '');
+  if (b.startsWith(stemA + '/')) return true;
+  const nameA = stemA.slice(stemA.lastIndexOf('/') + 1);
+  const nameB = b.slice(b.lastIndexOf('/') + 1).replace(/\..*$/, '');
+  if (nameA.length < 4 || nameB.length <= nameA.length || !nameB.toLowerCase().startsWith(nameA.toLowerCase())) return false;
+  return /[\p{Lu}_\-.\d]/u.test(nameB[nameA.length]); // the longer name goes on with a new part: HttpCache|Storage, model|_card
+}
+
+/** Among the top files, the general module that more specific matching files are named after gains a share of the score. */
+function favourParents(files: FileCandidate[]): void {
+  const top = files.slice(0, PARENT_TOP);
+  for (const a of top) {
+    const children = top.filter((b) => b !== a && !DATA_PATH.test(b.path) && !TEST_PATH.test(b.path) && isParentOf(a.path, b.path)).length;
+    if (children > 0) a.raw *= 1 + PARENT_BOOST * Math.min(children, 3);
+  }
 }
 
 /** Reciprocal rank fusion of the lexical files and the vector hits (already best first). */
