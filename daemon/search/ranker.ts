@@ -207,6 +207,8 @@ const PARENT_BOOST = 0.2;
 function isParentOf(a: string, b: string): boolean {
   const stemA = a.replace(/\.[^/.]*$/, '');
   if (b.startsWith(stemA + '/')) return true;
+  const dirA = a.slice(0, a.lastIndexOf('/') + 1);
+  if (ENTRY_NAME.test(a) && dirA !== '' && b.startsWith(dirA) && !b.slice(dirA.length).includes('/')) return true; // routing/mod.rs and routing/x.rs
   const nameA = stemA.slice(stemA.lastIndexOf('/') + 1);
   const nameB = b.slice(b.lastIndexOf('/') + 1).replace(/\..*$/, '');
   if (nameA.length < 4 || nameB.length <= nameA.length || !nameB.toLowerCase().startsWith(nameA.toLowerCase())) return false;
