@@ -195,7 +195,7 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q), coverage: b.coverage, chunks: b.chunks };
   });
   files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
-  favourParents(files);
+  if (!q.symbolLike) favourParents(files);
   return files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
 }
 
@@ -215,7 +215,7 @@ function isParentOf(a: string, b: string): boolean {
   return /[\p{Lu}_\-.\d]/u.test(nameB[nameA.length]); // the longer name goes on with a new part: HttpCache|Storage, model|_card
 }
 
-/** Among the top files, the general module that more specific matching files are named after gains a share of the score. */
+/** For a prose query: among the top files, the general module that more specific matching files are named after gains a share of the score. */
 function favourParents(files: FileCandidate[]): void {
   const top = files.slice(0, PARENT_TOP);
   for (const a of top) {
