@@ -183,16 +183,14 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     base.push({ path, chunks, coverage, score: agg * (0.2 + 0.8 * coverage * coverage) * nameBoost(path, q) });
   }
   const { dirs, paths } = treeOf(store);
-  for (const b of base) {
-    if (VERSION_SEGMENT.test(b.path) && paths.has(b.path.replace(VERSION_SEGMENT, (m) => (m.startsWith('/') ? '/' : '')))) b.score *= VERSIONED_COPY;
-  }
+  const versioned = (p: string): number => (VERSION_SEGMENT.test(p) && paths.has(p.replace(VERSION_SEGMENT, (m) => (m.startsWith('/') ? '/' : ''))) ? VERSIONED_COPY : 1);
   const shares = q.symbolLike ? new Map<string, number>() : pathShares(base.map((b) => b.path), q);
   for (const b of base) if (isModuleEntry(b.path, dirs) && (shares.get(b.path) ?? 0) > 0) b.score *= ENTRY_BOOST;
   const top = Math.max(0, ...base.map((b) => b.score));
   const files = base.map((b): FileCandidate => {
     const share = shares.get(b.path) ?? 0;
     const extra = share >= 0.1 ? top * PB * share : 0;
-    return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q), coverage: b.coverage, chunks: b.chunks };
+    return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q) * versioned(b.path), coverage: b.coverage, chunks: b.chunks };
   });
   files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
   if (!q.symbolLike) favourParents(files);
