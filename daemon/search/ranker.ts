@@ -5,12 +5,16 @@
  * evidence for prose queries (query words naming the file or its folder, by shared prefix), and
  * penalties for tests, fixtures, generated code, data/prose files and re-export files. One set of
  * constants for every repository and language. Vector hits, when there are any, are fused with
- * the lexical list by reciprocal rank fusion.
+ * the lexical list by reciprocal rank fusion. Adjacent prose words are also searched joined
+ * (`thread pool` ~ `threadpool`); private modules and version-folder copies rank after public and
+ * current ones; a re-export stands in for a definition the repository does not have; structural
+ * evidence (module entry files, parent modules) comes from structure.ts.
  */
 import type { SearchHit } from '../../protocol/search.js';
 import { cutPreview } from '../../protocol/search-format.js';
 import type { ChunkHit, Store } from './db.js';
-import { matchExpression, pathTokens, roughStem, splitIdentifier, type ParsedQuery } from './tokens.js';
+import { DATA_PATH, favourParents, isModuleEntry, pathShares, TEST_PATH, treeOf } from './structure.js';
+import { matchExpression, pathTokens, roughStem, type ParsedQuery } from './tokens.js';
 
 export interface FileCandidate {
   path: string;
@@ -34,6 +38,8 @@ const RP = 0.5;
 const NB = 0.6;
 /** Path evidence for prose queries: the best file's score times this, times the share of query words naming the file or its folder. */
 const PB = 2;
+/** Score factor of a module's entry file whose name or folder a prose query names. */
+const ENTRY_BOOST = 1.3;
 /** Boost of a chunk that defines a code identifier typed inside a prose query. */
 const EMBEDDED_DEFINITION_BOOST = 2;
 const REEXPORT_NAME = /(?:^|\/)(?:__init__\.py|package-info\.java)$/;
@@ -48,10 +54,7 @@ const VERSIONED_COPY = 0.5;
 const HISTORY_NAME = /(?:^|\/)(?:change_?log|changes|history|news|releases?|release[-_]notes|licen[cs]e|copying|notice|authors|contributors|code_of_conduct)(?:[-.][^/]*)?$/i;
 /** Results scoring below this share of the best result's score are not returned (the relevance cutoff). */
 export const RELEVANCE_CUTOFF = 0.1;
-const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|specs?|fixtures?|__fixtures__|__mocks__|mocks?|testdata|e2e|benchmarks?|examples?)\/|(?:^|\/)test_[^/]*\.py$|[._-](?:test|spec)\.[^/]+$|_test\.go$/i;
 const GENERATED_PATH = /(?:^|\/)(?:dist|build|out|generated|gen|vendor|third_party|__generated__)\/|\.d\.ts$/i;
-/** Data and prose rather than code: still found, but after code that matches as well. */
-const DATA_PATH = /\.(?:json|ya?ml|toml|xml|csv|lock|txt|md|rst)$/i;
 
 function isDefinitionFor(hit: ChunkHit, names: string[]): boolean {
   if (hit.symbols === '') return false;
@@ -101,66 +104,6 @@ function pathPenalty(path: string, q: ParsedQuery): number {
   return p;
 }
 
-/** Indexes of the query words (longer than two letters, not stop words) that name the file or its folder, by shared prefix. */
-function pathWordHits(path: string, q: ParsedQuery): number[] {
-  if (q.words.length === 0) return [];
-  const segs = path.split('/');
-  const stem = segs[segs.length - 1].replace(/\..*$/, '');
-  const parts = new Set([...splitIdentifier(stem), ...(segs.length > 1 ? splitIdentifier(segs[segs.length - 2]) : [])]);
-  const out: number[] = [];
-  q.words.forEach((word, i) => {
-    const w = roughStem(word); // "routes" and "routing" share "rout"
-    for (const whole of parts) {
-      const part = roughStem(whole);
-      const [short, long] = w.length <= part.length ? [w, part] : [part, w];
-      if (short.length >= 3 && long.startsWith(short)) { out.push(i); break; }
-    }
-  });
-  return out;
-}
-
-/** Share of the query words naming each file's path, leaving out words that name most candidates' paths (the project's name). */
-function pathShares(paths: string[], q: ParsedQuery): Map<string, number> {
-  const hits = new Map(paths.map((p) => [p, pathWordHits(p, q)]));
-  const freq = new Array<number>(q.words.length).fill(0);
-  for (const h of hits.values()) for (const i of h) freq[i]++;
-  const common = (i: number): boolean => paths.length >= COMMON_MIN && freq[i] > COMMON_SHARE * paths.length;
-  const out = new Map<string, number>();
-  for (const [p, h] of hits) out.set(p, q.words.length === 0 ? 0 : h.filter((i) => !common(i)).length / q.words.length);
-  return out;
-}
-const COMMON_MIN = 4;
-const COMMON_SHARE = 0.5;
-
-/** Score factor of a module's entry file whose name or folder a prose query names. */
-const ENTRY_BOOST = 1.3;
-const ENTRY_NAME = /(?:^|\/)(?:mod\.rs|lib\.rs|index\.[cm]?[jt]sx?)$/;
-const treeCache = new WeakMap<Store, { generation: number; dirs: Set<string>; paths: Set<string> }>();
-
-/** Every indexed file and every folder that holds one (cached until the store's file list changes). */
-function treeOf(store: Store): { dirs: Set<string>; paths: Set<string> } {
-  const generation = store.generation();
-  const cached = treeCache.get(store);
-  if (cached?.generation === generation) return cached;
-  const dirs = new Set<string>();
-  const paths = new Set<string>();
-  for (const f of store.allFiles()) {
-    if (f.skip !== null) continue;
-    paths.add(f.path);
-    for (let i = f.path.indexOf('/'); i >= 0; i = f.path.indexOf('/', i + 1)) dirs.add(f.path.slice(0, i));
-  }
-  const tree = { generation, dirs, paths };
-  treeCache.set(store, tree);
-  return tree;
-}
-
-/** A module's entry file: `mod.rs`, `lib.rs`, `index.ts`, or `x.ext` beside a folder `x/` (`endpoint.ex` and `endpoint/`). */
-function isModuleEntry(path: string, dirs: Set<string>): boolean {
-  if (ENTRY_NAME.test(path)) return true;
-  const stem = path.replace(/\.[^/.]*$/, '');
-  return stem !== path && dirs.has(stem);
-}
-
 /** Lexical ranking of files for a parsed query, best first. */
 export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   if (q.terms.length === 0) return [];
@@ -195,31 +138,6 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
   if (!q.symbolLike) favourParents(files);
   return files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
-}
-
-/** How many of the top files are looked at for parent modules, and the share each named child adds (at most three). */
-const PARENT_TOP = 10;
-const PARENT_BOOST = 0.2;
-
-/** `HttpCache.kt` is the parent of `HttpCacheStorage.kt`, `endpoint.ex` of `endpoint/supervisor.ex`. */
-function isParentOf(a: string, b: string): boolean {
-  const stemA = a.replace(/\.[^/.]*$/, '');
-  if (b.startsWith(stemA + '/')) return true;
-  const dirA = a.slice(0, a.lastIndexOf('/') + 1);
-  if (ENTRY_NAME.test(a) && dirA !== '' && b.startsWith(dirA) && !b.slice(dirA.length).includes('/')) return true; // routing/mod.rs and routing/x.rs
-  const nameA = stemA.slice(stemA.lastIndexOf('/') + 1);
-  const nameB = b.slice(b.lastIndexOf('/') + 1).replace(/\..*$/, '');
-  if (nameA.length < 4 || nameB.length <= nameA.length || !nameB.toLowerCase().startsWith(nameA.toLowerCase())) return false;
-  return /[\p{Lu}_\-.\d]/u.test(nameB[nameA.length]); // the longer name goes on with a new part: HttpCache|Storage, model|_card
-}
-
-/** For a prose query: among the top files, the general module that more specific matching files are named after gains a share of the score. */
-function favourParents(files: FileCandidate[]): void {
-  const top = files.slice(0, PARENT_TOP);
-  for (const a of top) {
-    const children = top.filter((b) => b !== a && !DATA_PATH.test(b.path) && !TEST_PATH.test(b.path) && isParentOf(a.path, b.path)).length;
-    if (children > 0) a.raw *= 1 + PARENT_BOOST * Math.min(children, 3);
-  }
 }
 
 /** Reciprocal rank fusion of the lexical files and the vector hits (already best first). */
