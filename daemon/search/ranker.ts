@@ -125,7 +125,8 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     const coverage = coverageOf(path, chunks, q.terms);
     base.push({ path, chunks, coverage, score: agg * (0.2 + 0.8 * coverage * coverage) * nameBoost(path, q) });
   }
-  const { dirs, paths } = treeOf(store);
+  const tree = treeOf(store);
+  const { dirs, paths } = tree;
   const versioned = (p: string): number => (VERSION_SEGMENT.test(p) && paths.has(p.replace(VERSION_SEGMENT, (m) => (m.startsWith('/') ? '/' : ''))) ? VERSIONED_COPY : 1);
   const shares = q.symbolLike ? new Map<string, number>() : pathShares(base.map((b) => b.path), q);
   for (const b of base) if (isModuleEntry(b.path, dirs) && (shares.get(b.path) ?? 0) > 0) b.score *= ENTRY_BOOST;
@@ -136,7 +137,7 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q) * versioned(b.path), coverage: b.coverage, chunks: b.chunks };
   });
   files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
-  if (!q.symbolLike) favourParents(files);
+  if (!q.symbolLike) favourParents(files, tree);
   return files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
 }
 

@@ -43,10 +43,12 @@ const COMMON_MIN = 4;
 const COMMON_SHARE = 0.5;
 
 const ENTRY_NAME = /(?:^|\/)(?:mod\.rs|lib\.rs|index\.[cm]?[jt]sx?)$/;
-const treeCache = new WeakMap<Store, { generation: number; dirs: Set<string>; paths: Set<string> }>();
+/** The indexed files and folders of a store, with per-file child counts filled in on demand. */
+export interface Tree { generation: number; dirs: Set<string>; paths: Set<string>; children: Map<string, number> }
+const treeCache = new WeakMap<Store, Tree>();
 
 /** Every indexed file and every folder that holds one (cached until the store's file list changes). */
-export function treeOf(store: Store): { dirs: Set<string>; paths: Set<string> } {
+export function treeOf(store: Store): Tree {
   const generation = store.generation();
   const cached = treeCache.get(store);
   if (cached?.generation === generation) return cached;
@@ -57,7 +59,7 @@ export function treeOf(store: Store): { dirs: Set<string>; paths: Set<string> } 
     paths.add(f.path);
     for (let i = f.path.indexOf('/'); i >= 0; i = f.path.indexOf('/', i + 1)) dirs.add(f.path.slice(0, i));
   }
-  const tree = { generation, dirs, paths };
+  const tree = { generation, dirs, paths, children: new Map<string, number>() };
   treeCache.set(store, tree);
   return tree;
 }
@@ -73,6 +75,19 @@ export function isModuleEntry(path: string, dirs: Set<string>): boolean {
 const PARENT_TOP = 10;
 const PARENT_BOOST = 0.2;
 
+const isChild = (a: string, b: string): boolean => a !== b && !DATA_PATH.test(b) && !TEST_PATH.test(b) && isParentOf(a, b);
+
+/** How many code files in the repository are named after a file (cached with the tree). */
+function childCount(tree: Tree, path: string): number {
+  let n = tree.children.get(path);
+  if (n === undefined) {
+    n = 0;
+    for (const p of tree.paths) if (isChild(path, p)) n++;
+    tree.children.set(path, n);
+  }
+  return n;
+}
+
 /** `HttpCache.kt` is the parent of `HttpCacheStorage.kt`, `endpoint.ex` of `endpoint/supervisor.ex`. */
 function isParentOf(a: string, b: string): boolean {
   const stemA = a.replace(/\.[^/.]*$/, '');
@@ -86,11 +101,14 @@ function isParentOf(a: string, b: string): boolean {
 }
 
 /** For a prose query: among the top files, the general module that more specific matching files are named after gains a share of the score. */
-export function favourParents(files: FileCandidate[]): void {
+export function favourParents(files: FileCandidate[], tree: Tree): void {
   const top = files.slice(0, PARENT_TOP);
   for (const a of top) {
-    const children = top.filter((b) => b !== a && !DATA_PATH.test(b.path) && !TEST_PATH.test(b.path) && isParentOf(a.path, b.path)).length;
-    if (children > 0) a.raw *= 1 + PARENT_BOOST * Math.min(children, 3);
+    const children = top.filter((b) => b !== a && isChild(a.path, b.path)).length;
+    if (children === 0) continue;
+    // a module with many children in the repository (HttpClient.kt) meets some among any top ten
+    const share = children / Math.max(children, childCount(tree, a.path));
+    a.raw *= 1 + PARENT_BOOST * Math.min(children, 3) * share;
   }
 }
 
