@@ -137,7 +137,7 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q) * versioned(b.path), coverage: b.coverage, chunks: b.chunks };
   });
   files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
-  if (!q.symbolLike) favourParents(files, tree);
+  favourParents(files, tree);
   return files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
 }
 

@@ -100,7 +100,7 @@ function isParentOf(a: string, b: string): boolean {
   return /[\p{Lu}_\-.\d]/u.test(nameB[nameA.length]); // the longer name goes on with a new part: HttpCache|Storage, model|_card
 }
 
-/** For a prose query: among the top files, the general module that more specific matching files are named after gains a share of the score. */
+/** Among the top files, the general module that more specific matching files are named after gains a share of the score. */
 export function favourParents(files: FileCandidate[], tree: Tree): void {
   const top = files.slice(0, PARENT_TOP);
   for (const a of top) {
