@@ -31,7 +31,7 @@ const RRF_K = 60;
 const A2 = 0.5;
 const A3 = 0.3;
 /** Multipliers: data and prose files, tests (unless asked for), re-export files (`__init__.py`, `package-info.java`). */
-const DP = 0.7;
+const DP = 0.5;
 const TP = 0.35;
 const RP = 0.5;
 /** File-name token boost (multiplicative, per share of query terms in the name). */
