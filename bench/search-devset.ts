@@ -90,6 +90,7 @@ async function scoreRepo(dest: string, repo: string, benchRoot: string, tasks: A
     const hits = r.results.map((h) => ({ path: `${benchRoot}/${h.path}` }));
     const n = sembleNdcg(hits, [...(t.relevant ?? []), ...(t.secondary ?? [])].map(toTarget));
     all.push(n);
+    if (process.env.LLMR_DEVSET_DEBUG) process.stdout.write(`${n.toFixed(2)} [${t.category ?? ''}] ${t.query}\n   got: ${r.results.slice(0, 5).map((h) => h.path).join(' ')}\n   want: ${(t.relevant ?? []).map((x) => toTarget(x).path.slice(benchRoot.length + 1)).join(' ')}\n`);
     (byCategory[t.category ?? inferCategory(t.query)] ??= []).push(n);
   }
   await search.close();

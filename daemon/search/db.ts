@@ -65,11 +65,15 @@ function createStore(db: Database.Database) {
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
   };
   const removeById = (id: number): void => { q.delFts.run(id); q.delChunks.run(id); };
+  let generation = 0;
   return {
+    /** Changes whenever a file is put or removed (for caches derived from the file list). */
+    generation: (): number => generation,
     file: (path: string): FileRow | undefined => q.file.get(path),
     allFiles: (): FileRow[] => q.allFiles.all(),
     /** Replaces a file's chunks (or records it as skipped when `skip` is set). */
     putFile(path: string, meta: { size: number; mtime: number; hash: string | null; lines: number; skip: string | null }, chunks: ChunkInput[]): void {
+      generation++;
       const old = q.file.get(path);
       if (old) removeById(old.id);
       const { id } = q.upsertFile.get(path, meta.size, meta.mtime, meta.hash, meta.lines, meta.skip) as { id: number };
@@ -80,6 +84,7 @@ function createStore(db: Database.Database) {
     },
     touch: (path: string, size: number, mtime: number): void => void q.touch.run(size, mtime, path),
     removeFile(path: string): void {
+      generation++;
       const old = q.file.get(path);
       if (old) { removeById(old.id); q.delFile.run(old.id); }
     },

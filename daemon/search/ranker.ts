@@ -5,12 +5,16 @@
  * evidence for prose queries (query words naming the file or its folder, by shared prefix), and
  * penalties for tests, fixtures, generated code, data/prose files and re-export files. One set of
  * constants for every repository and language. Vector hits, when there are any, are fused with
- * the lexical list by reciprocal rank fusion.
+ * the lexical list by reciprocal rank fusion. Adjacent prose words are also searched joined
+ * (`thread pool` ~ `threadpool`); private modules and version-folder copies rank after public and
+ * current ones; a re-export stands in for a definition the repository does not have; structural
+ * evidence (module entry files, parent modules) comes from structure.ts.
  */
 import type { SearchHit } from '../../protocol/search.js';
 import { cutPreview } from '../../protocol/search-format.js';
 import type { ChunkHit, Store } from './db.js';
-import { matchExpression, pathTokens, roughStem, splitIdentifier, type ParsedQuery } from './tokens.js';
+import { DATA_PATH, favourParents, isModuleEntry, pathShares, TEST_PATH, treeOf } from './structure.js';
+import { matchExpression, pathTokens, roughStem, type ParsedQuery } from './tokens.js';
 
 export interface FileCandidate {
   path: string;
@@ -27,30 +31,48 @@ const RRF_K = 60;
 const A2 = 0.5;
 const A3 = 0.3;
 /** Multipliers: data and prose files, tests (unless asked for), re-export files (`__init__.py`, `package-info.java`). */
-const DP = 0.7;
+const DP = 0.5;
 const TP = 0.35;
 const RP = 0.5;
 /** File-name token boost (multiplicative, per share of query terms in the name). */
 const NB = 0.6;
 /** Path evidence for prose queries: the best file's score times this, times the share of query words naming the file or its folder. */
 const PB = 2;
+/** Score factor of a module's entry file whose name or folder a prose query names. */
+const ENTRY_BOOST = 1.3;
 /** Boost of a chunk that defines a code identifier typed inside a prose query. */
 const EMBEDDED_DEFINITION_BOOST = 2;
 const REEXPORT_NAME = /(?:^|\/)(?:__init__\.py|package-info\.java)$/;
-const COMPAT_PATH = /(?:^|\/)(?:compat|_compat|legacy)\//;
+/** Private modules by convention (`_internal/`, `_fields.py`, Go's `internal/`): implementation detail behind a public module. */
+const PRIVATE_PATH = /(?:^|\/)(?:_(?!_)[^/]*|internal\/)/;
+const PRIVATE_FACTOR = 0.6;
+const COMPAT_PATH = /(?:^|\/)(?:compat|_compat|legacy|deprecated)\//;
+/** A version folder (`v1/`): when the same path exists without it, that copy is the older or alternative API. */
+const VERSION_SEGMENT = /(?:^|\/)v\d+\//;
+const VERSIONED_COPY = 0.5;
 /** Changelogs, licences and their kin: found when asked for, never ahead of the code a question is about. */
 const HISTORY_NAME = /(?:^|\/)(?:change_?log|changes|history|news|releases?|release[-_]notes|licen[cs]e|copying|notice|authors|contributors|code_of_conduct)(?:[-.][^/]*)?$/i;
 /** Results scoring below this share of the best result's score are not returned (the relevance cutoff). */
 export const RELEVANCE_CUTOFF = 0.1;
-const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|specs?|fixtures?|__fixtures__|__mocks__|mocks?|testdata|e2e|benchmarks?|examples?)\/|(?:^|\/)test_[^/]*\.py$|[._-](?:test|spec)\.[^/]+$|_test\.go$/i;
 const GENERATED_PATH = /(?:^|\/)(?:dist|build|out|generated|gen|vendor|third_party|__generated__)\/|\.d\.ts$/i;
-/** Data and prose rather than code: still found, but after code that matches as well. */
-const DATA_PATH = /\.(?:json|ya?ml|toml|xml|csv|lock|txt|md|rst)$/i;
 
 function isDefinitionFor(hit: ChunkHit, names: string[]): boolean {
   if (hit.symbols === '') return false;
   const syms = hit.symbols.toLowerCase().split(' ');
   return names.some((id) => syms.includes(id));
+}
+
+/** Re-export statements (`pub use a::{X}`, `export { X } from`, `export * as X`), where a name defined elsewhere is made public. */
+const REEXPORT = /\bpub(?:\([^)]*\))?\s+use\s+[^;]*;|\bexport\s+(?:type\s+)?(?:\{[^}]*\}|\*\s+as\s+[\w$]+)\s*from\b/g;
+
+/** Whether a chunk re-exports one of the names (for a symbol defined outside the repository). */
+function reexports(text: string, names: string[]): boolean {
+  if (!/\b(?:pub|export)\b/.test(text)) return false;
+  for (const m of text.matchAll(REEXPORT)) {
+    const words = new Set((m[0].match(/[\w$]+/g) ?? []).map((w) => w.toLowerCase()));
+    if (names.some((n) => words.has(n))) return true;
+  }
+  return false;
 }
 
 function coverageOf(path: string, chunks: ChunkHit[], terms: string[]): number {
@@ -77,34 +99,19 @@ function pathPenalty(path: string, q: ParsedQuery): number {
   if (DATA_PATH.test(path)) p *= DP;
   if (REEXPORT_NAME.test(path)) p *= RP;
   if (COMPAT_PATH.test(path)) p *= 0.35;
+  if (PRIVATE_PATH.test(path)) p *= PRIVATE_FACTOR;
   if (!q.wantsHistory && HISTORY_NAME.test(path)) p *= 0.3;
   return p;
-}
-
-/** Query words (longer than two letters, not stop words) that name the file or its folder, by shared prefix. */
-function pathWordShare(path: string, q: ParsedQuery): number {
-  if (q.words.length === 0) return 0;
-  const segs = path.split('/');
-  const stem = segs[segs.length - 1].replace(/\..*$/, '');
-  const parts = new Set([...splitIdentifier(stem), ...(segs.length > 1 ? splitIdentifier(segs[segs.length - 2]) : [])]);
-  let n = 0;
-  for (const word of q.words) {
-    const w = roughStem(word); // "routes" and "routing" share "rout"
-    for (const whole of parts) {
-      const part = roughStem(whole);
-      const [short, long] = w.length <= part.length ? [w, part] : [part, w];
-      if (short.length >= 3 && long.startsWith(short)) { n++; break; }
-    }
-  }
-  return n / q.words.length;
 }
 
 /** Lexical ranking of files for a parsed query, best first. */
 export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   if (q.terms.length === 0) return [];
-  const hits = store.search(matchExpression(q.terms), CANDIDATE_CHUNKS);
+  const hits = store.search(matchExpression([...q.terms, ...q.joined]), CANDIDATE_CHUNKS);
   const byFile = new Map<string, ChunkHit[]>();
+  const defined = q.symbolLike && hits.some((h) => isDefinitionFor(h, q.identifiers));
   for (const h of hits) {
+    if (q.symbolLike && !defined && reexports(h.text, q.identifiers)) h.score *= DEFINITION_BOOST;
     if (q.symbolLike && isDefinitionFor(h, q.identifiers)) h.score *= DEFINITION_BOOST;
     else if (q.embedded.length > 0 && isDefinitionFor(h, q.embedded)) h.score *= EMBEDDED_DEFINITION_BOOST;
     const list = byFile.get(h.path);
@@ -118,12 +125,19 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     const coverage = coverageOf(path, chunks, q.terms);
     base.push({ path, chunks, coverage, score: agg * (0.2 + 0.8 * coverage * coverage) * nameBoost(path, q) });
   }
+  const tree = treeOf(store);
+  const { dirs, paths } = tree;
+  const versioned = (p: string): number => (VERSION_SEGMENT.test(p) && paths.has(p.replace(VERSION_SEGMENT, (m) => (m.startsWith('/') ? '/' : ''))) ? VERSIONED_COPY : 1);
+  const shares = q.symbolLike ? new Map<string, number>() : pathShares(base.map((b) => b.path), q);
+  for (const b of base) if (isModuleEntry(b.path, dirs) && (shares.get(b.path) ?? 0) > 0) b.score *= ENTRY_BOOST;
   const top = Math.max(0, ...base.map((b) => b.score));
   const files = base.map((b): FileCandidate => {
-    const share = q.symbolLike ? 0 : pathWordShare(b.path, q);
+    const share = shares.get(b.path) ?? 0;
     const extra = share >= 0.1 ? top * PB * share : 0;
-    return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q), coverage: b.coverage, chunks: b.chunks };
+    return { path: b.path, raw: (b.score + extra) * pathPenalty(b.path, q) * versioned(b.path), coverage: b.coverage, chunks: b.chunks };
   });
+  files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
+  favourParents(files, tree);
   return files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
 }
 

@@ -70,6 +70,8 @@ export interface ParsedQuery {
   embedded: string[];
   /** Prose words of the query (lower-cased, longer than two letters, no stop words), for path matching. */
   words: string[];
+  /** Adjacent prose words written as one identifier (`thread pool` → `threadpool`), searched besides the terms. */
+  joined: string[];
 }
 
 const MAX_QUERY_CHARS = 1000;
@@ -95,7 +97,20 @@ export function parseQuery(query: string): ParsedQuery {
   const prose = [...new Set(words.map((w) => w.toLowerCase()))].filter((w) => w.length > 2 && !STOP_WORDS.has(w));
   const embedded = symbolLike ? [] : [...new Set(words.filter((w) => compound(w) || /^\p{Lu}\p{Ll}+\p{Lu}/u.test(w)).map((w) => w.replace(/\$/g, '').toLowerCase()))];
   const wantsHistory = terms.some((t) => HISTORY_WORDS.has(t));
-  return { terms: terms.slice(0, MAX_TERMS), identifiers, symbolLike, wantsTests, wantsHistory, embedded, words: prose.slice(0, MAX_TERMS) };
+  const joined = symbolLike ? [] : joinedPairs(words, new Set(terms));
+  return { terms: terms.slice(0, MAX_TERMS), identifiers, symbolLike, wantsTests, wantsHistory, embedded, words: prose.slice(0, MAX_TERMS), joined };
+}
+
+/** Adjacent pairs of plain query words that are both search terms, joined as code would write them. */
+function joinedPairs(words: string[], terms: Set<string>): string[] {
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < words.length && out.size < 8; i++) {
+    const a = words[i].toLowerCase();
+    const b = words[i + 1].toLowerCase();
+    if (!/^\p{L}{4,}$/u.test(a) || !/^\p{L}{4,}$/u.test(b) || !terms.has(a) || !terms.has(b)) continue;
+    out.add(a + b);
+  }
+  return [...out].filter((j) => !terms.has(j));
 }
 
 /**
