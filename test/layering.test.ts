@@ -21,7 +21,8 @@ const architecture = (await import('../scripts/architecture.mjs')) as { renderAr
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.posix.join(dir, e.name);
-    if (e.isDirectory()) return sources(p);
+    // dot folders (bench/.cache holds downloaded packages) and node_modules are not llmr's source
+    if (e.isDirectory()) return e.name.startsWith('.') || e.name === 'node_modules' ? [] : sources(p);
     return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [p] : [];
   });
 }
