@@ -89,7 +89,7 @@ export const KEYS: readonly KeySpec[] = [
   k('commands.exec.env', 'map', {}, 'extra environment variables for exec containers', { check: envName }),
   k('commands.exec.reuse_containers', 'bool', true,
     'run several commands in one warm exec container, each after the last one\'s processes are killed and /tmp emptied; false = one container per command', { repo: 'turn-off' }),
-  k('commands.exec.git', 'bool', true, 'let commands run git against a read-only .git (its config replaced by a sanitized copy)', { repo: 'turn-off' }),
+  k('commands.exec.git', 'bool', false, 'let commands run git against a read-only .git (its config replaced by a sanitized copy; its whole history, excluded files once committed included, is readable)', { repo: 'turn-off' }),
   k('commands.exec.repository', 'enum', 'read-only', 'how commands see the repository: read-only, or read-write (changes reported, undoable with llmr exec undo)',
     { values: ['read-only', 'read-write'], repo: 'read-only' }),
   k('commands.exec.network_commands', 'string[]', [], 'command prefixes that run with network access (audited as networked)', { check: nonEmpty }),

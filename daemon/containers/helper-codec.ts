@@ -12,10 +12,10 @@ export type Frame = { type: string; fields: Buffer[] };
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** The version string the helper answers a ping with. */
-export const HELPER_VERSION = '5';
+export const HELPER_VERSION = '6';
 
 /** Request types. */
-export const HELPER_OPS = { PING: 'P', READ: 'R', WRITE: 'W', EXEC: 'X', CLEAN: 'C' } as const;
+export const HELPER_OPS = { PING: 'P', READ: 'R', WRITE: 'W', EXEC: 'X', EXEC_MERGED: 'Y', CLEAN: 'C' } as const;
 
 /** Answer types: K ok, E error, o/e an exec output chunk, x the exec's exit. */
 export const HELPER_ANSWERS = { OK: 'K', ERROR: 'E', STDOUT: 'o', STDERR: 'e', EXIT: 'x' } as const;
@@ -173,9 +173,11 @@ export interface ExecRequestSpec {
   /** The child's whole environment, nothing else is inherited. */
   env: Record<string, string>;
   argv: string[];
+  /** The `2>&1` form: the command's stderr is its stdout pipe, so the output keeps the order it was written in (`Y`). */
+  mergeStderr?: boolean;
 }
 
-/** `X` [cwd, maxOutputBytes, stdin, nEnv, env×nEnv ("K=V"), argv…]. */
+/** `X` (or `Y` with stderr merged into stdout) [cwd, maxOutputBytes, stdin, nEnv, env×nEnv ("K=V"), argv…]. */
 export function encodeExec(spec: ExecRequestSpec): Buffer {
   if (spec.argv.length === 0 || spec.argv[0] === '') throw new LlmrError('INTERNAL', 'helper exec needs a command');
   const env = Object.entries(spec.env).map(([k, v]) => {
@@ -185,7 +187,7 @@ export function encodeExec(spec: ExecRequestSpec): Buffer {
     return `${k}=${v}`;
   });
   const head = [spec.cwd, decimal('maxOutputBytes', spec.maxOutputBytes), spec.stdin, String(env.length)];
-  return encodeFrame(HELPER_OPS.EXEC, [...head, ...env, ...spec.argv]);
+  return encodeFrame(spec.mergeStderr === true ? HELPER_OPS.EXEC_MERGED : HELPER_OPS.EXEC, [...head, ...env, ...spec.argv]);
 }
 
 /** The LlmrError an `E` frame stands for. */

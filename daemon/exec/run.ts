@@ -150,7 +150,7 @@ async function runOnce(deps: ExecDeps, params: ExecParams, ctx: RequestContext, 
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const final = await lease.conn.exec(
-      { cwd: '/workspace', maxOutputBytes: deps.limits.maxOutputBytes, stdin: params.stdin ?? '', env: deps.env, argv },
+      { cwd: '/workspace', maxOutputBytes: deps.limits.maxOutputBytes, stdin: params.stdin ?? '', env: deps.env, argv, mergeStderr },
       (stream, data) => {
         out.add(mergeStderr ? 'stdout' : stream, data);
         if (token !== undefined) ctx.notify(ExecOutputNotification, { token, stream, data: data.toString('utf8') });

@@ -6,6 +6,7 @@
  * not make — to protected paths, a `.git` that was not there, new hard links (they would alias a
  * file under another name) — which are put back at once and reported as refused.
  */
+import { LlmrError } from '../../protocol/errors.js';
 import { lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecChanges } from '../../protocol/exec.js';
@@ -49,7 +50,14 @@ export function createReadWrite(input: RwInput): ReadWrite {
   return {
     around: (command, fn) => serial(async () => {
       const gitBefore = await lstat(path.join(input.root, '.git')).catch(() => undefined);
-      const before = await walk();
+      const nested: string[] = [];
+      const before = await walkTree(input.root, { isExcluded: input.isExcluded, maxEntries: MAX_ENTRIES, onExcluded: (rel) => { if (rel.includes('/')) nested.push(rel); } });
+      // a mask covers its path, not the folders above it: a command could `mv dir other` and read
+      // the excluded file under its new name. Fail closed rather than run half-masked.
+      if (nested.length > 0) {
+        throw new LlmrError('COMMAND_DISABLED', `read-write commands are unavailable in this repository: excluded ${nested[0]}${nested.length > 1 ? ` (and ${nested.length - 1} more)` : ''} lies in a folder a command could rename out from under its mask`,
+          'use commands.exec.repository: read-only, or keep excluded files at the top of the repository (or exclude their whole folder)');
+      }
       await mirror.sync(input.root, before);
       const value = await fn();
       const after = await walk();

@@ -31,6 +31,8 @@ export interface Changes {
 export interface WalkOptions {
   isExcluded(rel: string): boolean;
   maxEntries: number;
+  /** Receives every excluded path the walk passes over (it is left out of the tree). */
+  onExcluded?(rel: string): void;
 }
 
 /** Walk `root` (no symlink followed); `.git` at the top and excluded paths are left out. */
@@ -40,7 +42,12 @@ export async function walkTree(root: string, opts: WalkOptions): Promise<Tree> {
   while (queue.length > 0) {
     const rel = queue.pop() as string;
     const names = (await readdir(path.join(root, rel)).catch(() => [] as string[]))
-      .map((name) => (rel === '' ? name : `${rel}/${name}`)).filter((child) => child !== '.git' && !opts.isExcluded(child));
+      .map((name) => (rel === '' ? name : `${rel}/${name}`)).filter((child) => {
+        if (child === '.git') return false;
+        if (!opts.isExcluded(child)) return true;
+        opts.onExcluded?.(child);
+        return false;
+      });
     if (tree.size + names.length > opts.maxEntries) throw new Error(`the repository has more than ${opts.maxEntries} files and directories`);
     // one directory's entries in parallel: the walk runs before and after every read-write command
     const stats = await Promise.all(names.map((child) => lstat(path.join(root, child), { bigint: true }).catch(() => undefined)));

@@ -41,4 +41,22 @@ describe('exec/tool-cache', () => {
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(path.join(outside, 'victim'))).toBe(true);
   });
+
+  it('empties by renaming aside (a folder a command swaps for a symlink is never followed) and removes the old cache only at close', async () => {
+    const outside = tempDir();
+    writeFileSync(path.join(outside, 'victim'), 'keep');
+    const base = tempDir();
+    const dir = path.join(base, 'tool-cache');
+    const cache = await createToolCache(dir, owner, 10);
+    writeFileSync(path.join(dir, 'big'), Buffer.alloc(100));
+    symlinkSync(outside, path.join(dir, 'x')); // what a racing command would leave where a folder was
+    await cache.clear();
+    expect(readdirSync(dir)).toEqual([]);
+    const aside = readdirSync(base).filter((n) => n.startsWith('tool-cache.emptied-'));
+    expect(aside).toHaveLength(1);
+    expect(readdirSync(path.join(base, aside[0])).sort()).toEqual(['big', 'x']); // nothing deleted while containers may run
+    await cache.removeEmptied();
+    expect(readdirSync(base)).toEqual(['tool-cache']);
+    expect(readdirSync(outside)).toEqual(['victim']);
+  });
 });

@@ -3,9 +3,15 @@
  * owned by the repository's owner, mode 0700) that only this workspace's exec containers mount, at
  * `/cache`, with Go's build and module caches, pip's and npm's caches pointed into it. Its size is
  * measured after each command (in the background); when it is above the cap it is emptied before the
- * next command. Host-side walks and removals never follow a symlink a command left in it.
+ * next command. Host-side walks never follow a symlink a command left in it.
+ *
+ * Emptying never deletes on the host while a container may still write into the directory (a
+ * command could swap a folder for a symlink while a path-based recursive removal walks it, and the
+ * daemon would follow it out of the cache): the directory is renamed aside (running and warm
+ * containers keep their mount of it) and a fresh one takes its place; the renamed ones are removed
+ * only when the workspace closes, after every one of its containers is gone.
  */
-import { chown, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Where exec containers see the cache. */
@@ -28,7 +34,11 @@ export interface ToolCache {
   afterCommand(): void;
   /** Empty it now; resolves the bytes freed. */
   clear(): Promise<number>;
+  /** Remove the emptied (renamed-aside) caches; only when no container of the workspace is left. */
+  removeEmptied(): Promise<void>;
 }
+
+const EMPTIED = '.emptied-';
 
 /** Total size of regular files under `dir` (no symlink followed). */
 export async function treeBytes(dir: string): Promise<number> {
@@ -62,10 +72,11 @@ export async function createToolCache(dir: string, owner: { uid: number; gid: nu
   await make();
   let last = await treeBytes(dir);
   let measuring: Promise<void> | undefined;
+  let emptied = 0;
   const clear = async (): Promise<number> => {
     const before = await treeBytes(dir);
-    // the directory itself stays (it is a mount source of running containers); its entries go
-    for (const name of await readdir(dir).catch(() => [] as string[])) await rm(path.join(dir, name), { recursive: true, force: true });
+    emptied += 1;
+    await rename(dir, `${dir}${EMPTIED}${process.pid}-${Date.now()}-${emptied}`);
     await make();
     last = 0;
     return before;
@@ -81,5 +92,13 @@ export async function createToolCache(dir: string, owner: { uid: number; gid: nu
       measuring ??= treeBytes(dir).then((b) => { last = b; }, () => undefined).finally(() => { measuring = undefined; });
     },
     clear,
+    async removeEmptied() {
+      const parent = path.dirname(dir);
+      const prefix = `${path.basename(dir)}${EMPTIED}`;
+      for (const name of await readdir(parent).catch(() => [] as string[])) {
+        // no container mounts these any more: a recursive removal unlinks symlinks, never follows them
+        if (name.startsWith(prefix)) await rm(path.join(parent, name), { recursive: true, force: true });
+      }
+    },
   };
 }

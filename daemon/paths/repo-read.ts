@@ -8,7 +8,7 @@
  * - the size is checked on that descriptor, and the read stops at the cap even if the file grows;
  * - the (dev, inode, link count) of what was read is reported so callers can refuse hard links.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isInside } from './inside.js';
 
@@ -80,6 +80,9 @@ export function readRepoFile(root: string, rel: string, maxBytes: number, dirCac
     return { kind: 'skip', reason: 'not-regular' }; // ELOOP (symlink), ENXIO (socket/FIFO), EACCES, …
   }
   try {
+    // the parent was checked before the open: a folder swapped for a symlink in between (a running
+    // read-write command) is caught by where the open descriptor really is
+    if (!isInside(root, readlinkSync(`/proc/self/fd/${fd}`))) return { kind: 'skip', reason: 'outside-root' };
     const stat = toStat(fstatSync(fd));
     if (!stat.regular) return { kind: 'skip', reason: 'not-regular', stat };
     if (stat.size > maxBytes) return { kind: 'skip', reason: 'too-large', stat };

@@ -173,6 +173,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
     async drain() {
       masks.close();
       await Promise.all([ioRead.drain(), ioWrite.drain(), exec.drain(), netExec?.drain()]);
+      await toolCache?.removeEmptied();
     },
   };
 }

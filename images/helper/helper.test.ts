@@ -144,6 +144,16 @@ describe('images/helper', () => {
     expect(fs.readdirSync(root).sort()).toEqual(['dir', 'fifo', 'link', 'orig', 'sym']);
   });
 
+  it('gives a merged exec (2>&1) one pipe, so stdout and stderr keep the order they were written in', async () => {
+    const script = 'for i in 1 2 3 4 5 6; do echo "out $i"; echo "err $i" >&2; done';
+    const merged = await helper.exec({ argv: ['sh', '-c', script], mergeStderr: true });
+    const text = Buffer.concat([merged.head.stdout, merged.exit.stdoutTail]).toString();
+    expect(text).toBe([1, 2, 3, 4, 5, 6].map((i) => `out ${i}\nerr ${i}\n`).join(''));
+    expect(merged.head.stderr.length + merged.exit.stderrTail.length).toBe(0);
+    const apart = await helper.exec({ argv: ['sh', '-c', script] });
+    expect(apart.head.stderr.toString()).toContain('err 1');
+  });
+
   it('separates stdout and stderr and reports exit codes and signals', async () => {
     const r = await helper.exec({ argv: ['sh', '-c', 'echo out; echo err >&2; exit 3'] });
     expect(r.head.stdout.toString()).toBe('out\n');

@@ -16,7 +16,7 @@
  *
  * Reads frames from stdin, handles them one at a time, writes frames to stdout.
  * Frame (both directions): u32be LEN (bytes after it), u8 TYPE, then fields, each
- * u32be length + bytes. Requests: P ping, R read, W write, X exec, C clean (after a command:
+ * u32be length + bytes. Requests: P ping, R read, W write, X exec (Y: exec with stderr into stdout), C clean (after a command:
  * kill what it left, empty /tmp and /dev/shm, check the masks). Answers: K ok,
  * E error [code, message], o/e output chunks and x exit for exec.
  * Diagnostics go to stderr only. No shell is ever involved.
@@ -45,7 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HELPER_VERSION "5"
+#define HELPER_VERSION "6"
 #define MAX_FRAME (64u * 1024u * 1024u)
 /* Answers must fit a frame: cap reads and the exec output budget below it. */
 #define MAX_READ_BYTES ((uint64_t)MAX_FRAME - 1024u)
@@ -557,7 +557,8 @@ static int masks_hold(const char **broken) {
     return 1;
 }
 
-static void run_child(const char *cwd, uint64_t max, field_t input, char **argv, char **envp) {
+/* merge: the child's stderr is its stdout pipe too (the 2>&1 form), so the order is the order written. */
+static void run_child(const char *cwd, uint64_t max, field_t input, char **argv, char **envp, int merge) {
     int in[2], out[2], err[2], rep[2];
     const char *broken = NULL;
     if (!masks_hold(&broken)) {
@@ -571,7 +572,7 @@ static void run_child(const char *cwd, uint64_t max, field_t input, char **argv,
     drain_signals();
     pid_t pid = fork();
     if (pid < 0) { send_errno("fork", argv[0], errno); close(rep[0]); close(rep[1]); goto close_err; }
-    if (pid == 0) child_exec(in[0], out[1], err[1], rep[1], cwd, argv, envp);
+    if (pid == 0) child_exec(in[0], out[1], merge ? out[1] : err[1], rep[1], cwd, argv, envp);
     setpgid(pid, pid); /* also done in the child; whichever runs first wins, errors are harmless */
     close(in[0]); close(out[1]); close(err[1]); close(rep[1]);
     int msg[2];
@@ -600,7 +601,7 @@ close_out:
     close(out[0]); close(out[1]); close(in[0]); close(in[1]);
 }
 
-static void do_exec(field_t *f, size_t n) {
+static void do_exec(field_t *f, size_t n, int merge) {
     uint64_t max, nenv;
     if (n < 5 || parse_u64(f[1], &max) != 0 || parse_u64(f[3], &nenv) != 0 || nenv > n - 5) {
         send_err("BAD_REQUEST", "exec takes [cwd, maxOutputBytes, stdin, nEnv, env..., argv...]");
@@ -621,7 +622,7 @@ static void do_exec(field_t *f, size_t n) {
     if (!argv || !envp) { free(argv); free(envp); send_err("IO_ERROR", "out of memory"); return; }
     for (size_t i = 0; i < argc; i++) argv[i] = (char *)args[i].p;
     for (size_t i = 0; i < nenv; i++) envp[i] = (char *)env[i].p;
-    run_child(cwd, max, f[2], argv, envp);
+    run_child(cwd, max, f[2], argv, envp, merge);
     free(argv);
     free(envp);
 }
@@ -699,7 +700,8 @@ static void dispatch(char type, field_t *f, size_t n) {
         return;
     case 'R': do_read(f, n); return;
     case 'W': do_write(f, n); return;
-    case 'X': do_exec(f, n); return;
+    case 'X': do_exec(f, n, 0); return;
+    case 'Y': do_exec(f, n, 1); return; /* exec with stderr into stdout */
     case 'C': do_clean(f, n); return;
     default: send_err("BAD_REQUEST", "unknown request type 0x%02x", (unsigned char)type); return;
     }

@@ -50,6 +50,7 @@ beforeAll(async () => {
   leaky = gitRepo({ 'b.txt': 'two\n', '.env': 'SECRET=hunter2\n' }, ['b.txt', '.env']);
   d = await startDaemon({
     LLMR_COMMANDS__EXEC__PROFILE: 'original', LLMR_COMMANDS__EXEC__WHITELIST: WHITELIST.join(','), LLMR_COMMANDS__EXEC__TIMEOUT_SECONDS: '20',
+    LLMR_COMMANDS__EXEC__GIT: 'true', // off by default: the history may hold excluded files
   });
   conn = await d.connect();
 });

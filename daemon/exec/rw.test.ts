@@ -1,0 +1,43 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createReadWrite } from './rw.js';
+
+const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+const temps: string[] = [];
+const temp = (): string => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'llmr-rw-'));
+  temps.push(d);
+  return d;
+};
+afterEach(() => { for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true }); });
+
+function repo(files: Record<string, string>): string {
+  const root = temp();
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  }
+  return root;
+}
+
+const rwFor = (root: string) => createReadWrite({
+  root, dir: path.join(temp(), 'undo'), owner, isExcluded: (rel) => path.posix.basename(rel).startsWith('.env'), isProtected: () => false,
+});
+
+describe('exec/rw', () => {
+  it('refuses to run a read-write command when an excluded file lies in a folder (mv of the folder would unmask it)', async () => {
+    let ran = false;
+    const rw = rwFor(repo({ 'a.txt': 'x', 'config/.env.production': 'SECRET=1' }));
+    await expect(rw.around('mv config c2', async () => { ran = true; })).rejects.toMatchObject({ code: 'COMMAND_DISABLED', message: expect.stringContaining('config/.env.production') });
+    expect(ran).toBe(false);
+  });
+
+  it('runs one when excluded files sit at the top (their masks are mount points a command cannot rename)', async () => {
+    const rw = rwFor(repo({ 'a.txt': 'x', '.env': 'SECRET=1' }));
+    const out = await rw.around('true', async () => 'done');
+    expect(out.value).toBe('done');
+    expect(out.changes.counts).toEqual({ created: 0, changed: 0, deleted: 0 });
+  });
+});
