@@ -50,6 +50,7 @@ function createStore(db: Database.Database) {
     search: db.prepare<[string, number], ChunkHit>(`WITH top AS (SELECT rowid AS id, rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?)
       SELECT c.id, c.file_id AS fileId, c.start_line AS startLine, c.end_line AS endLine, c.symbols, c.text, c.hash,
         f.path, f.size, f.lines, -top.rank AS score FROM top JOIN chunks c ON c.id = top.id JOIN files f ON f.id = c.file_id ORDER BY top.rank`),
+    matchCount: db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)'),
     chunksOf: db.prepare<[string], ChunkHit>(`SELECT c.id, c.file_id AS fileId, c.start_line AS startLine, c.end_line AS endLine, c.symbols, c.text,
         c.hash, f.path, f.size, f.lines, 0 AS score FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.hash = ?`),
     counts: db.prepare<[], { files: number; skipped: number; chunks: number }>(`SELECT
@@ -90,6 +91,8 @@ function createStore(db: Database.Database) {
     },
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     search: (match: string, limit: number): ChunkHit[] => q.search.all(match, limit),
+    /** How many chunks match, counted up to `cap` (cheap for a common term). */
+    matchCount: (match: string, cap: number): number => q.matchCount.get(match, cap)!.n,
     chunksWithHash: (hash: string): ChunkHit[] => q.chunksOf.all(hash),
     counts: () => q.counts.get()!,
     vectorCount: (model: string): number => q.vectorCount.get(model)!.n,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from './db.js';
 import { buildChunks } from './indexer.js';
-import { rankLexical } from './ranker.js';
+import { rankLexical, termWeights } from './ranker.js';
 import { parseQuery } from './tokens.js';
 
 let store: Store | undefined;
@@ -70,5 +70,17 @@ describe('ranking principles', () => {
       'pkg/modelcards_extra.py': 'def card_extra():\n    """More model cards."""\n',
     });
     expect(rank(s, 'generating model cards for publication')[0]).toBe('pkg/modelcards.py');
+  });
+
+  it('counts a term found in more than half the chunks half as much in coverage', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) files[`src/w${i}.ts`] = `// widget module ${i}\nexport const w${i} = ${i};\n`;
+    files['src/frob.ts'] = '// nothing common\nexport function frobnicate() { return 1; }\n';
+    const s = indexOf(files);
+    expect(termWeights(s, ['widget', 'frobnicate'])).toEqual([0.5, 1]);
+    expect(termWeights(s, ['widget'])).toEqual([1]);
+    const byPath = new Map(rankLexical(s, parseQuery('widget frobnicate')).map((f) => [f.path, f.coverage]));
+    expect(byPath.get('src/frob.ts')).toBeCloseTo(2 / 3);
+    expect(byPath.get('src/w0.ts')).toBeCloseTo(1 / 3);
   });
 });

@@ -75,12 +75,32 @@ function reexports(text: string, names: string[]): boolean {
   return false;
 }
 
-function coverageOf(path: string, chunks: ChunkHit[], terms: string[]): number {
+function coverageOf(path: string, chunks: ChunkHit[], terms: string[], weights: number[]): number {
   if (terms.length <= 1) return 1;
   const hay = (path + '\n' + chunks.map((c) => c.text).join('\n')).toLowerCase();
   let present = 0;
-  for (const t of terms) if (hay.includes(roughStem(t))) present++;
-  return present / terms.length;
+  let total = 0;
+  terms.forEach((t, i) => {
+    total += weights[i];
+    if (hay.includes(roughStem(t))) present += weights[i];
+  });
+  return total > 0 ? present / total : 1;
+}
+
+/** A term in more than this share of the chunks does not tell chunks apart (bm25's idf is near zero there)... */
+const COMMON_SHARE = 0.5;
+/** ...so covering it counts this much of a specific term. */
+const COMMON_WEIGHT = 0.5;
+
+/**
+ * How much each query term counts in coverage: a term in more than half the repository's chunks
+ * (`lang` in commons-lang, a word of every licence header) is one bm25 already treats as telling
+ * chunks apart barely at all, so covering it counts half as much as covering a specific word.
+ */
+export function termWeights(store: Pick<Store, 'counts' | 'matchCount'>, terms: string[]): number[] {
+  if (terms.length <= 1) return terms.map(() => 1);
+  const common = Math.floor(store.counts().chunks * COMMON_SHARE);
+  return terms.map((t) => (store.matchCount(matchExpression([t]), common + 1) > common ? COMMON_WEIGHT : 1));
 }
 
 function nameBoost(path: string, q: ParsedQuery): number {
@@ -118,11 +138,12 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     if (list) list.push(h);
     else byFile.set(h.path, [h]);
   }
+  const weights = termWeights(store, q.terms);
   const base: Array<{ path: string; chunks: ChunkHit[]; coverage: number; score: number }> = [];
   for (const [path, chunks] of byFile) {
     chunks.sort((a, b) => b.score - a.score);
     const agg = chunks[0].score + A2 * (chunks[1]?.score ?? 0) + A3 * (chunks[2]?.score ?? 0);
-    const coverage = coverageOf(path, chunks, q.terms);
+    const coverage = coverageOf(path, chunks, q.terms, weights);
     base.push({ path, chunks, coverage, score: agg * (0.2 + 0.8 * coverage * coverage) * nameBoost(path, q) });
   }
   const tree = treeOf(store);
