@@ -25,4 +25,10 @@ describe('exec/git', () => {
     expect(() => assertGit(['git', 'status'], { enabled: false })).not.toThrow(); // no .git: git says so itself
     expect(() => assertGit(['git', 'log'], { enabled: true })).not.toThrow();
   });
+
+  it('drops extensions.worktreeConfig, which would make git read the unsanitized config.worktree', () => {
+    const out = sanitizeGitConfig('[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectFormat = sha256\n\tworktreeConfig = true\n');
+    expect(out).toContain('objectformat = sha256');
+    expect(out.toLowerCase()).not.toContain('worktreeconfig');
+  });
 });

@@ -33,7 +33,8 @@ const CORE_KEPT = new Set(['repositoryformatversion', 'filemode', 'ignorecase', 
 
 /**
  * The sanitized `.git/config`: `[core]` format keys (bare forced false) and every key of
- * `[extensions]` (objectFormat, worktreeConfig…), which git needs to read the repository. Pure.
+ * `[extensions]` but worktreeConfig (objectFormat…), which git needs to read the repository; worktreeConfig
+ * is dropped, since it would make git read the unsanitized `.git/config.worktree`. Pure.
  */
 export function sanitizeGitConfig(text: string): string {
   const core: string[] = [];
@@ -47,7 +48,8 @@ export function sanitizeGitConfig(text: string): string {
     if (!kv) continue;
     const key = kv[1].toLowerCase();
     if (section === 'core' && CORE_KEPT.has(key)) core.push(`\t${key} = ${kv[2]}`);
-    if (section === 'extensions') extensions.push(`\t${key} = ${kv[2]}`);
+    // worktreeConfig would make git read .git/config.worktree, which is not sanitized
+    if (section === 'extensions' && key !== 'worktreeconfig') extensions.push(`\t${key} = ${kv[2]}`);
   }
   return ['[core]', ...core, '\tbare = false', ...(extensions.length > 0 ? ['[extensions]', ...extensions] : []), ''].join('\n');
 }

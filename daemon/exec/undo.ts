@@ -95,11 +95,10 @@ async function restoreOne(root: string, runDir: string, rel: string, b: Entry, o
   const tmp = path.join(parent, `.${path.posix.basename(rel)}.llmr-undo-${process.pid}.tmp`);
   await rm(tmp, { force: true });
   if (b.kind === 'link') await symlink(b.target ?? '', tmp);
-  else {
-    await copyFile(path.join(runDir, 'files', rel), tmp, 0);
-    await chmod(tmp, Number(b.key.split(':')[4]) & 0o7777);
-  }
+  else await copyFile(path.join(runDir, 'files', rel), tmp, 0);
   await own(tmp, owner);
+  // the mode after the owner: a root daemon never leaves a root-owned set-id file in the repository, not even briefly
+  if (b.kind !== 'link') await chmod(tmp, Number(b.key.split(':')[4]) & 0o7777);
   await rename(tmp, abs);
 }
 
