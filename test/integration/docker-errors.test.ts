@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelloRequest, PROTOCOL_VERSION, DoctorRequest } from '../../protocol/daemon.js';
 import { ReadRequest } from '../../protocol/io.js';
 import { makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rpcFailure } from '../support/rpc-failure.js';
 
 let noDocker: TestDaemon;
 let noImage: TestDaemon;
@@ -20,21 +21,12 @@ afterAll(async () => {
   await noImage?.stop();
 });
 
-async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string; details?: string }> {
-  try {
-    await p;
-    return { message: 'no error' };
-  } catch (err) {
-    const e = err as { message: string; data?: { code: string; details?: string } };
-    return { code: e.data?.code, message: e.message, details: e.data?.details };
-  }
-}
 
 describe('integration/docker-errors', () => {
   it('reports DOCKER_UNAVAILABLE with what to do, within seconds, and keeps serving', async () => {
     const conn = await noDocker.connect();
     const t0 = Date.now();
-    const f = await failure(conn.sendRequest(ReadRequest, { root: repo, path: 'a.txt' }));
+    const f = await rpcFailure(conn.sendRequest(ReadRequest, { root: repo, path: 'a.txt' }));
     expect(f.code).toBe('DOCKER_UNAVAILABLE');
     expect(f.details).toMatch(/start it/);
     expect(Date.now() - t0).toBeLessThan(10_000);
@@ -46,7 +38,7 @@ describe('integration/docker-errors', () => {
 
   it('reports IMAGE_MISSING with what to do, and doctor checks the configured image', async () => {
     const conn = await noImage.connect();
-    const f = await failure(conn.sendRequest(ReadRequest, { root: repo, path: 'a.txt' }));
+    const f = await rpcFailure(conn.sendRequest(ReadRequest, { root: repo, path: 'a.txt' }));
     expect(f.code).toBe('IMAGE_MISSING');
     expect(f.message).toContain('llmr-io:missing-for-test');
     expect(f.details).toMatch(/build or load it .*commands\.io\.container_image/);

@@ -10,21 +10,13 @@ import { GrepRequest } from '../../protocol/grep.js';
 import { ListRequest } from '../../protocol/list.js';
 import { ReadRequest, WriteRequest } from '../../protocol/io.js';
 import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rpcFailure } from '../support/rpc-failure.js';
 
 let d: TestDaemon;
 let conn: MessageConnection;
 let repo: string;
 
 const edit = (p: Omit<EditParams, 'root'>) => conn.sendRequest(EditRequest, { root: repo, ...p });
-async function failure(p: Promise<unknown>): Promise<{ code?: string; message?: string; details?: string }> {
-  try {
-    await p;
-    return { code: 'OK' };
-  } catch (err) {
-    const e = err as { message?: string; data?: { code?: string; details?: string } };
-    return { code: e.data?.code, message: e.message, details: e.data?.details };
-  }
-}
 
 beforeAll(async () => {
   repo = makeRepo({
@@ -46,7 +38,7 @@ afterAll(async () => {
 
 describe('integration/edit', () => {
   it('refuses an ambiguous edit with the line numbers and changes nothing', async () => {
-    const e = await failure(edit({ path: 'src/calc.py', edits: [{ oldString: 'return a + b', newString: 'return a - b' }] }));
+    const e = await rpcFailure(edit({ path: 'src/calc.py', edits: [{ oldString: 'return a + b', newString: 'return a - b' }] }));
     expect(e).toMatchObject({ code: 'EDIT_AMBIGUOUS', message: 'edits[0].old_string matches 2 times, at lines 2, 6' });
     expect(readFileSync(path.join(repo, 'src/calc.py'), 'utf8')).toContain('def sub(a, b):\n    return a + b');
   });
@@ -70,16 +62,16 @@ describe('integration/edit', () => {
   it('turns a change between read and write into WRITE_CONFLICT', async () => {
     const r = await conn.sendRequest(ReadRequest, { root: repo, path: 'src/calc.py' });
     writeFileSync(path.join(repo, 'src/calc.py'), `${r.content}# changed\n`);
-    const e = await failure(edit({ path: 'src/calc.py', edits: [{ oldString: 'def add', newString: 'def plus' }], expectedSha256: r.sha256 }));
+    const e = await rpcFailure(edit({ path: 'src/calc.py', edits: [{ oldString: 'def add', newString: 'def plus' }], expectedSha256: r.sha256 }));
     expect(e.code).toBe('WRITE_CONFLICT');
     expect(readFileSync(path.join(repo, 'src/calc.py'), 'utf8')).toContain('def add');
   });
 
   it('refuses binaries, non-UTF-8 files, excluded files and overlapping edits', async () => {
-    expect((await failure(edit({ path: 'bin.dat', edits: [{ oldString: 'a', newString: 'b' }] }))).code).toBe('BINARY_FILE');
-    expect((await failure(edit({ path: 'latin1.txt', edits: [{ oldString: 'caf', newString: 'b' }] }))).code).toBe('BINARY_FILE');
-    expect((await failure(edit({ path: '.env', edits: [{ oldString: 'SECRET', newString: 'b' }] }))).code).toBe('PATH_EXCLUDED');
-    expect((await failure(edit({ path: 'src/calc.py', edits: [{ oldString: 'def add', newString: 'x' }, { oldString: 'add(a', newString: 'y' }] }))).code).toBe('EDIT_OVERLAP');
+    expect((await rpcFailure(edit({ path: 'bin.dat', edits: [{ oldString: 'a', newString: 'b' }] }))).code).toBe('BINARY_FILE');
+    expect((await rpcFailure(edit({ path: 'latin1.txt', edits: [{ oldString: 'caf', newString: 'b' }] }))).code).toBe('BINARY_FILE');
+    expect((await rpcFailure(edit({ path: '.env', edits: [{ oldString: 'SECRET', newString: 'b' }] }))).code).toBe('PATH_EXCLUDED');
+    expect((await rpcFailure(edit({ path: 'src/calc.py', edits: [{ oldString: 'def add', newString: 'x' }, { oldString: 'add(a', newString: 'y' }] }))).code).toBe('EDIT_OVERLAP');
   });
 
   it('steps one write further back with each undo, then says there is nothing left', async () => {
@@ -89,11 +81,11 @@ describe('integration/edit', () => {
     expect(readFileSync(path.join(repo, 'steps.txt'), 'utf8')).toBe('v2\n');
     await undo();
     expect(readFileSync(path.join(repo, 'steps.txt'), 'utf8')).toBe('v1\n');
-    expect((await failure(undo())).code).toBe('NOTHING_TO_UNDO');
+    expect((await rpcFailure(undo())).code).toBe('NOTHING_TO_UNDO');
   });
 
   it('says there is nothing to undo for a file llmr never wrote', async () => {
-    expect((await failure(conn.sendRequest(UndoRequest, { root: repo, path: 'latin1.txt' }))).code).toBe('NOTHING_TO_UNDO');
+    expect((await rpcFailure(conn.sendRequest(UndoRequest, { root: repo, path: 'latin1.txt' }))).code).toBe('NOTHING_TO_UNDO');
   });
 
   it('lists and greps without ignored or excluded files', async () => {

@@ -9,6 +9,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { ExecRequest, type ExecResult } from '../../protocol/exec.js';
 import { ReadRequest, WriteRequest } from '../../protocol/io.js';
 import { chownTree, containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rpcFailure } from '../support/rpc-failure.js';
 
 const WHITELIST = ['git', 'cat', 'ls'];
 const SECRET = 'tok3n-hunter2';
@@ -35,15 +36,6 @@ let repo: string;
 let leaky: string;
 
 const run = (root: string, command: string): Promise<ExecResult> => conn.sendRequest(ExecRequest, { root, command });
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (err) {
-    const e = err as { message: string; data?: { code: string } };
-    return { code: e.data?.code ?? 'NON_LLMR', message: e.message };
-  }
-}
 
 beforeAll(async () => {
   repo = gitRepo({ 'a.txt': 'one\n', '.gitignore': '.env\n', '.env': 'SECRET=hunter2\n' }, ['a.txt', '.gitignore']);
@@ -97,11 +89,11 @@ describe('integration/exec-git', () => {
   });
 
   it('keeps .git excluded from <open>', async () => {
-    expect((await failure(conn.sendRequest(ReadRequest, { root: repo, path: '.git/config' }))).code).toBe('PATH_EXCLUDED');
+    expect((await rpcFailure(conn.sendRequest(ReadRequest, { root: repo, path: '.git/config' }))).code).toBe('PATH_EXCLUDED');
   });
 
   it('withholds git with one clear line when git tracks an excluded file', async () => {
-    const f = await failure(run(leaky, 'git show HEAD:.env'));
+    const f = await rpcFailure(run(leaky, 'git show HEAD:.env'));
     expect(f.code).toBe('GIT_UNAVAILABLE');
     expect(f.message).toMatch(/^git is not available to commands in this repository: git tracks excluded files \(\.env\)/);
     const ls = await run(leaky, 'ls -A .git');

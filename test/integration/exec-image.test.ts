@@ -12,6 +12,7 @@ import { EXEC_IMAGE } from '../../images/version.js';
 import { DoctorRequest } from '../../protocol/daemon.js';
 import { ExecRequest, type ExecResult } from '../../protocol/exec.js';
 import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rpcFailure } from '../support/rpc-failure.js';
 
 const IMAGE = process.env.LLMR_TEST_EXEC_IMAGE ?? EXEC_IMAGE;
 /** The whitelist and the time limit are the user's settings (the daemon's environment): a repository may only narrow them. */
@@ -26,15 +27,6 @@ let conn: MessageConnection;
 let repo: string;
 
 const run = (command: string): Promise<ExecResult> => conn.sendRequest(ExecRequest, { root: repo, command });
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (err) {
-    const e = err as { message: string; data?: { code: string } };
-    return { code: e.data?.code ?? 'NON_LLMR', message: e.message };
-  }
-}
 
 beforeAll(async () => {
   repo = makeRepo({
@@ -107,14 +99,14 @@ describe(`integration/exec-image (${IMAGE})`, () => {
   });
 
   it('refuses other shell syntax naming the alternative, and networked commands in one line', async () => {
-    const pipe = await failure(run('ls | sh'));
+    const pipe = await rpcFailure(run('ls | sh'));
     expect(pipe.code).toBe('COMMAND_NOT_WHITELISTED');
     expect(pipe.message).toMatch(/^pipe into sh is not allowed/);
-    const pip = await failure(run('pip install requests'));
+    const pip = await rpcFailure(run('pip install requests'));
     expect(pip.code).toBe('NETWORK_DISABLED');
     expect(pip.message).toMatch(/^pip install needs the network, but <exec> commands run with the network off/);
     expect(pip.message).not.toContain('\n');
-    expect((await failure(run('cd . && npm ci'))).code).toBe('NETWORK_DISABLED');
+    expect((await rpcFailure(run('cd . && npm ci'))).code).toBe('NETWORK_DISABLED');
   });
 
   it('lists the whitelisted commands the image has and warns about the missing ones, naming the image', async () => {

@@ -10,21 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { ExecRequest, type ExecResult } from '../../protocol/exec.js';
 import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rpcFailure } from '../support/rpc-failure.js';
 
 let d: TestDaemon;
 let conn: MessageConnection;
 let repo: string;
 
 const run = (root: string, command: string): Promise<ExecResult> => conn.sendRequest(ExecRequest, { root, command });
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; details?: string }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (err) {
-    const e = err as { message: string; data?: { code: string; details?: string } };
-    return { code: e.data?.code ?? 'NON_LLMR', message: e.message, details: e.data?.details };
-  }
-}
 
 beforeAll(async () => {
   repo = makeRepo({ 'a.txt': 'a\n' });
@@ -60,14 +52,14 @@ describe('integration/exec-network', () => {
     const off = await run(repo, 'ls /sys/class/net/');
     expect(off.networked).toBeUndefined();
     expect(off.stdout).toBe('lo\n');
-    const f = await failure(run(repo, 'npm ci'));
+    const f = await rpcFailure(run(repo, 'npm ci'));
     expect(f.code).toBe('NETWORK_DISABLED');
     expect(f.details).toMatch(/commands\.exec\.network_commands in your user config/);
   });
 
   it('refuses network_commands in a repository config', async () => {
     const other = makeRepo({ 'llm-runtime.config.yaml': 'commands:\n  exec:\n    network_commands: ["curl"]\n' });
-    const f = await failure(run(other, 'ls'));
+    const f = await rpcFailure(run(other, 'ls'));
     expect(f.code).toBe('CONFIG_INVALID');
     expect(f.message).toMatch(/commands\.exec\.network_commands in .* may not be set by a repository config/);
     writeFileSync(path.join(other, 'llm-runtime.config.yaml'), '');

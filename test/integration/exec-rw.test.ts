@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { ExecRequest, ExecUndoRequest, type ExecResult } from '../../protocol/exec.js';
 import { containersOf, makeRepo, REPO_UID, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rpcFailure } from '../support/rpc-failure.js';
 
 const WHITELIST = ['touch', 'rm', 'cat', 'ln', 'mkdir', 'python3 -c', 'python3 -m pytest', 'gofmt -w', 'sh -c'];
 
@@ -23,15 +24,6 @@ let repo: string;
 
 const run = (command: string): Promise<ExecResult> => conn.sendRequest(ExecRequest, { root: repo, command });
 const read = (rel: string): string => readFileSync(path.join(repo, rel), 'utf8');
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (err) {
-    const e = err as { message: string; data?: { code: string } };
-    return { code: e.data?.code ?? 'NON_LLMR', message: e.message };
-  }
-}
 
 beforeAll(async () => {
   repo = makeRepo({
@@ -69,7 +61,7 @@ describe('integration/exec-rw', () => {
     expect(read('old.txt')).toBe('keep me\n');
     expect(existsSync(path.join(repo, 'new.txt'))).toBe(false);
     expect(lstatSync(path.join(repo, 'a.txt')).uid).toBe(REPO_UID);
-    expect((await failure(conn.sendRequest(ExecUndoRequest, { root: repo }))).code).toBe('NOTHING_TO_RESTORE');
+    expect((await rpcFailure(conn.sendRequest(ExecUndoRequest, { root: repo }))).code).toBe('NOTHING_TO_RESTORE');
   });
 
   it('undoes through the llmr command line, and clears the tool cache with it', async () => {

@@ -10,6 +10,7 @@ import { ExecOutputNotification, ExecRequest, type ExecParams, type ExecResult }
 import { ReadRequest } from '../../protocol/io.js';
 import { WorkspaceStatusRequest } from '../../protocol/workspace.js';
 import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rpcFailure } from '../support/rpc-failure.js';
 
 const WHITELIST = ['echo', 'true', 'false', 'cat', 'grep', 'ls', 'touch', 'head -c', 'sleep', 'python3 -c', 'python3 -m pytest', 'go test', 'id'];
 /** A repository config may only narrow the user's: its whitelist is a subset of the daemon's, its limits lower. */
@@ -35,15 +36,6 @@ let repo: string;
 
 const run = (command: string, extra: Partial<ExecParams> = {}): Promise<ExecResult> =>
   conn.sendRequest(ExecRequest, { root: repo, command, ...extra });
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; output?: { stdout: string } }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (err) {
-    const e = err as { message: string; data?: { code: string; output?: { stdout: string } } };
-    return { code: e.data?.code ?? 'NON_LLMR', message: e.message, output: e.data?.output };
-  }
-}
 
 beforeAll(async () => {
   repo = makeRepo({
@@ -91,13 +83,13 @@ describe('integration/exec', () => {
   });
 
   it('refuses commands outside the whitelist, shell operators and env injection', async () => {
-    expect((await failure(run('rm -rf /'))).code).toBe('COMMAND_NOT_WHITELISTED');
-    expect((await failure(run('echo hi; id'))).code).toBe('COMMAND_NOT_WHITELISTED');
-    expect((await failure(run('echo $(id)'))).code).toBe('COMMAND_NOT_WHITELISTED');
-    expect((await failure(run('echo hi | sh'))).code).toBe('COMMAND_NOT_WHITELISTED');
-    expect((await failure(run('GOFLAGS=-x go test'))).code).toBe('COMMAND_NOT_WHITELISTED');
-    expect((await failure(run('echo a\nid'))).code).toBe('INVALID_SYNTAX');
-    expect((await failure(run('/bin/sh -c id'))).code).toBe('COMMAND_NOT_WHITELISTED');
+    expect((await rpcFailure(run('rm -rf /'))).code).toBe('COMMAND_NOT_WHITELISTED');
+    expect((await rpcFailure(run('echo hi; id'))).code).toBe('COMMAND_NOT_WHITELISTED');
+    expect((await rpcFailure(run('echo $(id)'))).code).toBe('COMMAND_NOT_WHITELISTED');
+    expect((await rpcFailure(run('echo hi | sh'))).code).toBe('COMMAND_NOT_WHITELISTED');
+    expect((await rpcFailure(run('GOFLAGS=-x go test'))).code).toBe('COMMAND_NOT_WHITELISTED');
+    expect((await rpcFailure(run('echo a\nid'))).code).toBe('INVALID_SYNTAX');
+    expect((await rpcFailure(run('/bin/sh -c id'))).code).toBe('COMMAND_NOT_WHITELISTED');
   });
 
   it('hides excluded files from commands', async () => {
@@ -138,14 +130,14 @@ describe('integration/exec', () => {
 
   it('kills a command at its timeout and returns the output so far', async () => {
     const t0 = Date.now();
-    const f = await failure(run("python3 -c 'import time; print(\"started\", flush=True); time.sleep(60)'", { timeoutMs: 2000 }));
+    const f = await rpcFailure(run("python3 -c 'import time; print(\"started\", flush=True); time.sleep(60)'", { timeoutMs: 2000 }));
     expect(f.code).toBe('COMMAND_TIMEOUT');
     expect(f.output?.stdout).toBe('started\n');
     expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
   it('kills a command that ignores SIGTERM', async () => {
-    const f = await failure(run("python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)'", { timeoutMs: 1500 }));
+    const f = await rpcFailure(run("python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)'", { timeoutMs: 1500 }));
     expect(f.code).toBe('COMMAND_TIMEOUT');
   });
 
@@ -166,7 +158,7 @@ describe('integration/exec', () => {
 
   it('survives a fork bomb, a memory bomb and a full /tmp within their limits', async () => {
     const t0 = Date.now();
-    const bomb = await failure(run("python3 -c 'import os, time; [os.fork() for _ in range(10000)]; time.sleep(1)'", { timeoutMs: 8000 }));
+    const bomb = await rpcFailure(run("python3 -c 'import os, time; [os.fork() for _ in range(10000)]; time.sleep(1)'", { timeoutMs: 8000 }));
     expect(['OK', 'COMMAND_TIMEOUT']).toContain(bomb.code); // ends: pids limit makes fork fail, or the timeout kills it
     expect(Date.now() - t0).toBeLessThan(20_000);
     const mem = await run("python3 -c 'b = [bytearray(2**20) for _ in range(4096)]'");
@@ -188,7 +180,7 @@ describe('integration/exec', () => {
     const sleepers = Array.from({ length: size }, () => conn.sendRequest(ExecRequest, { root: busy, command: 'sleep 4' }));
     await new Promise((r) => setTimeout(r, 1500));
     const t0 = Date.now();
-    const f = await failure(conn.sendRequest(ExecRequest, { root: busy, command: 'sleep 0' }));
+    const f = await rpcFailure(conn.sendRequest(ExecRequest, { root: busy, command: 'sleep 0' }));
     expect(f.code).toBe('POOL_EXHAUSTED');
     expect(Date.now() - t0).toBeLessThan(3000);
     await Promise.all(sleepers);

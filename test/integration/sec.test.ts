@@ -10,21 +10,12 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { ExecRequest } from '../../protocol/exec.js';
 import { ReadRequest, WriteRequest } from '../../protocol/io.js';
 import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rpcFailure } from '../support/rpc-failure.js';
 
 let d: TestDaemon;
 let conn: MessageConnection;
 let repo: string;
 
-interface Failure { code: string; message: string; details?: string }
-async function failure(p: Promise<unknown>): Promise<Failure> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (err) {
-    const e = err as { message: string; data?: { code: string; details?: string } };
-    return { code: e.data?.code ?? `non-llmr error: ${String(err)}`, message: e.message, details: e.data?.details };
-  }
-}
 const read = (root: string, p: string) => conn.sendRequest(ReadRequest, { root, path: p });
 
 beforeAll(async () => {
@@ -50,7 +41,7 @@ afterAll(async () => {
 describe('integration/sec: the repository config may only narrow', () => {
   it('refuses a repository config with allow_shell: true, naming the key and the user config', async () => {
     const evil = makeRepo({ 'a.txt': 'a\n', 'llm-runtime.config.yaml': 'commands:\n  exec:\n    allow_shell: true\n' });
-    const f = await failure(read(evil, 'a.txt'));
+    const f = await rpcFailure(read(evil, 'a.txt'));
     expect(f.code).toBe('CONFIG_INVALID');
     expect(f.message).toContain('commands.exec.allow_shell in');
     expect(f.message).toContain('widens the setting');
@@ -62,20 +53,20 @@ describe('integration/sec: the repository config may only narrow', () => {
       'commands:\n  exec:\n    container_image: alpine', 'commands:\n  io:\n    container_image: alpine',
       'commands:\n  exec:\n    whitelist: [cat, sh]']) {
       const evil = makeRepo({ 'a.txt': 'a\n', 'llm-runtime.config.yaml': `${text}\n` });
-      expect((await failure(read(evil, 'a.txt'))).code, text).toBe('CONFIG_INVALID');
+      expect((await rpcFailure(read(evil, 'a.txt'))).code, text).toBe('CONFIG_INVALID');
     }
   });
 
   it('refuses a symlinked repository config whose target <write> could change', async () => {
     const linked = makeRepo({ 'a.txt': 'a\n', 'docs/cfg.md': 'commands:\n  exec:\n    timeout_seconds: 5\n' });
     symlinkSync('docs/cfg.md', path.join(linked, 'llm-runtime.config.yaml'));
-    const f = await failure(read(linked, 'a.txt'));
+    const f = await rpcFailure(read(linked, 'a.txt'));
     expect(f.code).toBe('CONFIG_INVALID');
     expect(f.message).toContain('it is a symlink; a repository config must be a regular file');
   });
 
   it('keeps the model-facing refusal of shell operators free of any hint to turn the shell on', async () => {
-    const f = await failure(conn.sendRequest(ExecRequest, { root: repo, command: 'cat .env | grep SECRET' }));
+    const f = await rpcFailure(conn.sendRequest(ExecRequest, { root: repo, command: 'cat .env | grep SECRET' }));
     expect(f.code).toBe('COMMAND_NOT_WHITELISTED');
     expect(`${f.message} ${f.details ?? ''}`).not.toMatch(/allow_shell|sh -c/);
   });
@@ -83,13 +74,13 @@ describe('integration/sec: the repository config may only narrow', () => {
 
 describe('integration/sec: paths', () => {
   it('refuses <open> of a hard link to .env', async () => {
-    const f = await failure(read(repo, 'alias.txt'));
+    const f = await rpcFailure(read(repo, 'alias.txt'));
     expect(f.code).toBe('PATH_EXCLUDED');
     expect(f.message).toBe('path alias.txt is a hard link to the excluded file .env');
   });
 
   it('excludes backup copies and the .ssh directory from <open> and masks them in <exec>', async () => {
-    for (const p of ['server.key~', '.ssh/id_work']) expect((await failure(read(repo, p))).code, p).toBe('PATH_EXCLUDED');
+    for (const p of ['server.key~', '.ssh/id_work']) expect((await rpcFailure(read(repo, p))).code, p).toBe('PATH_EXCLUDED');
     const r = await conn.sendRequest(ExecRequest, { root: repo, command: 'cat server.key~' });
     expect(r.stdout).not.toContain('hunter2');
     const ssh = await conn.sendRequest(ExecRequest, { root: repo, command: 'cat .ssh/id_work' });
@@ -97,17 +88,17 @@ describe('integration/sec: paths', () => {
   });
 
   it('checks allowed_extensions on the resolved target of a symlink', async () => {
-    const f = await failure(conn.sendRequest(WriteRequest, { root: repo, path: 'readme.md', content: 'rm -rf ~\n' }));
+    const f = await rpcFailure(conn.sendRequest(WriteRequest, { root: repo, path: 'readme.md', content: 'rm -rf ~\n' }));
     expect(f.code).toBe('EXTENSION_DENIED');
     expect(f.message).toBe('path readme.md resolves to run.sh, which has extension .sh, which is not allowed');
   });
 
   it('refuses written names with bidi overrides and a trailing / on a file', async () => {
-    const f = await failure(conn.sendRequest(WriteRequest, { root: repo, path: 'evil\u202Eog.md', content: 'x' }));
+    const f = await rpcFailure(conn.sendRequest(WriteRequest, { root: repo, path: 'evil\u202Eog.md', content: 'x' }));
     expect(f.code).toBe('PATH_UNSAFE_NAME');
     expect(f.message).toContain('<U+202E>');
-    expect((await failure(read(repo, 'src/main.go/'))).code).toBe('NOT_A_DIRECTORY');
-    expect((await failure(conn.sendRequest(WriteRequest, { root: repo, path: 'src/main.go/', content: 'x' }))).code).toBe('NOT_A_DIRECTORY');
+    expect((await rpcFailure(read(repo, 'src/main.go/'))).code).toBe('NOT_A_DIRECTORY');
+    expect((await rpcFailure(conn.sendRequest(WriteRequest, { root: repo, path: 'src/main.go/', content: 'x' }))).code).toBe('NOT_A_DIRECTORY');
     expect((await read(repo, 'src/main.go')).content).toBe('package main\n');
   });
 });
