@@ -44,13 +44,7 @@ export function createColdPool(opts: PoolOptions): ContainerPool {
 
   return {
     kind: opts.kind,
-    async acquire(signal) {
-      const started = performance.now();
-      const lease = await take(signal);
-      f.latency.add(performance.now() - started);
-      lease.uses += 1;
-      return lease;
-    },
+    acquire: f.measured(take),
     async release(lease) {
       lease.lastUsed = Date.now();
       await f.destroy(lease);

@@ -27,6 +27,8 @@ export interface LeaseFactory {
   destroy(lease: Lease): Promise<void>;
   /** The status fields both pools share. */
   status(extra: Pick<PoolStatus, 'size' | 'idle' | 'borrowed' | 'waiting' | 'min'>): PoolStatus;
+  /** A pool's `acquire` from its way of taking a lease: the wait is measured and the use counted. */
+  measured(take: (signal?: AbortSignal) => Promise<Lease>): (signal?: AbortSignal) => Promise<Lease>;
 }
 
 /**
@@ -70,6 +72,13 @@ export function createLeaseFactory(opts: PoolOptions): LeaseFactory {
   return {
     log, live, latency, counters, onFatal,
     lastError: () => lastError,
+    measured: (take) => async (signal) => {
+      const started = performance.now();
+      const lease = await take(signal);
+      latency.add(performance.now() - started);
+      lease.uses += 1;
+      return lease;
+    },
     async create(failureDelayMs) {
       try {
         return await start();

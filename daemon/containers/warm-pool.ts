@@ -74,13 +74,7 @@ export function createWarmPool(opts: PoolOptions): ContainerPool {
 
   return {
     kind: opts.kind,
-    async acquire(signal) {
-      const started = performance.now();
-      const lease = await take(signal);
-      f.latency.add(performance.now() - started);
-      lease.uses += 1;
-      return lease;
-    },
+    acquire: f.measured(take),
     async release(lease, destroyIt = false) {
       lease.lastUsed = Date.now();
       const retire = destroyIt || opts.singleUse || lease.uses >= opts.maxUses || !lease.conn.alive;
