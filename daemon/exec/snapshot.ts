@@ -7,6 +7,7 @@
  * rewrite a file in place (`>`, `fs.writeFile`, gofmt) would change a hard-linked backup too.
  */
 import { constants } from 'node:fs';
+import { LlmrError } from '../../protocol/errors.js';
 import { copyFile, lstat, mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -48,7 +49,10 @@ export async function walkTree(root: string, opts: WalkOptions): Promise<Tree> {
         opts.onExcluded?.(child);
         return false;
       });
-    if (tree.size + names.length > opts.maxEntries) throw new Error(`the repository has more than ${opts.maxEntries} files and directories`);
+    if (tree.size + names.length > opts.maxEntries) {
+      throw new LlmrError('COMMAND_DISABLED', `read-write commands are unavailable in this repository: it has more than ${opts.maxEntries} files and directories`,
+        'use commands.exec.repository: read-only for a repository this large');
+    }
     // one directory's entries in parallel: the walk runs before and after every read-write command
     const stats = await Promise.all(names.map((child) => lstat(path.join(root, child), { bigint: true }).catch(() => undefined)));
     for (const [i, child] of names.entries()) {
