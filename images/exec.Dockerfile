@@ -16,7 +16,7 @@ FROM ${DEBIAN_IMAGE}
 RUN echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list \
  && apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm python3 python-is-python3 python3-pip python3-venv python3-pytest \
-      gcc libc6-dev make git coreutils findutils grep sed diffutils patch ca-certificates \
+      gcc libc6-dev make ninja-build git coreutils findutils grep sed diffutils patch ca-certificates \
       golang-go/bookworm-backports golang-src/bookworm-backports \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin

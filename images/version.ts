@@ -1,7 +1,7 @@
 /** Names, label and version of llmr's container images; bump IMAGE_VERSION when an image changes. */
 
 /** Version baked into each image as the label {@link IMAGE_VERSION_LABEL}. */
-export const IMAGE_VERSION = '6';
+export const IMAGE_VERSION = '7';
 
 /** The label that carries {@link IMAGE_VERSION}. */
 export const IMAGE_VERSION_LABEL = 'llmr.image.version';
@@ -42,7 +42,7 @@ export const BACKPORTS_SUITE = `${DEBIAN_SUITE}-backports`;
  * git, make and the text tools agents use.
  */
 export const EXEC_PACKAGES = [
-  'nodejs', 'npm', 'python3', 'python-is-python3', 'python3-pip', 'python3-venv', 'python3-pytest', 'gcc', 'libc6-dev', 'make', 'git',
+  'nodejs', 'npm', 'python3', 'python-is-python3', 'python3-pip', 'python3-venv', 'python3-pytest', 'gcc', 'libc6-dev', 'make', 'ninja-build', 'git',
   'coreutils', 'findutils', 'grep', 'sed', 'diffutils', 'patch', 'ca-certificates',
 ] as const;
 

@@ -19,6 +19,8 @@ export interface RwInput {
   dir: string;
   owner: { uid: number; gid: number };
   isExcluded(rel: string): boolean;
+  /** `rel` is excluded by its own name, under any folders (a name-only pattern such as `*.key`). */
+  isExcludedByName(rel: string): boolean;
   isProtected(rel: string): boolean;
 }
 
@@ -51,12 +53,10 @@ export function createReadWrite(input: RwInput): ReadWrite {
     around: (command, fn) => serial(async () => {
       const gitBefore = await lstat(path.join(input.root, '.git')).catch(() => undefined);
       const nested: string[] = [];
-      const before = await walkTree(input.root, { isExcluded: input.isExcluded, maxEntries: MAX_ENTRIES, onExcluded: (rel) => { if (rel.includes('/')) nested.push(rel); } });
-      // a mask covers its path, not the folders above it: a command could `mv dir other` and read
-      // the excluded file under its new name. Fail closed rather than run half-masked.
+      const before = await walkTree(input.root, { isExcluded: input.isExcluded, maxEntries: MAX_ENTRIES, onExcluded: (rel) => { if (renameCouldReveal(input, rel)) nested.push(rel); } });
       if (nested.length > 0) {
-        throw new LlmrError('COMMAND_DISABLED', `read-write commands are unavailable in this repository: excluded ${nested[0]}${nested.length > 1 ? ` (and ${nested.length - 1} more)` : ''} lies in a folder a command could rename out from under its mask`,
-          'use commands.exec.repository: read-only, or keep excluded files at the top of the repository (or exclude their whole folder)');
+        throw new LlmrError('COMMAND_DISABLED', `read-write commands are unavailable in this repository: excluded ${nested[0]}${nested.length > 1 ? ` (and ${nested.length - 1} more)` : ''} is excluded by its folder's path, and a command could rename that folder`,
+          'use commands.exec.repository: read-only, exclude the file by its name (a pattern without /, such as *.key), or exclude its whole top-level folder');
       }
       await mirror.sync(input.root, before);
       const value = await fn();
@@ -85,6 +85,18 @@ export function createReadWrite(input: RwInput): ReadWrite {
     }),
     undo: () => serial(() => undoLatest(input.root, runs, input.owner)),
   };
+}
+
+/**
+ * Whether a command could take excluded `rel` out of the excluded set by renaming a folder above it.
+ * Inside the container a mask moves with a renamed folder (the kernel keeps a mount on its dentry)
+ * and the masked path itself cannot be renamed, linked or deleted (EBUSY, EXDEV); but after the
+ * command, on the host, the file lies at the new path, and the next command, `<open>` and the index
+ * see it unmasked unless that path is excluded too. It is when a name-only pattern excludes its
+ * name (`node_modules/x/test/server.key` by `*.key`), and always at the top (no folder above).
+ */
+function renameCouldReveal(input: RwInput, rel: string): boolean {
+  return rel.includes('/') && !input.isExcludedByName(rel);
 }
 
 /** A `.git` the repository did not have (a symlink, say) is removed; an existing one is a read-only mount. */

@@ -29,6 +29,19 @@ describe('paths/exclusions', () => {
     expect(defaults.match('certs/server.pem')).toBe('*.pem');
   });
 
+  it('matchName answers only for name-only patterns, so the answer holds under any folders', () => {
+    const set = compilePatterns([...DEFAULT_EXCLUDED, 'config/master.key.enc', 'vault/', '/secrets'], 'excluded', { backups: true });
+    expect(set.matchName('server.key')).toBe('*.key');
+    expect(set.matchName('server.key~')).toBe('*.key'); // an editor copy, by the backup rule
+    expect(set.matchName('.env.local')).toBe('.env*');
+    expect(set.matchName('master.key.enc')).toBeUndefined(); // only the anchored config/master.key.enc names it
+    expect(set.match('config/master.key.enc')).toBe('config/master.key.enc');
+    expect(set.matchName('vault')).toBe('vault/'); // a trailing slash is only a marker: still name-only
+    expect(set.matchName('secrets')).toBeUndefined(); // `/secrets` is anchored at the root
+    expect(set.matchName('config.json')).toBeUndefined(); // **/.docker/config.json has a slash
+    expect(set.matchName('main.go')).toBeUndefined();
+  });
+
   it('does not match partial names or unrelated files', () => {
     for (const rel of ['.gitignore', '.github/workflows/ci.yml', 'src/env.ts', 'keys.txt', 'a.keys', 'pem', 'my.env', 'id.rsa']) {
       expect(defaults.match(rel), rel).toBeUndefined();

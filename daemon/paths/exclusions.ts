@@ -29,6 +29,12 @@ export interface CompileOptions {
 export interface PatternSet {
   /** The first pattern (as configured) that matches `rel`, or undefined. `rel` is normalised first. */
   match(rel: string): string | undefined;
+  /**
+   * The first name-only pattern (no `/`) that matches the single name `name` (or a name it may be
+   * a copy of, with the backup rule), or undefined. Such a pattern matches that name under any
+   * folders, so renaming the folders above a path never takes it out of the set.
+   */
+  matchName(name: string): string | undefined;
 }
 
 /**
@@ -176,6 +182,10 @@ export function compilePatterns(patterns: readonly string[], listName: string, o
       const looseHit = anyLoose !== undefined && segmentNames.some((alts) => alts.some((n) => anyLoose.test(n)));
       if (!looseHit && !anchored.some((p) => matchesPattern(p, segments, segmentNames))) return undefined;
       return compiled.find((p) => matchesPattern(p, segments, segmentNames))?.source;
+    },
+    matchName(name: string): string | undefined {
+      const alts = names(name);
+      return loose.find((p) => alts.some((n) => p.test(n)))?.source;
     },
   };
 }

@@ -43,6 +43,11 @@ export interface PathGuard {
   forWrite(input: string): Promise<ResolvedPath>;
   /** True when a repo-relative path is excluded (for search/exec masking; no filesystem access). */
   isExcluded(rel: string): boolean;
+  /**
+   * True when the last name of `rel` alone is excluded by a name-only pattern (`*.key`, `.env*`):
+   * `rel` stays excluded whatever the folders above it are renamed to (read-write exec relies on it).
+   */
+  isExcludedByName(rel: string): boolean;
   /** True when a repo-relative path is protected from writes (no filesystem access). */
   isProtected(rel: string): boolean;
   /**
@@ -244,6 +249,7 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     forRead: (input) => check(input, 'read'),
     forWrite: (input) => check(input, 'write'),
     isExcluded: (rel) => excluded.match(rel) !== undefined,
+    isExcludedByName: (rel) => excluded.matchName(rel.slice(rel.lastIndexOf('/') + 1)) !== undefined,
     isProtected: (rel) => protectedSet.match(rel) !== undefined,
     async excludedLinkOf(abs) {
       const st = await lstat(abs).catch(() => undefined);

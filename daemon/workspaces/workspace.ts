@@ -106,7 +106,8 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root], networkCommands: config.commands.exec.network_commands },
     pool: pools.exec, ...(pools.netExec !== undefined ? { netPool: pools.netExec } : {}), poolSize: config.container_pool.size, masks: pools.masks, git: pools.git, audit,
     ...(config.commands.exec.repository === 'read-write' ? { rw: createReadWrite({
-      root, dir: path.join(state, 'exec-undo', id), owner, isExcluded: (rel) => guard.isExcluded(rel), isProtected: (rel) => guard.isProtected(rel),
+      root, dir: path.join(state, 'exec-undo', id), owner, isExcluded: (rel) => guard.isExcluded(rel),
+      isExcludedByName: (rel) => guard.isExcludedByName(rel), isProtected: (rel) => guard.isProtected(rel),
     }) } : {}),
     env: pools.commandEnv, toolCache: pools.toolCache, image: config.commands.exec.container_image,
     reuse: config.commands.exec.reuse_containers,

@@ -29,6 +29,7 @@ beforeAll(async () => {
   repo = makeRepo({
     'a.txt': 'original a\n', 'old.txt': 'keep me\n', 'prot/p.txt': 'protected\n', '.env': 'SECRET=hunter2\n', 'llm-runtime.config.yaml': 'commands:\n  exec:\n    timeout_seconds: 25\n',
     'fmt/go.mod': 'module example.com/fmt\n\ngo 1.22\n', 'fmt/x.go': 'package fmt2\nfunc  F( ) int {return 1}\n',
+    'node_modules/pkg/test/server.key': 'NESTED-SECRET\n', 'node_modules/pkg/index.js': 'module.exports = 1;\n',
     'test_snap.py': 'import pathlib\n\ndef test_snapshot():\n    p = pathlib.Path("__snapshots__/snap.txt")\n    p.parent.mkdir(exist_ok=True)\n    p.write_text("42\\n")\n    assert p.read_text() == "42\\n"\n',
   });
   d = await startDaemon({
@@ -124,6 +125,31 @@ describe('integration/exec-rw', () => {
     expect(cfg.stderr).toMatch(/Read-only file system/);
     expect(read('.env')).toBe('SECRET=hunter2\n');
     expect(read('llm-runtime.config.yaml')).toContain('timeout_seconds: 25');
+  });
+
+  it('keeps a nested file excluded by its name masked when a command renames the folders above it', async () => {
+    const r = await run('sh -c "mv node_modules/pkg moved && cat moved/test/server.key; mv moved/test/server.key s.txt; echo done"');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('done\n'); // the mask moved with its folder: empty, and the file itself cannot move
+    expect(r.stderr).toMatch(/busy/i);
+    expect(read('moved/test/server.key')).toBe('NESTED-SECRET\n'); // on the host: whole, still excluded by *.key
+    expect(r.changes?.created).toEqual(['moved', 'moved/index.js', 'moved/test']);
+    expect(r.changes?.deleted).toEqual(['node_modules/pkg', 'node_modules/pkg/index.js', 'node_modules/pkg/test']);
+    // undo puts back what the walk saw; the excluded file is never touched, so its folder stays (listed as skipped)
+    const u = await conn.sendRequest(ExecUndoRequest, { root: repo });
+    expect(u.restored).toContain('node_modules/pkg/index.js');
+    expect(u.skipped.join('\n')).toMatch(/moved\/test \(ENOTEMPTY/);
+    expect(read('node_modules/pkg/index.js')).toBe('module.exports = 1;\n');
+    expect(read('moved/test/server.key')).toBe('NESTED-SECRET\n');
+    expect((await run('cat moved/test/server.key')).stdout).toBe(''); // the next container masks it at its new path
+  });
+
+  it('refuses read-write commands while a nested file is excluded only by its folder\'s path', async () => {
+    const other = makeRepo({ 'config/master.key.enc': 'ANCHORED\n', 'llm-runtime.config.yaml': 'repository:\n  excluded_paths: ["config/master.key.enc"]\n' });
+    const err = await rpcFailure(conn.sendRequest(ExecRequest, { root: other, command: 'touch x' }));
+    expect(err.code).toBe('COMMAND_DISABLED');
+    expect(err.message).toContain('config/master.key.enc');
+    expect(existsSync(path.join(other, 'x'))).toBe(false);
   });
 
   it('mounts existing protected paths read-only', async () => {
