@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { compilePatterns } from '../paths/exclusions.js';
 import { createReadWrite } from './rw.js';
 
 const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
@@ -22,16 +23,24 @@ function repo(files: Record<string, string>): string {
   return root;
 }
 
+const excluded = compilePatterns(['.env*', 'config/master.key'], 'excluded', { backups: true });
 const rwFor = (root: string) => createReadWrite({
-  root, dir: path.join(temp(), 'undo'), owner, isExcluded: (rel) => path.posix.basename(rel).startsWith('.env'), isProtected: () => false,
+  root, dir: path.join(temp(), 'undo'), owner, isExcluded: (rel) => excluded.match(rel) !== undefined,
+  isExcludedByName: (rel) => excluded.matchName(path.posix.basename(rel)) !== undefined, isProtected: () => false,
 });
 
 describe('exec/rw', () => {
-  it('refuses to run a read-write command when an excluded file lies in a folder (mv of the folder would unmask it)', async () => {
+  it('refuses to run a read-write command when a nested file is excluded only by its folder\'s path (mv of the folder would unmask it)', async () => {
     let ran = false;
-    const rw = rwFor(repo({ 'a.txt': 'x', 'config/.env.production': 'SECRET=1' }));
-    await expect(rw.around('mv config c2', async () => { ran = true; })).rejects.toMatchObject({ code: 'COMMAND_DISABLED', message: expect.stringContaining('config/.env.production') });
+    const rw = rwFor(repo({ 'a.txt': 'x', 'config/master.key': 'SECRET=1' }));
+    await expect(rw.around('mv config c2', async () => { ran = true; })).rejects.toMatchObject({ code: 'COMMAND_DISABLED', message: expect.stringContaining('config/master.key') });
     expect(ran).toBe(false);
+  });
+
+  it('runs one when a nested file is excluded by its name (it stays excluded under any folder)', async () => {
+    const rw = rwFor(repo({ 'a.txt': 'x', 'config/.env.production': 'SECRET=1' }));
+    const out = await rw.around('true', async () => 'done');
+    expect(out.value).toBe('done');
   });
 
   it('runs one when excluded files sit at the top (their masks are mount points a command cannot rename)', async () => {
