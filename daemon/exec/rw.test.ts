@@ -49,4 +49,22 @@ describe('exec/rw', () => {
     expect(out.value).toBe('done');
     expect(out.changes.counts).toEqual({ created: 0, changed: 0, deleted: 0 });
   });
+
+  it('gives nested roots one turn: a command under /repo/sub waits for one in /repo, an unrelated root does not', async () => {
+    const parent = repo({ 'a.txt': 'x', 'sub/b.txt': 'y' });
+    const other = repo({ 'c.txt': 'z' });
+    const order: string[] = [];
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const first = rwFor(parent).around('parent', async () => { order.push('parent start'); await gate; order.push('parent end'); });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = rwFor(path.join(parent, 'sub')).around('child', async () => { order.push('child'); });
+    const third = rwFor(other).around('other', async () => { order.push('other'); });
+    await third;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(order).toEqual(['parent start', 'other']);
+    open();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['parent start', 'other', 'parent end', 'child']);
+  });
 });

@@ -1,5 +1,6 @@
 /**
- * Read-write commands (`commands.exec.repository: read-write`): one at a time per workspace, each
+ * Read-write commands (`commands.exec.repository: read-write`): one at a time per root and the roots
+ * above and below it (two workspaces /repo and /repo/sub share one turn), each
  * between two walks of the repository. Before: the walk, and the mirror brought up to date (so the
  * old content of anything the command overwrites or deletes is kept). After: the second walk, the
  * changes (reported, capped, and saved as an undo record), and the repair of changes a command must
@@ -12,6 +13,7 @@ import path from 'node:path';
 import type { ExecChanges } from '../../protocol/exec.js';
 import { diffTrees, Mirror, walkTree, type Tree } from './snapshot.js';
 import { applyUndo, saveRecord, undoLatest, type UndoOutcome } from './undo.js';
+import { isInside } from '../paths/inside.js';
 
 export interface RwInput {
   root: string;
@@ -41,13 +43,8 @@ const cap = (list: string[]): string[] => list.slice(0, LIST_CAP);
 export function createReadWrite(input: RwInput): ReadWrite {
   const mirror = new Mirror(path.join(input.dir, 'mirror'), LIMITS);
   const runs = path.join(input.dir, 'runs');
-  let queue: Promise<unknown> = Promise.resolve();
   let seq = 0;
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => undefined);
-    return next;
-  };
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => exclusive(input.root, fn);
   const walk = (): Promise<Tree> => walkTree(input.root, { isExcluded: input.isExcluded, maxEntries: MAX_ENTRIES });
   return {
     around: (command, fn) => serial(async () => {
@@ -85,6 +82,32 @@ export function createReadWrite(input: RwInput): ReadWrite {
     }),
     undo: () => serial(() => undoLatest(input.root, runs, input.owner)),
   };
+}
+
+/** Read-write commands and undos under way in this daemon, by (realpath'd) root. */
+const active = new Set<{ root: string; done: Promise<void> }>();
+
+/**
+ * Run `fn` when no read-write command or undo of an overlapping root (the same, one above or one
+ * below it: /repo and /repo/sub) is under way, in any workspace (a reopened one included). Undo's
+ * host-side restores check each parent once and then use its path; that is sound only while no
+ * command of any workspace that can reach those paths runs, and a finished command leaves no process.
+ */
+async function exclusive<T>(root: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    const busy = [...active].filter((e) => isInside(e.root, root) || isInside(root, e.root));
+    if (busy.length === 0) break;
+    await Promise.allSettled(busy.map((e) => e.done));
+  }
+  let release = (): void => undefined;
+  const entry = { root, done: new Promise<void>((resolve) => { release = resolve; }) };
+  active.add(entry);
+  try {
+    return await fn();
+  } finally {
+    active.delete(entry);
+    release();
+  }
 }
 
 /**
