@@ -76,6 +76,8 @@ export const ERROR_CODES = {
   NOT_A_DIRECTORY: { rpc: -33015, exit: EXIT.COMMAND_FAILED },
   /** The repository is owned by another user than the daemon's. */
   REPO_OWNER_FOREIGN: { rpc: -33016, exit: EXIT.REPO_REFUSED },
+  /** The repository root holds the user's home directory or llmr's own directories. */
+  ROOT_TOO_BROAD: { rpc: -33017, exit: EXIT.REPO_REFUSED },
   // mcp block -33090..-33099: edit, undo, grep
   EDIT_NO_MATCH: { rpc: -33090, exit: EXIT.COMMAND_FAILED },
   EDIT_AMBIGUOUS: { rpc: -33091, exit: EXIT.COMMAND_FAILED },

@@ -11,6 +11,7 @@ import { REPO_CONFIG_FILE } from '../config/paths.js';
 import { cacheDir, stateDir, userConfigFile } from '../config/paths.js';
 import { createPathGuard, type PathGuard } from '../paths/guard.js';
 import { checkRepoOwner } from '../paths/owner.js';
+import { checkRootScope } from '../paths/root-scope.js';
 import type { DockerClient } from '../containers/docker.js';
 import { createExec, type Exec } from '../exec/run.js';
 import { createReadWrite } from '../exec/rw.js';
@@ -60,6 +61,11 @@ export interface WorkspaceDeps {
  * user's side of the config only (the keys are user-only anyway).
  */
 async function repoOwner(root: string, deps: WorkspaceDeps): Promise<{ uid: number; gid: number }> {
+  const { env, homedir } = deps;
+  checkRootScope(root, {
+    home: homedir,
+    own: { state: stateDir(env, homedir), cache: cacheDir(env, homedir), data: dataDir(env, homedir), config: path.dirname(userConfigFile(env, homedir)) },
+  });
   const { config } = await loadConfig({ env: deps.env, overrides: deps.overrides, homedir: deps.homedir });
   return checkRepoOwner(root, await stat(root), {
     allowRootOwned: config.security.allow_root_owned_repo,

@@ -39,6 +39,9 @@ export function makeHome(extraEnv: Record<string, string> = {}): CliHome {
     XDG_CONFIG_HOME: path.join(home, 'config'),
     LLMR_POOL_SIZE: '2',
     LLMR_CONTAINER_POOL__MIN_IDLE: '1',
+    // LLMR_TEST_IO_IMAGE / LLMR_TEST_EXEC_IMAGE: other images under test, as in bench/harness.ts
+    ...(process.env.LLMR_TEST_IO_IMAGE ? { LLMR_IO_IMAGE: process.env.LLMR_TEST_IO_IMAGE } : {}),
+    ...(process.env.LLMR_TEST_EXEC_IMAGE ? { LLMR_EXEC_IMAGE: process.env.LLMR_TEST_EXEC_IMAGE } : {}),
     ...extraEnv,
   };
   const log = path.join(home, 'state', 'llmr', 'daemon.out');

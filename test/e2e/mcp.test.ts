@@ -181,6 +181,21 @@ describe('e2e/mcp', () => {
     }
   });
 
+  it('refuses a client root that is the home directory, saying what to do, and reads nothing', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], env: h.env, cwd: h.home, stderr: 'pipe' });
+    const client = new Client({ name: 'llmr-e2e-home', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: pathToFileURL(h.home).href, name: 'home' }] }));
+    await client.connect(transport);
+    try {
+      const r = (await client.callTool({ name: 'list_directory', arguments: { path: '.' } })) as Text;
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/^ROOT_TOO_BROAD: repository root .* is your home directory/);
+      expect(textOf(r)).toContain('project folder');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('reconnects after the daemon restarts', async () => {
     expect((await runCli(h, ['daemon', 'stop'], '', { timeoutMs: 30_000 })).status).toBe(0);
     const r = await call('list_directory', { path: 'src' });

@@ -38,6 +38,18 @@ afterAll(async () => {
   expect(containersOf(d.instance)).toEqual([]);
 });
 
+describe('integration/sec: roots too broad to serve', () => {
+  it('refuses the home directory and a root in llmr\'s own state directory, before opening anything', async () => {
+    const home = await rpcFailure(conn.sendRequest(ReadRequest, { root: d.home, path: 'x.txt' }));
+    expect(home.code).toBe('ROOT_TOO_BROAD');
+    expect(home.message).toContain('is your home directory');
+    const inState = makeRepo({ 'a.txt': 'a\n' }, path.join(d.home, 'state', 'llmr'));
+    const own = await rpcFailure(conn.sendRequest(ReadRequest, { root: inState, path: 'a.txt' }));
+    expect(own.code).toBe('ROOT_TOO_BROAD');
+    expect(own.message).toContain("llmr's own state directory");
+  });
+});
+
 describe('integration/sec: the repository config may only narrow', () => {
   it('refuses a repository config with allow_shell: true, naming the key and the user config', async () => {
     const evil = makeRepo({ 'a.txt': 'a\n', 'llm-runtime.config.yaml': 'commands:\n  exec:\n    allow_shell: true\n' });
