@@ -1,0 +1,136 @@
+/**
+ * tree-sitter parsing for the chunker: web-tree-sitter with the WASM grammars that the npm package
+ * tree-sitter-wasms ships, loaded from node_modules (never from the network), each grammar the
+ * first time a file of its language is indexed. Parsing is synchronous once a grammar is loaded;
+ * the indexer awaits `prepare` for a batch's languages before it opens the batch's transaction.
+ * A grammar that fails to load is remembered with its error (its files are chunked by lines, and
+ * `llmr status` shows a warning); a file the parser cannot handle (too large, too slow, or not
+ * parsed) is chunked by lines too, and counted.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { Language, Parser } from 'web-tree-sitter';
+import type { IndexStatus } from '../../protocol/workspace.js';
+import { grammarOf, outlineOf, type Grammar, type Outline } from './syntax-defs.js';
+
+/** Files above this size are chunked by lines without being parsed. */
+const MAX_PARSE_BYTES = 512 * 1024;
+/** A parse that takes longer than this is abandoned and the file chunked by lines. */
+const PARSE_DEADLINE_MS = 2000;
+
+export interface SyntaxOptions {
+  /** Where a grammar's `.wasm` file is (a test seam: the default is the tree-sitter-wasms package). */
+  locate?: (grammar: Grammar) => string;
+  log: Logger;
+}
+
+export interface Syntax {
+  /** Loads the grammars of these paths that are not loaded yet; never rejects (a failure is remembered). */
+  prepare(paths: string[]): Promise<void>;
+  /** The outline of a file, or undefined: no grammar for it, the grammar failed, or the parse did. */
+  outline(rel: string, text: string): Outline | undefined;
+  /** The parser's part of `llmr status`. */
+  status(): NonNullable<IndexStatus['syntax']>;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The default location of a grammar: `tree-sitter-wasms/out/tree-sitter-<grammar>.wasm`. */
+export function defaultGrammarPath(grammar: Grammar): string {
+  return join(dirname(require.resolve('tree-sitter-wasms/package.json')), 'out', `tree-sitter-${grammar}.wasm`);
+}
+
+let runtime: Promise<void> | undefined;
+/** Loaded grammars by file, shared by every workspace of the process. */
+const languages = new Map<string, Promise<Language>>();
+
+function initRuntime(): Promise<void> {
+  runtime ??= Parser.init();
+  return runtime;
+}
+
+function loadLanguage(path: string): Promise<Language> {
+  let p = languages.get(path);
+  if (p === undefined) {
+    p = initRuntime().then(() => Language.load(path));
+    languages.set(path, p);
+    p.catch(() => languages.delete(path)); // a later service may try again; this one remembers the failure
+  }
+  return p;
+}
+
+interface Loaded { parser: Parser }
+
+/** Parses with the size and time limits; undefined when the parser gave up. */
+function parseLimited(parser: Parser, text: string): ReturnType<Parser['parse']> | undefined {
+  if (Buffer.byteLength(text) > MAX_PARSE_BYTES) return undefined;
+  const deadline = performance.now() + PARSE_DEADLINE_MS;
+  // the callback's return value cancels the parse when true (web-tree-sitter's documented contract)
+  const progressCallback = (() => performance.now() > deadline) as unknown as () => void;
+  return parser.parse(text, null, { progressCallback }) ?? undefined;
+}
+
+/** A tree-sitter front end for one search service. */
+export function createSyntax(opts: SyntaxOptions): Syntax {
+  const locate = opts.locate ?? defaultGrammarPath;
+  const loaded = new Map<Grammar, Loaded>();
+  const failed = new Map<Grammar, string>();
+  const pending = new Map<Grammar, Promise<void>>();
+  let lineFallbacks = 0;
+
+  const load = (g: Grammar): Promise<void> => {
+    let p = pending.get(g);
+    if (p === undefined) {
+      const path = locate(g);
+      p = loadLanguage(path).then((lang) => {
+        const parser = new Parser();
+        parser.setLanguage(lang);
+        loaded.set(g, { parser });
+      }, (err: unknown) => {
+        const reason = `grammar ${g} failed to load from ${path}: ${(err as Error)?.message ?? String(err)}`;
+        failed.set(g, reason);
+        opts.log.warn({ err, grammar: g, path }, 'tree-sitter grammar failed to load; its files are chunked by lines');
+      });
+      pending.set(g, p);
+    }
+    return p;
+  };
+
+  return {
+    async prepare(paths) {
+      const wanted = new Set<Grammar>();
+      for (const p of paths) {
+        const g = grammarOf(p);
+        if (g !== undefined && !loaded.has(g) && !failed.has(g)) wanted.add(g);
+      }
+      await Promise.all([...wanted].map(load));
+    },
+    outline(rel, text) {
+      const g = grammarOf(rel);
+      const l = g === undefined ? undefined : loaded.get(g);
+      if (g === undefined || l === undefined) return undefined;
+      let tree: ReturnType<typeof parseLimited>;
+      try {
+        tree = parseLimited(l.parser, text);
+        if (tree == null) { lineFallbacks++; return undefined; }
+        return outlineOf(tree, g);
+      } catch (err) {
+        lineFallbacks++;
+        opts.log.debug({ err, path: rel }, 'tree-sitter parse failed; chunked by lines');
+        l.parser.reset();
+        return undefined;
+      } finally {
+        tree?.delete();
+      }
+    },
+    status() {
+      return {
+        parser: 'tree-sitter',
+        grammars: [...loaded.keys()].sort(),
+        failed: [...failed.entries()].sort().map(([grammar, error]) => ({ grammar, error })),
+        lineFallbacks,
+      };
+    },
+  };
+}
