@@ -65,7 +65,7 @@ const NAME_TYPE = /^(?:identifier|type_identifier|simple_identifier|field_identi
 /** Values that make `const x = …` (or `a.b = …`) a definition. */
 const FUNCTION_VALUE = /^(?:arrow_function|function|function_expression|generator_function|class)$/;
 /** Nodes never searched for definitions (literals and comments). */
-const OPAQUE = /string|comment|template|heredoc|regex|^jsx_/;
+const OPAQUE = /(?:^|_)(?:string|comment|heredoc|regex)(?:_|$)|^template_string$|^jsx_/;
 
 export interface Outline {
   /** Definitions by first line (0-based row): the name and how many definitions enclose it. */

@@ -22,6 +22,9 @@ const PARSE_DEADLINE_MS = 2000;
 export interface SyntaxOptions {
   /** Where a grammar's `.wasm` file is (a test seam: the default is the tree-sitter-wasms package). */
   locate?: (grammar: Grammar) => string;
+  /** Parse limits (test seams; defaults 512 KiB and 2 s). */
+  maxParseBytes?: number;
+  parseDeadlineMs?: number;
   log: Logger;
 }
 
@@ -50,10 +53,14 @@ function initRuntime(): Promise<void> {
   return runtime;
 }
 
+/** The end of the load chain: web-tree-sitter links grammars into one module, so two loads at once can mix up their symbols. */
+let lastLoad: Promise<unknown> = Promise.resolve();
+
 function loadLanguage(path: string): Promise<Language> {
   let p = languages.get(path);
   if (p === undefined) {
-    p = initRuntime().then(() => Language.load(path));
+    p = lastLoad.then(initRuntime, initRuntime).then(() => Language.load(path));
+    lastLoad = p.catch(() => undefined);
     languages.set(path, p);
     p.catch(() => languages.delete(path)); // a later service may try again; this one remembers the failure
   }
@@ -63,9 +70,9 @@ function loadLanguage(path: string): Promise<Language> {
 interface Loaded { parser: Parser }
 
 /** Parses with the size and time limits; undefined when the parser gave up. */
-function parseLimited(parser: Parser, text: string): ReturnType<Parser['parse']> | undefined {
-  if (Buffer.byteLength(text) > MAX_PARSE_BYTES) return undefined;
-  const deadline = performance.now() + PARSE_DEADLINE_MS;
+function parseLimited(parser: Parser, text: string, maxBytes: number, deadlineMs: number): ReturnType<Parser['parse']> | undefined {
+  if (Buffer.byteLength(text) > maxBytes) return undefined;
+  const deadline = performance.now() + deadlineMs;
   // the callback's return value cancels the parse when true (web-tree-sitter's documented contract)
   const progressCallback = (() => performance.now() > deadline) as unknown as () => void;
   return parser.parse(text, null, { progressCallback }) ?? undefined;
@@ -104,7 +111,7 @@ export function createSyntax(opts: SyntaxOptions): Syntax {
         const g = grammarOf(p);
         if (g !== undefined && !loaded.has(g) && !failed.has(g)) wanted.add(g);
       }
-      await Promise.all([...wanted].map(load));
+      for (const g of wanted) await load(g); // one at a time (see lastLoad)
     },
     outline(rel, text) {
       const g = grammarOf(rel);
@@ -112,7 +119,7 @@ export function createSyntax(opts: SyntaxOptions): Syntax {
       if (g === undefined || l === undefined) return undefined;
       let tree: ReturnType<typeof parseLimited>;
       try {
-        tree = parseLimited(l.parser, text);
+        tree = parseLimited(l.parser, text, opts.maxParseBytes ?? MAX_PARSE_BYTES, opts.parseDeadlineMs ?? PARSE_DEADLINE_MS);
         if (tree == null) { lineFallbacks++; return undefined; }
         return outlineOf(tree, g);
       } catch (err) {
