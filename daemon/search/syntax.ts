@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { Language, Parser } from 'web-tree-sitter';
+import type { Language, Parser } from 'web-tree-sitter';
 import type { IndexStatus } from '../../protocol/workspace.js';
 import { grammarOf, outlineOf, type Grammar, type Outline } from './syntax-defs.js';
 
@@ -44,22 +44,24 @@ export function defaultGrammarPath(grammar: Grammar): string {
   return join(dirname(require.resolve('tree-sitter-wasms/package.json')), 'out', `tree-sitter-${grammar}.wasm`);
 }
 
-let runtime: Promise<void> | undefined;
+type TreeSitter = typeof import('web-tree-sitter');
+/** web-tree-sitter, imported on first use: with `chunking: lines` it is never loaded. */
+let runtime: Promise<TreeSitter> | undefined;
 /** Loaded grammars by file, shared by every workspace of the process. */
-const languages = new Map<string, Promise<Language>>();
+const languages = new Map<string, Promise<{ ts: TreeSitter; lang: Language }>>();
 
-function initRuntime(): Promise<void> {
-  runtime ??= Parser.init();
+function initRuntime(): Promise<TreeSitter> {
+  runtime ??= import('web-tree-sitter').then(async (ts) => { await ts.Parser.init(); return ts; });
   return runtime;
 }
 
 /** The end of the load chain: web-tree-sitter links grammars into one module, so two loads at once can mix up their symbols. */
 let lastLoad: Promise<unknown> = Promise.resolve();
 
-function loadLanguage(path: string): Promise<Language> {
+function loadLanguage(path: string): Promise<{ ts: TreeSitter; lang: Language }> {
   let p = languages.get(path);
   if (p === undefined) {
-    p = lastLoad.then(initRuntime, initRuntime).then(() => Language.load(path));
+    p = lastLoad.then(initRuntime, initRuntime).then(async (ts) => ({ ts, lang: await ts.Language.load(path) }));
     lastLoad = p.catch(() => undefined);
     languages.set(path, p);
     p.catch(() => languages.delete(path)); // a later service may try again; this one remembers the failure
@@ -90,8 +92,8 @@ export function createSyntax(opts: SyntaxOptions): Syntax {
     let p = pending.get(g);
     if (p === undefined) {
       const path = locate(g);
-      p = loadLanguage(path).then((lang) => {
-        const parser = new Parser();
+      p = loadLanguage(path).then(({ ts, lang }) => {
+        const parser = new ts.Parser();
         parser.setLanguage(lang);
         loaded.set(g, { parser });
       }, (err: unknown) => {
