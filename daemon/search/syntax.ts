@@ -80,6 +80,21 @@ function parseLimited(parser: Parser, text: string, maxBytes: number, deadlineMs
   return parser.parse(text, null, { progressCallback }) ?? undefined;
 }
 
+/** The outline of one file, or undefined when the parser gave up or failed (the file is then chunked by lines). */
+function outlineWith(parser: Parser, g: Grammar, rel: string, text: string, opts: SyntaxOptions): Outline | undefined {
+  let tree: ReturnType<typeof parseLimited>;
+  try {
+    tree = parseLimited(parser, text, opts.maxParseBytes ?? MAX_PARSE_BYTES, opts.parseDeadlineMs ?? PARSE_DEADLINE_MS);
+    return tree == null ? undefined : outlineOf(tree, g);
+  } catch (err) {
+    opts.log.debug({ err, path: rel }, 'tree-sitter parse failed; chunked by lines');
+    parser.reset();
+    return undefined;
+  } finally {
+    tree?.delete();
+  }
+}
+
 /** A tree-sitter front end for one search service. */
 export function createSyntax(opts: SyntaxOptions): Syntax {
   const locate = opts.locate ?? defaultGrammarPath;
@@ -119,19 +134,9 @@ export function createSyntax(opts: SyntaxOptions): Syntax {
       const g = grammarOf(rel);
       const l = g === undefined ? undefined : loaded.get(g);
       if (g === undefined || l === undefined) return undefined;
-      let tree: ReturnType<typeof parseLimited>;
-      try {
-        tree = parseLimited(l.parser, text, opts.maxParseBytes ?? MAX_PARSE_BYTES, opts.parseDeadlineMs ?? PARSE_DEADLINE_MS);
-        if (tree == null) { lineFallbacks++; return undefined; }
-        return outlineOf(tree, g);
-      } catch (err) {
-        lineFallbacks++;
-        opts.log.debug({ err, path: rel }, 'tree-sitter parse failed; chunked by lines');
-        l.parser.reset();
-        return undefined;
-      } finally {
-        tree?.delete();
-      }
+      const o = outlineWith(l.parser, g, rel, text, opts);
+      if (o === undefined) lineFallbacks++;
+      return o;
     },
     status() {
       return {
