@@ -82,7 +82,8 @@ describe('search/syntax (tree-sitter)', () => {
   it('chunks broken and odd input from the tree without losing a byte', async () => {
     const syntax = createSyntax({ log });
     await syntax.prepare(['x.ts', 'x.rs', 'x.c', 'x.ex']);
-    const odd = ['', '\n\n', 'fn (((( {{{ ]]] ;;\n'.repeat(50), 'class { def end do end }}}\n'.repeat(300), '\u0000\u0001binary\u00ff\r\n'.repeat(40), `${'x'.repeat(30_000)}\n`];
+    const deep = `${'f(['.repeat(20_000)}${'])'.repeat(20_000)}\n`; // nesting far past any recursion limit
+    const odd = [deep, '', '\n\n', 'fn (((( {{{ ]]] ;;\n'.repeat(50), 'class { def end do end }}}\n'.repeat(300), '\u0000\u0001binary\u00ff\r\n'.repeat(40), `${'x'.repeat(30_000)}\n`];
     for (const text of odd) for (const rel of ['x.ts', 'x.rs', 'x.c', 'x.ex']) coversAll(text, rel, syntax.outline(rel, text));
   });
 
