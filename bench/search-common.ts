@@ -50,19 +50,21 @@ export function defaultExcluded(rel: string): boolean {
   return EXCLUDED.some((re) => re.test(rel));
 }
 
-/** A search configuration with the documented defaults. */
+/** A search configuration with the documented defaults (`LLMR_BENCH_CHUNKING=tree-sitter` scores the other chunking). */
 export function benchConfig(indexExtensions: string[]): SearchConfig {
+  const chunking = process.env.LLMR_BENCH_CHUNKING === 'tree-sitter' ? 'tree-sitter' : 'lines';
   return {
     enabled: true, ollamaUrl: 'http://localhost:11434', embeddingModel: 'nomic-embed-text', maxResults: 10,
-    maxFileSize: 1_048_576, maxPreviewLength: 100, indexExtensions,
+    maxFileSize: 1_048_576, maxPreviewLength: 100, indexExtensions, chunking,
   };
 }
 
-/** Writes `bench/results/<name>.json` and `.md`; returns the paths. */
+/** Writes `bench/results/<name>.json` and `.md` (`<name>-tree-sitter.*` for the tree-sitter chunking); returns the paths. */
 export function writeResults(name: string, json: unknown, markdown: string): string[] {
   const dir = resolve(repoRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const files = [join(dir, `${name}.json`), join(dir, `${name}.md`)];
+  const suffix = process.env.LLMR_BENCH_CHUNKING === 'tree-sitter' ? '-tree-sitter' : '';
+  const files = [join(dir, `${name}${suffix}.json`), join(dir, `${name}${suffix}.md`)];
   writeFileSync(files[0], `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(files[1], markdown);
   return files;

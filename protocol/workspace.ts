@@ -38,6 +38,11 @@ export interface IndexStatus {
   skipped?: number;
   /** Something the user should know, e.g. that a corrupt index database was rebuilt. */
   note?: string;
+  /**
+   * The syntax-aware chunker: grammars loaded, grammars that failed to load (their files are
+   * chunked by lines: a warning), and how many files the parser could not handle (chunked by lines).
+   */
+  syntax?: { parser: 'tree-sitter'; grammars: string[]; failed: Array<{ grammar: string; error: string }>; lineFallbacks: number };
 }
 
 export interface WorkspaceStatusResult {

@@ -24,6 +24,16 @@ describe('client/commands/status-format', () => {
     expect(formatDaemonStatus({ ...d, workspaces: [], docker: { reachable: false, error: 'ENOENT' } })).toContain('docker:      unreachable: ENOENT\nconnections: 2\nworkspaces:  (none)\n');
   });
 
+  it('shows the tree-sitter chunker and warns about a grammar that failed to load', () => {
+    const text = formatWorkspaceStatus({
+      root: '/r', owner: { uid: 1000, gid: 1000 }, configFiles: [], auditLog: '/a', stateDir: '/st', cacheDir: '/c', pools: [],
+      index: { state: 'ready', files: 3, chunks: 9, vectors: 0, vectorCoverage: 0, ollama: { inUse: false, model: 'm', url: 'http://x' }, watcher: 'off',
+        syntax: { parser: 'tree-sitter', grammars: ['typescript'], failed: [{ grammar: 'python', error: 'grammar python failed to load from /x.wasm: bad magic' }], lineFallbacks: 2 } },
+    });
+    expect(text).toContain('chunking:    tree-sitter (typescript); 2 files chunked by lines after a parse failure\n');
+    expect(text).toContain('warning:     grammar python failed to load from /x.wasm: bad magic; python files are chunked by lines\n');
+  });
+
   it('shows pools as an aligned table with acquire percentiles, and the index with vector coverage', () => {
     const text = formatWorkspaceStatus({
       root: '/r', owner: { uid: 1000, gid: 1000 }, configFiles: [], auditLog: '/a', stateDir: '/st', cacheDir: '/c',

@@ -76,6 +76,11 @@ function formatIndex(index: IndexStatus | undefined): string[] {
     `ollama:      ${ollama}`,
     `watcher:     ${index.watcher}`,
   ];
+  if (index.syntax !== undefined) {
+    const { grammars, failed, lineFallbacks } = index.syntax;
+    lines.push(`chunking:    tree-sitter (${grammars.length > 0 ? grammars.join(', ') : 'no grammar loaded yet'}); ${lineFallbacks} files chunked by lines after a parse failure`);
+    for (const f of failed) lines.push(`warning:     ${f.error}; ${f.grammar} files are chunked by lines`);
+  }
   if (index.lastReconcile !== undefined) lines.push(`reconciled:  ${index.lastReconcile}`);
   if (index.error !== undefined) lines.push(`error:       ${index.error}`);
   return lines;

@@ -26,7 +26,7 @@ export interface LlmrConfig {
     io: { container_image: string; timeout_seconds: number; memory_limit: number; cpu_limit: number; pids_limit: number };
     search: {
       enabled: boolean; ollama_url: string; embedding_model: string; max_results: number; max_file_size: number;
-      max_preview_length: number; vector_db_path: string; index_extensions: string[];
+      max_preview_length: number; vector_db_path: string; index_extensions: string[]; chunking: 'lines' | 'tree-sitter';
     };
   };
   container_pool: {
@@ -108,6 +108,8 @@ export const KEYS: readonly KeySpec[] = [
   k('commands.search.max_preview_length', 'int', 300, 'characters of snippet per result', { min: 0, repo: 'lower' }),
   k('commands.search.vector_db_path', 'path', '', 'index database; "" = <cacheDir>/<repo-hash>/'),
   k('commands.search.index_extensions', 'string[]', [], 'extensions to index (like .go); empty = all text files', { check: extension, repo: 'fewer-extensions' }),
+  k('commands.search.chunking', 'enum', 'lines', 'how files are cut into chunks: lines (definition patterns and blank lines) or tree-sitter (parse trees where a grammar is available, lines otherwise)',
+    { values: ['lines', 'tree-sitter'] }),
   k('container_pool.enabled', 'bool', true, 'keep warm containers; false = a fresh container per operation (cold mode)', { repo: 'turn-off' }),
   k('container_pool.size', 'int', 4, 'most containers per kind and workspace', { min: 1, max: 256 }),
   k('container_pool.min_idle', 'int', 1, 'warm containers kept ready per kind', { min: 0 }),

@@ -1,9 +1,12 @@
 /**
- * Splits a file into chunks with line ranges. Boundaries come from regex heuristics for
- * definitions (function/class/def/fn/func …) in common languages, with leading comments
- * and decorators kept with the definition; other files are cut on blank lines. Chunks are
- * contiguous: their texts concatenated give the file back, so every byte lies in a chunk.
+ * Splits a file into chunks with line ranges. Boundaries come from the file's parse tree when
+ * there is one (syntax.ts: definitions and where statements and members start), else from regex
+ * heuristics for definitions (function/class/def/fn/func …) in common languages, with leading
+ * comments and decorators kept with the definition; other files are cut on blank lines. Chunks
+ * are contiguous: their texts concatenated give the file back, so every byte lies in a chunk.
  */
+import type { Outline } from './syntax-defs.js';
+
 
 export interface Chunk {
   /** 1-based, inclusive. */
@@ -87,37 +90,70 @@ function attachLeading(lines: string[], cut: number, floor: number): number {
   return k;
 }
 
+/** Where a chunk starts and what it defines, per line: from the parse tree or from the regexes. */
+interface LineInfo {
+  defs: Array<string | undefined>;
+  /** A definition on this line starts a new chunk (top level, or a member of a top-level container). */
+  top: boolean[];
+  /** Preferred cut before this line when a chunk is too long (statement starts; else after blank lines). */
+  cutHere: (i: number) => boolean;
+}
+
+function regexInfo(lines: string[], lang: Lang): LineInfo {
+  const defs = lines.map((l) => (indentOf(l) <= 8 ? definitionName(l, lang) : undefined));
+  return { defs, top: defs.map((d, i) => d !== undefined && indentOf(lines[i]) <= 4), cutHere: (i) => i > 0 && lines[i - 1].trim() === '' };
+}
+
+function treeInfo(lines: string[], o: Outline, lang: Lang): LineInfo {
+  const defs: Array<string | undefined> = new Array(lines.length).fill(undefined);
+  const top: boolean[] = new Array(lines.length).fill(false);
+  for (const [from, to] of o.opaque) {
+    for (let i = from; i <= to && i < lines.length; i++) {
+      const indent = indentOf(lines[i]);
+      defs[i] = indent <= 8 ? definitionName(lines[i], lang) : undefined;
+      top[i] = defs[i] !== undefined && indent <= 8;
+    }
+  }
+  for (const [row, d] of o.defs) {
+    if (row >= lines.length) continue;
+    defs[row] = d.name;
+    top[row] = d.depth <= 1;
+  }
+  const afterBlank = (i: number): boolean => i > 0 && lines[i - 1].trim() === '';
+  return { defs, top, cutHere: (i) => afterBlank(i) || (o.boundaries.has(i) && lines[i].trim() !== '' && !COMMENTISH.test(lines[i - 1])) };
+}
+
 /** Cut positions (line indexes where a new chunk starts). */
-function cutPoints(lines: string[], lang: Lang, defs: Array<string | undefined>): number[] {
+function cutPoints(lines: string[], info: LineInfo): number[] {
   const cuts: number[] = [0];
   let start = 0;
   let chars = 0;
-  let lastBlank = -1;
+  let lastGood = -1;
   for (let i = 0; i < lines.length; i++) {
     const len = i - start;
-    const topDef = defs[i] !== undefined && indentOf(lines[i]) <= 4;
-    if (topDef && len >= MIN_LINES) {
+    if (i > start && info.cutHere(i)) lastGood = i;
+    if (info.top[i] && len >= MIN_LINES) {
       const cut = attachLeading(lines, i, start + 1);
-      start = cut; cuts.push(cut); chars = 0; lastBlank = -1;
+      start = cut; cuts.push(cut); chars = 0; lastGood = -1;
       for (let j = cut; j < i; j++) chars += lines[j].length;
     } else if (len > 0 && (len >= MAX_LINES || chars >= MAX_CHARS)) {
-      const cut = lastBlank > start + MIN_LINES ? lastBlank + 1 : i;
-      start = cut; cuts.push(cut); chars = 0; lastBlank = -1;
+      const cut = lastGood > start + MIN_LINES + 1 ? lastGood : i;
+      start = cut; cuts.push(cut); chars = 0; lastGood = -1;
       for (let j = cut; j < i; j++) chars += lines[j].length;
     }
-    if (lines[i].trim() === '') lastBlank = i;
     chars += lines[i].length;
   }
   return cuts;
 }
 
-/** Splits text (already decoded) into contiguous chunks. */
-export function chunkText(text: string, rel: string): Chunk[] {
+/** Splits text (already decoded) into contiguous chunks; `outline` is the file's parse tree's, when it has one. */
+export function chunkText(text: string, rel: string, outline?: Outline): Chunk[] {
   if (text === '') return [];
   const lines = text.split(/(?<=\n)/);
   const lang = languageOf(rel);
-  const defs = lines.map((l) => (indentOf(l) <= 8 ? definitionName(l, lang) : undefined));
-  const cuts = cutPoints(lines, lang, defs);
+  const info = outline ? treeInfo(lines, outline, lang) : regexInfo(lines, lang);
+  const { defs } = info;
+  const cuts = cutPoints(lines, info);
   const chunks: Chunk[] = [];
   for (let c = 0; c < cuts.length; c++) {
     const from = cuts[c];

@@ -12,6 +12,7 @@ import { chunkText } from './chunker.js';
 import type { ChunkInput, FileRow, Store } from './db.js';
 import { hasIndexedExtension, listFiles, ALWAYS_PRUNED, type FileFilter, type Listing } from './files.js';
 import { readForIndex, statEntry } from './reader.js';
+import type { Syntax } from './syntax.js';
 import { codeTokens, pathTokens } from './tokens.js';
 
 export interface IndexerDeps {
@@ -20,6 +21,8 @@ export interface IndexerDeps {
   filter: FileFilter;
   maxFileSize: number;
   log: Logger;
+  /** Parse trees for chunk boundaries and definitions; without it (or for a file it cannot parse) chunks come from lines. */
+  syntax?: Syntax;
 }
 
 export type Progress = (p: { phase: string; done: number; total: number }) => void;
@@ -36,10 +39,10 @@ type Outcome = 'unchanged' | 'touched' | 'indexed' | 'skipped' | 'removed';
 
 const BATCH = 100;
 
-/** Chunks of a decoded file with their FTS token columns. */
-export function buildChunks(rel: string, text: string): ChunkInput[] {
+/** Chunks of a decoded file with their FTS token columns (from its parse tree when `syntax` has its grammar loaded). */
+export function buildChunks(rel: string, text: string, syntax?: Syntax): ChunkInput[] {
   const path = pathTokens(rel);
-  return chunkText(text, rel).map((c) => ({
+  return chunkText(text, rel, syntax?.outline(rel, text)).map((c) => ({
     ...c,
     hash: createHash('sha256').update(c.text).digest('hex').slice(0, 32),
     pathTokens: path,
@@ -74,7 +77,7 @@ function indexOne(d: IndexerDeps, rel: string, old: FileRow | undefined, force: 
     d.store.touch(rel, r.size, r.mtimeMs);
     return 'touched';
   }
-  const chunks = buildChunks(rel, r.text);
+  const chunks = buildChunks(rel, r.text, d.syntax);
   const lines = chunks.length === 0 ? 0 : chunks[chunks.length - 1].endLine;
   d.store.putFile(rel, { size: r.size, mtime: r.mtimeMs, hash: r.hash, lines, skip: null }, chunks);
   return 'indexed';
@@ -99,6 +102,7 @@ async function processPaths(d: IndexerDeps, paths: string[], known: Map<string, 
     checkAbort(opts.signal);
     opts.onProgress?.({ phase: 'index', done: i, total: paths.length });
     const batch = paths.slice(i, i + BATCH);
+    await d.syntax?.prepare(batch);
     d.store.transaction(() => {
       for (const rel of batch) tally(opts.stats, indexOne(d, rel, known.get(rel), opts.force, dirs));
     });

@@ -14,7 +14,7 @@ import type { SearchHit } from '../../protocol/search.js';
 import { cutPreview } from '../../protocol/search-format.js';
 import type { ChunkHit, Store } from './db.js';
 import { DATA_PATH, favourParents, isModuleEntry, pathShares, TEST_PATH, treeOf } from './structure.js';
-import { matchExpression, pathTokens, roughStem, type ParsedQuery } from './tokens.js';
+import { matchExpression, pathTokens, roughStem, splitIdentifier, type ParsedQuery } from './tokens.js';
 
 export interface FileCandidate {
   path: string;
@@ -124,6 +124,40 @@ function pathPenalty(path: string, q: ParsedQuery): number {
   return p;
 }
 
+/**
+ * Which query words a file's name holds (as a key) and how many words of the name come before the
+ * first of them: the qualifiers of a variant (`Javascript` in `JavascriptHotModuleReplacement`).
+ */
+function nameQualifiers(path: string, stems: string[]): { covered: string; qualifiers: number } {
+  const base = path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '');
+  const covered = new Set<number>();
+  let qualifiers = 0;
+  for (const part of splitIdentifier(base.replace(/[.-]/g, '_'))) {
+    const i = stems.indexOf(roughStem(part));
+    if (i >= 0) covered.add(i);
+    else if (covered.size === 0 && part.length > 2) qualifiers++; // `To` of `ToStringBuilder` qualifies nothing
+  }
+  return { covered: [...covered].sort((a, b) => a - b).join(','), qualifiers };
+}
+
+/**
+ * Among files whose names hold the same query words, a name that puts more words the query lacks
+ * in front of them names a variant (`JavascriptHotModuleReplacement` beside `HotModuleReplacement`,
+ * `FastDateParser` beside `DateParser`): code names put the qualifier first, so it ranks after the
+ * plainer name by this factor. Words after them (`HotModuleReplacementPlugin`, `NumberUtils`,
+ * `thread-common`) name a related part, not a variant, and do not count.
+ */
+const NAME_VARIANT = 0.8;
+
+function nameVariants(base: Array<{ path: string; score: number }>, q: ParsedQuery): void {
+  if (q.terms.length < 2) return;
+  const stems = q.terms.map(roughStem);
+  const info = base.map((b) => nameQualifiers(b.path, stems));
+  const least = new Map<string, number>();
+  for (const n of info) if (n.covered !== '') least.set(n.covered, Math.min(least.get(n.covered) ?? Infinity, n.qualifiers));
+  base.forEach((b, i) => { if (info[i].covered !== '' && info[i].qualifiers > least.get(info[i].covered)!) b.score *= NAME_VARIANT; });
+}
+
 /** Lexical ranking of files for a parsed query, best first. */
 export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   if (q.terms.length === 0) return [];
@@ -146,6 +180,7 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
     const coverage = coverageOf(path, chunks, q.terms, weights);
     base.push({ path, chunks, coverage, score: agg * (0.2 + 0.8 * coverage * coverage) * nameBoost(path, q) });
   }
+  nameVariants(base, q);
   const tree = treeOf(store);
   const { dirs, paths } = tree;
   const versioned = (p: string): number => (VERSION_SEGMENT.test(p) && paths.has(p.replace(VERSION_SEGMENT, (m) => (m.startsWith('/') ? '/' : ''))) ? VERSIONED_COPY : 1);

@@ -14,6 +14,8 @@ import { indexable, reconcileAll, reconcileKnown, type IndexerDeps, type Progres
 import { createEmbedClient } from './ollama.js';
 import { createWorkQueue, type PendingChange, type WorkQueue } from './queue.js';
 import { fuse, rankLexical, scaleFor, toHits, type FileCandidate } from './ranker.js';
+import { createSyntax, type Syntax } from './syntax.js';
+import type { Grammar } from './syntax-defs.js';
 import { parseQuery } from './tokens.js';
 import { createVectors, type Vectors } from './vectors.js';
 import { statRepoFile } from '../paths/repo-read.js';
@@ -22,6 +24,8 @@ import { startWatch, type WatchHandle } from './watch.js';
 export interface SearchConfig {
   enabled: boolean; ollamaUrl: string; embeddingModel: string; maxResults: number;
   maxFileSize: number; maxPreviewLength: number; dbPath?: string; indexExtensions: string[];
+  /** `tree-sitter`: chunk boundaries and definitions from parse trees where a grammar loads (default `lines`). */
+  chunking?: 'lines' | 'tree-sitter';
 }
 
 export interface SearchService {
@@ -40,6 +44,8 @@ export interface CreateSearchOptions {
   isExcluded: (rel: string) => boolean;
   log: Logger;
   watch?: boolean;
+  /** Where each tree-sitter grammar's `.wasm` is (a test seam; default: the tree-sitter-wasms package). */
+  grammarPath?: (grammar: Grammar) => string;
 }
 
 const MAX_LIMIT = 100;
@@ -77,6 +83,7 @@ interface Ctx {
   filter: FileFilter;
   vectors: Vectors;
   queue: WorkQueue;
+  syntax?: Syntax;
   watcher?: WatchHandle;
   state: IndexStatus['state'];
   note?: string;
@@ -104,11 +111,16 @@ function rebuild(ctx: Ctx, err: unknown): void {
 }
 
 const deps = (ctx: Ctx): IndexerDeps =>
-  ({ root: ctx.opts.root, store: ctx.store, filter: ctx.filter, maxFileSize: ctx.opts.config.maxFileSize, log: ctx.opts.log });
+  ({ root: ctx.opts.root, store: ctx.store, filter: ctx.filter, maxFileSize: ctx.opts.config.maxFileSize, log: ctx.opts.log, syntax: ctx.syntax });
 
+const chunkingOf = (ctx: Ctx): string => ctx.opts.config.chunking ?? 'lines';
+
+/** A full reconcile; every file is chunked again when the index was built with the other chunking. */
 async function fullReconcile(ctx: Ctx, force: boolean, onProgress?: Progress, signal?: AbortSignal): Promise<void> {
   const s = AbortSignal.any([ctx.lifetime.signal, ...(signal ? [signal] : [])]);
-  const r = await reconcileAll(deps(ctx), { force, onProgress, signal: s });
+  const rechunk = (ctx.store.getMeta('chunking') ?? 'lines') !== chunkingOf(ctx);
+  const r = await reconcileAll(deps(ctx), { force: force || rechunk, onProgress, signal: s });
+  if (rechunk) ctx.store.setMeta('chunking', chunkingOf(ctx));
   ctx.ignoredDirs = r.listing.ignoredDirs;
 }
 
@@ -205,6 +217,7 @@ function statusOf(ctx: Ctx): IndexStatus {
   if (ctx.lastReconcile) s.lastReconcile = ctx.lastReconcile;
   if (ctx.lastError) s.error = ctx.lastError;
   if (ctx.note) s.note = ctx.note;
+  if (ctx.syntax) s.syntax = ctx.syntax.status();
   return s;
 }
 
@@ -221,6 +234,7 @@ export async function createSearch(opts: CreateSearchOptions): Promise<SearchSer
   const ctx: Ctx = { ...head, store, lifetime: new AbortController(), state: 'building', ignoredDirs: new Set(),
     filter: { isExcluded: opts.isExcluded, extensions: extensionSet(config.indexExtensions) },
     vectors: createVectors({ store: () => ctx.store, client: createEmbedClient(config.ollamaUrl, config.embeddingModel), log }),
+    syntax: config.chunking === 'tree-sitter' ? createSyntax({ locate: opts.grammarPath, log }) : undefined,
     queue: createWorkQueue((change) => reconcileChange(ctx, change)) };
   const startup = ctx.queue.request({ full: true });
   if (opts.watch !== false) {

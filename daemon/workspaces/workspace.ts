@@ -136,6 +136,7 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
         maxPreviewLength: config.commands.search.max_preview_length,
         dbPath: config.commands.search.vector_db_path || undefined,
         indexExtensions: config.commands.search.index_extensions,
+        chunking: config.commands.search.chunking,
       },
       isExcluded: (rel) => guard.isExcluded(rel) || guard.isProtected(rel),
       log,
