@@ -37,6 +37,12 @@ export class TailMessageWriter extends AbstractMessageWriter implements MessageW
   end(): void {
     this.sock.end();
   }
+
+  /** Disposing the connection closes the socket, as vscode-jsonrpc's own socket writer does. */
+  override dispose(): void {
+    super.dispose();
+    this.sock.destroy();
+  }
 }
 
 /**
