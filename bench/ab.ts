@@ -4,7 +4,7 @@
  * the same moments. Each side is reached the way its own harness connects (its `connect()`): what
  * that build's users get. Prints p50 latency, daemon CPU and client CPU per operation, per side.
  *
- *   npm run build && node dist/bench/ab.js /path/to/other/worktree [N]
+ *   npm run build && node dist/bench/ab.js /path/to/other/worktree [N] [OP_NAME…]
  *
  * The other worktree must be built (`npm run build` there). Daemon CPU comes from /proc (10 ms
  * ticks, summed over all N operations); client CPU is this process's getrusage around each request.
@@ -42,10 +42,11 @@ async function once(s: Side, run: (c: MessageConnection, root: string, i: number
 async function main(): Promise<void> {
   const other = path.resolve(process.argv[2] ?? '');
   const n = Number(process.argv[3] ?? 200);
+  const only = process.argv.slice(4);
   const theirs = (await import(pathToFileURL(path.join(other, 'dist/bench/harness.js')).href)) as { startDaemon: typeof startDaemon };
   const sides = [await side(`other (${path.basename(other)})`, theirs.startDaemon), await side('this build', startDaemon)];
   try {
-    for (const op of OPS.filter((o) => !o.name.startsWith('<exec'))) {
+    for (const op of OPS.filter((o) => (only.length > 0 ? only.includes(o.name) : !o.name.startsWith('<exec')))) {
       for (const s of sides) {
         for (let i = 0; i < 10; i += 1) await op.run(s.conn, s.repo, i);
         Object.assign(s, { times: [], clientUs: 0, cpu0: daemonCpu(s.d.child.pid as number) });
