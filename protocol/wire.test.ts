@@ -65,6 +65,8 @@ describe('protocol/wire', () => {
       const d = decodeBody(Buffer.concat([Buffer.from(head), Buffer.from([0]), tail]), true);
       expect(d, head).toMatchObject({ ok: false, id: 1, problem: expect.stringMatching(problem) });
     }
+    const twice = decodeBody(Buffer.from('{"id":2,"a":{"$tail":[0,3]},"b":{"$tail":[0,3]}}\u0000abc'), true);
+    expect(twice).toMatchObject({ ok: false, id: 2, problem: 'message tail: placeholders claim more than the 3 bytes of the tail' });
     const deep = `${'['.repeat(100)}{"$tail":[0,1]}${']'.repeat(100)}`;
     expect(decodeBody(Buffer.from(`${deep}\u0000a`), true)).toMatchObject({ ok: false, problem: expect.stringMatching(/nested deeper/) });
     expect(() => decodeOrThrow(Buffer.from('{"$tail":[9,9]}\u0000'), true)).toThrow(expect.objectContaining({ code: 'PARSE_ERROR' }));

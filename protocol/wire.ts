@@ -121,7 +121,7 @@ export function decodeBody(body: Uint8Array, tails: boolean): Decoded {
   }
   if (nul < 0) return { ok: true, message: head };
   try {
-    return { ok: true, message: resolve(head, buf.subarray(nul + 1), 0) };
+    return { ok: true, message: resolve(head, { bytes: buf.subarray(nul + 1), claimed: 0 }, 0) };
   } catch (err) {
     return { ok: false, problem: `message tail: ${(err as Error).message}`, id: idOf(head) };
   }
@@ -134,7 +134,10 @@ export function decodeOrThrow(body: Uint8Array, tails: boolean): unknown {
   return d.message;
 }
 
-function resolve(value: unknown, tail: Buffer, depth: number): unknown {
+/** The tail of one frame, and how many of its bytes placeholders have claimed so far. */
+interface Tail { bytes: Buffer; claimed: number }
+
+function resolve(value: unknown, tail: Tail, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) throw new LlmrError('PARSE_ERROR', `placeholders nested deeper than ${MAX_DEPTH} levels`);
   if (Array.isArray(value)) {
@@ -148,7 +151,8 @@ function resolve(value: unknown, tail: Buffer, depth: number): unknown {
   return obj;
 }
 
-function tailString(at: unknown, tail: Buffer): string {
+function tailString(at: unknown, t: Tail): string {
+  const tail = t.bytes;
   if (!Array.isArray(at) || at.length !== 2 || !at.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) {
     throw new LlmrError('PARSE_ERROR', `placeholder ${JSON.stringify(at).slice(0, 60)} is not [offset, length] of two non-negative integers`);
   }
@@ -156,6 +160,10 @@ function tailString(at: unknown, tail: Buffer): string {
   if (offset + length > tail.length) {
     throw new LlmrError('PARSE_ERROR', `placeholder [${offset}, ${length}] reaches past the end of the ${tail.length}-byte tail`);
   }
+  // placeholders may not claim more bytes than the tail holds: one megabyte named a thousand times
+  // would otherwise become a gigabyte of strings
+  t.claimed += length;
+  if (t.claimed > tail.length) throw new LlmrError('PARSE_ERROR', `placeholders claim more than the ${tail.length} bytes of the tail`);
   const bytes = tail.subarray(offset, offset + length);
   if (isAscii(bytes)) return bytes.toString('latin1');
   if (!isUtf8(bytes)) throw new LlmrError('PARSE_ERROR', `bytes [${offset}, ${length}] are not valid UTF-8`);

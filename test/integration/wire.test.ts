@@ -126,6 +126,10 @@ describe('integration/wire', () => {
     const noHeader = JSON.parse((await exchange(rawFrame(msg, Buffer.from('short'), false))).toString()) as { error: { message: string } };
     expect(noHeader).toMatchObject({ id: null, error: { code: -32700 } });
     expect(noHeader.error.message).toMatch(/^message body is not valid JSON/);
+    // one tail named many times would turn a small frame into a huge string: refused
+    const many = { jsonrpc: '2.0', id: 5, method: 'io/edit', params: { root: repo, path: 'small.txt', edits: Array.from({ length: 1000 }, () => ({ oldString: { $tail: [0, 65536] }, newString: 'x' })) } };
+    const amplified = JSON.parse((await exchange(rawFrame(many, Buffer.alloc(65536, 0x61)))).toString()) as object;
+    expect(amplified).toMatchObject({ id: 5, error: { code: -32700, message: 'message tail: placeholders claim more than the 65536 bytes of the tail' } });
     const r = await tails.sendRequest(ReadRequest, { root: repo, path: 'small.txt' });
     expect(r.content).toBe('x'.repeat(4096));
   });
