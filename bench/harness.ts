@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
+import { wireConnection } from '../client/wire.js';
 
 export const REPO_UID = 1000;
 /** The built daemon, found from this file whether it runs from source (vitest) or from dist/. */
@@ -21,7 +22,10 @@ export interface TestDaemon {
   env: Record<string, string>;
   child: ChildProcess;
   stderr(): string;
+  /** A connection as the CLI makes it (client/wire.ts: file content in tail frames). */
   connect(): Promise<MessageConnection>;
+  /** A plain JSON-RPC connection (vscode-jsonrpc's own reader and writer), as a third-party client makes it. */
+  connectPlain(): Promise<MessageConnection>;
   instance: string;
   stop(): Promise<void>;
 }
@@ -86,8 +90,14 @@ export async function startDaemon(extraEnv: Record<string, string> = {}): Promis
     home, socket, env, child, stderr: () => err,
     instance: createHash('sha256').update(socket).digest('hex').slice(0, 16),
     async connect() {
-      const sock = net.connect(socket);
-      await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+      const sock = await openSocket(socket);
+      const conn = wireConnection(sock);
+      conn.listen();
+      conns.push(conn);
+      return conn;
+    },
+    async connectPlain() {
+      const sock = await openSocket(socket);
       const conn = createMessageConnection(new StreamMessageReader(sock), new StreamMessageWriter(sock));
       conn.listen();
       conns.push(conn);
@@ -103,6 +113,12 @@ export async function startDaemon(extraEnv: Record<string, string> = {}): Promis
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+async function openSocket(socket: string): Promise<net.Socket> {
+  const sock = net.connect(socket);
+  await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+  return sock;
 }
 
 /** Print the daemon's error-level log lines (pino level ≥ 50), so a failing run shows its causes. */

@@ -1,17 +1,18 @@
 /**
  * The client's connection to the daemon: socket, `daemon/hello` version check, auto-start,
- * restart of a daemon of another protocol version.
+ * restart of a daemon of another protocol version. The connection speaks tail frames
+ * (client/wire.ts): file content travels as raw bytes, not inside the JSON.
  */
 import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import type { CancellationToken, MessageConnection, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { HelloRequest, LLMR_VERSION, PROTOCOL_VERSION, ShutdownRequest, type HelloResult } from '../protocol/daemon.js';
 import { LlmrError, type ErrorData } from '../protocol/errors.js';
 import { checkSocketPath, socketPath } from '../protocol/socket-path.js';
 import { clientConfigEnv, envMismatchWarning } from './config-env.js';
 import { fromRpcError } from './rpc-error.js';
+import { wireConnection } from './wire.js';
 import { daemonEventLogPath, daemonLogPath, pollUntil, probeSocket, socketError, spawnDaemon, type SpawnedDaemon } from './spawn.js';
 
 type Env = Record<string, string | undefined>;
@@ -159,7 +160,7 @@ function startFailed(socket: string, env: Env, child: SpawnedDaemon, exitStatus:
 async function openClient(socket: string, env: Env): Promise<Opened> {
   const sock = await openSocket(socket);
   if (sock === undefined) return { kind: 'absent' };
-  const conn = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
+  const conn = wireConnection(sock);
   // vscode-jsonrpc leaves pending requests unanswered on close; disposing rejects them
   conn.onClose(() => conn.dispose());
   conn.listen();

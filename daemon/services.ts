@@ -8,6 +8,7 @@ import type { ConfigExplainParams, ConfigExplainResult } from '../protocol/confi
 import { PROTOCOL_VERSION, type DaemonStatusResult, type DoctorParams, type DoctorResult, type HelloParams, type HelloResult } from '../protocol/daemon.js';
 import type { CacheClearParams, CacheClearResult, ExecParams, ExecResult, ExecUndoParams, ExecUndoResult } from '../protocol/exec.js';
 import type { ReadParams, ReadResult, WriteParams, WriteResult } from '../protocol/io.js';
+import type { OnWire } from '../protocol/wire.js';
 import { SearchProgressNotification, type ReindexParams, type ReindexResult, type SearchParams, type SearchResult } from '../protocol/search.js';
 import type { WorkspaceParams, WorkspaceStatusResult } from '../protocol/workspace.js';
 import { verifyAuditLog } from './audit/verify.js';
@@ -32,7 +33,7 @@ export interface Services {
   audit: { verify: Handler<AuditVerifyParams, AuditVerifyResult> };
   config: { explain: Handler<ConfigExplainParams, ConfigExplainResult> };
   io: {
-    read: Handler<ReadParams, ReadResult>; write: Handler<WriteParams, WriteResult>;
+    read: Handler<ReadParams, OnWire<ReadResult>>; write: Handler<WriteParams, WriteResult>;
     edit: Handler<EditParams, EditResult>; undo: Handler<UndoParams, UndoResult>; list: Handler<ListParams, ListResult>;
   };
   grep: Handler<GrepParams, GrepResult>;

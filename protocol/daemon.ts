@@ -6,8 +6,8 @@ import type { DoctorParamsSchema, HelloParamsSchema } from './params.js';
 /** The llmr release; `test/version.test.ts` keeps it equal to package.json's version. */
 export const LLMR_VERSION = '0.1.0';
 
-/** Bumped whenever a method, a params object, a result object or an error number changes incompatibly (2: error numbers moved to -33xxx, strict params). */
-export const PROTOCOL_VERSION = 2;
+/** Bumped whenever a method, a params object, a result object, an error number or the framing changes incompatibly (2: error numbers moved to -33xxx, strict params; 3: tail frames, protocol/wire.ts). */
+export const PROTOCOL_VERSION = 3;
 
 /** Params of the method, inferred from `HelloParamsSchema` (protocol/params.ts), their one definition. */
 export type HelloParams = z.infer<typeof HelloParamsSchema>;

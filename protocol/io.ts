@@ -12,6 +12,11 @@ export type ReadParams = z.infer<typeof ReadParamsSchema>;
 export interface ReadResult {
   /** Repository-relative path that was read (after resolving symlinks inside the root). */
   path: string;
+  /**
+   * The text (a whole file, or the lines asked for). To llmr's own clients a whole file travels as
+   * its raw bytes after the JSON (a tail frame, protocol/wire.ts); a plain JSON-RPC client gets a
+   * JSON string. Either way the client sees a string.
+   */
   content: string;
   /** Size of the whole file in bytes. */
   size: number;

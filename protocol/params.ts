@@ -61,7 +61,7 @@ export const ReadParamsSchema = z.strictObject({
 export const WriteParamsSchema = z.strictObject({
   root,
   path: z.string(),
-  /** The exact content; written byte for byte as UTF-8. */
+  /** The exact content; written byte for byte as UTF-8. llmr's own clients send it (when 1,024 characters or more) as raw bytes after the JSON (protocol/wire.ts). */
   content: z.string(),
   /** When set, the write fails with WRITE_CONFLICT unless the current file has this sha256. */
   expectedSha256: z.string().optional(),

@@ -18,6 +18,12 @@ describe('io/read', () => {
     expect(countLines('a\nb')).toBe(2);
   });
 
+  it('counts the lines of bytes as of their text, multibyte characters included', () => {
+    for (const text of ['', 'a', 'a\n', 'a\nb', '\n\n', 'é€\n😀\nx', 'line\n'.repeat(1000)]) {
+      expect(countLines(Buffer.from(text)), JSON.stringify(text.slice(0, 10))).toBe(countLines(text));
+    }
+  });
+
   it('slices an inclusive line range and clips it at the end', () => {
     const text = 'l1\nl2\nl3\nl4\n';
     expect(sliceLines(text, { from: 2, to: 3 }, 'f')).toEqual({ content: 'l2\nl3\n', lines: { from: 2, to: 3 } });

@@ -1,10 +1,13 @@
 /**
- * `io/read`: host-side path guard, then the bytes come from a read-only I/O container.
+ * `io/read`: host-side path guard, then the bytes come from a read-only I/O container. A whole
+ * file stays bytes (`Utf8Text`): the connection sends them as they are (protocol/wire.ts) or as a
+ * JSON string to a plain JSON-RPC client; only a line range is cut from a decoded string.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { LlmrError } from '../../protocol/errors.js';
 import type { LineRange, ReadParams, ReadResult } from '../../protocol/io.js';
+import { Utf8Text } from '../../protocol/wire.js';
 import { withLease } from '../containers/with-lease.js';
 import type { ResolvedPath } from '../paths/guard.js';
 import type { RequestContext } from '../context.js';
@@ -12,17 +15,26 @@ import { auditFailure, withIoDeadline, type IoDeps } from './common.js';
 
 const SNIFF_BYTES = 8000;
 
-/** Text content of `bytes`, or BINARY_FILE: a NUL in the first 8000 bytes or invalid UTF-8. */
-export function decodeText(bytes: Buffer, shownPath: string): string {
+/** `io/read`'s result as the daemon returns it: a whole file's content may still be its bytes. */
+export type ReadAnswer = Omit<ReadResult, 'content'> & { content: string | Utf8Text };
+
+/** The text bytes of `bytes` (a leading BOM dropped), or BINARY_FILE: a NUL in the first 8000 bytes or invalid UTF-8. */
+export function textBytes(bytes: Buffer, shownPath: string): { text: Buffer; ascii: boolean } {
   if (bytes.subarray(0, SNIFF_BYTES).includes(0)) {
     throw new LlmrError('BINARY_FILE', `${shownPath} appears to be binary (contains NUL bytes)`);
   }
-  // SIMD checks first: ASCII (most source files) becomes a one-byte string without UTF-8 decoding
-  if (isAscii(bytes)) return bytes.toString('latin1');
+  // SIMD checks first: ASCII (most source files) needs no UTF-8 decoding
+  if (isAscii(bytes)) return { text: bytes, ascii: true };
   if (!isUtf8(bytes)) throw new LlmrError('BINARY_FILE', `${shownPath} appears to be binary (not valid UTF-8)`);
   // like TextDecoder, drop a leading byte-order mark
   const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  return (bom ? bytes.subarray(3) : bytes).toString('utf8');
+  return { text: bom ? bytes.subarray(3) : bytes, ascii: false };
+}
+
+/** Text content of `bytes`, or BINARY_FILE (see {@link textBytes}). */
+export function decodeText(bytes: Buffer, shownPath: string): string {
+  const { text, ascii } = textBytes(bytes, shownPath);
+  return text.toString(ascii ? 'latin1' : 'utf8');
 }
 
 /** Lines `range.from`…`range.to` (1-based, inclusive) of `text`; `to` is clipped to the end. */
@@ -37,11 +49,17 @@ export function sliceLines(text: string, range: LineRange, shownPath: string): {
   return { content: to < count || text.endsWith('\n') ? `${picked}\n` : picked, lines: { from: range.from, to } };
 }
 
-export function countLines(text: string): number {
-  if (text === '') return 0;
+/** Lines of `text` (a string, or its UTF-8 bytes: a 0x0A byte is always a newline); a last line without newline counts. */
+export function countLines(text: string | Buffer): number {
+  if (text.length === 0) return 0;
   let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n += 1;
-  return text.endsWith('\n') ? n : n + 1;
+  if (typeof text === 'string') {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n += 1;
+    return text.endsWith('\n') ? n : n + 1;
+  }
+  // a plain loop: Buffer#indexOf is a native call each time, 3× slower on a file of short lines
+  for (let i = 0; i < text.length; i += 1) if (text[i] === 0x0a) n += 1;
+  return text[text.length - 1] === 0x0a ? n : n + 1;
 }
 
 async function resolveTarget(guard: IoDeps['guard'], params: ReadParams): Promise<{ target: ResolvedPath; lines?: LineRange }> {
@@ -53,7 +71,7 @@ async function resolveTarget(guard: IoDeps['guard'], params: ReadParams): Promis
 }
 
 /** Read one file for the model. */
-export async function readFile(deps: IoDeps, params: ReadParams, ctx: RequestContext): Promise<ReadResult> {
+export async function readFile(deps: IoDeps, params: ReadParams, ctx: RequestContext): Promise<ReadAnswer> {
   const shown = params.path;
   const { limits, audit } = deps;
   try {
@@ -65,10 +83,12 @@ export async function readFile(deps: IoDeps, params: ReadParams, ctx: RequestCon
     }
     const { content: bytes } = await withIoDeadline(limits.timeoutSeconds, ctx, `reading ${shown}`,
       (signal) => withLease(deps.readPool, signal, (lease) => lease.conn.read(target.rel, max, signal)));
-    const text = decodeText(bytes, shown);
+    const { text, ascii } = textBytes(bytes, shown);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const base = { path: target.rel, size: bytes.length, lineCount: countLines(text), sha256 };
-    const result: ReadResult = lines === undefined ? { ...base, content: text } : { ...base, ...sliceLines(text, lines, shown) };
+    const result: ReadAnswer = lines === undefined
+      ? { ...base, content: new Utf8Text(text) }
+      : { ...base, ...sliceLines(text.toString(ascii ? 'latin1' : 'utf8'), lines, shown) };
     audit.record({ session: ctx.session, operation: 'open', target: shown, status: 'success', metadata: `bytes:${bytes.length},sha256:${sha256}` });
     return result;
   } catch (err) {

@@ -10,6 +10,7 @@
 import type net from 'node:net';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
 import { INTERNAL_MESSAGE, rpcNumber } from '../../protocol/errors.js';
+import { encodeBody } from '../../protocol/wire.js';
 
 /** Unsent bytes above which a connection counts as congested. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
@@ -54,10 +55,16 @@ export function whenWritable(sock: net.Socket): Promise<void> | undefined {
  * `onAnswer(id)` for every response (the id is then free) and `onOverflow` instead of writing
  * when more than {@link MAX_UNSENT_BYTES} are unsent. The last line of defence of DESIGN §4: an
  * internal error that did not come through handle.ts (vscode-jsonrpc's own "Request … failed with
- * message: …") leaves with the fixed INTERNAL message only.
+ * message: …") leaves with the fixed INTERNAL message only. When `tails()` says the client reads
+ * tail frames (protocol/wire.ts), file content (`Utf8Text`) leaves as raw bytes after the JSON.
  */
 export class SocketMessageWriter extends AbstractMessageWriter implements MessageWriter {
-  constructor(private readonly sock: net.Socket, private readonly onAnswer: (id: unknown) => void, private readonly onOverflow: () => void) {
+  constructor(
+    private readonly sock: net.Socket,
+    private readonly onAnswer: (id: unknown) => void,
+    private readonly onOverflow: () => void,
+    private readonly tails: () => boolean = () => false,
+  ) {
     super();
     sock.on('error', (err) => this.fireError(err));
     sock.on('close', () => this.fireClose());
@@ -72,11 +79,13 @@ export class SocketMessageWriter extends AbstractMessageWriter implements Messag
       this.onOverflow();
       return Promise.resolve();
     }
-    const body = Buffer.from(JSON.stringify(msg), 'utf8');
+    const body = encodeBody(msg, this.tails());
+    let length = 0;
+    for (const part of body) length += part.length;
     // header and body in one writev: one syscall, and the client wakes up once
     this.sock.cork();
-    this.sock.write(`Content-Length: ${body.length}\r\n\r\n`, 'ascii');
-    this.sock.write(body);
+    this.sock.write(`Content-Length: ${length}\r\n\r\n`, 'ascii');
+    for (const part of body) this.sock.write(part);
     this.sock.uncork();
     return Promise.resolve();
   }

@@ -7,10 +7,16 @@
  * trickle. A body that is not JSON, or a message `admit` refuses, is answered (`onRefusal`) and
  * dropped: the frame was intact, so the connection stays usable.
  *
+ * The guard decodes each body once (protocol/wire.ts: plain JSON, or a tail frame when the frame
+ * carries the `Llmr-Wire: tails` header) and passes the message objects on (object mode);
+ * {@link GuardMessageReader} hands them to vscode-jsonrpc, which does not parse them again.
+ *
  * Backpressure: while `ready()` returns a promise (the client is not reading its answers), no
  * further input is taken, so a client cannot make the daemon queue answers without bound.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { AbstractMessageReader, Disposable, type DataCallback, type Message, type MessageReader } from 'vscode-jsonrpc/node';
+import { decodeBody } from '../../protocol/wire.js';
 import { refusal, type Refusal } from './envelope.js';
 
 const MAX_HEADER_BYTES = 8 * 1024;
@@ -30,17 +36,20 @@ export interface FrameGuardOptions {
   admit?: (message: unknown) => Refusal | undefined;
   /** A promise while output is congested: input waits for it. */
   ready?: () => Promise<void> | undefined;
+  /** A frame carried `Llmr-Wire: tails`: the client reads tail frames (called for each such frame). */
+  onTails?: () => void;
 }
 
 export class FrameGuard extends Transform {
   private header: Buffer = Buffer.alloc(0);
   private bodyLeft = 0;
   private frame: Buffer[] = [];
+  private frameTails = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(private readonly opts: FrameGuardOptions) {
-    super();
+    super({ readableObjectMode: true });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -102,10 +111,13 @@ export class FrameGuard extends Transform {
         if (this.header.length > MAX_HEADER_BYTES) this.violate(`header block longer than ${MAX_HEADER_BYTES} bytes`, 'malformed');
         break;
       }
-      const length = parseContentLength(this.header.subarray(0, end).toString('ascii'));
+      const block = this.header.subarray(0, end).toString('ascii');
+      const length = parseContentLength(block);
       if (typeof length === 'string') return this.violate(length, 'malformed');
       if (length > this.opts.maxBody) return this.violate(`message of ${length} bytes exceeds the limit of ${this.opts.maxBody} bytes`, 'too-large');
-      this.frame = [this.header.subarray(0, end + HEADER_END.length)];
+      this.frameTails = wantsTails(block);
+      if (this.frameTails) this.opts.onTails?.();
+      this.frame = [];
       rest = this.header.subarray(end + HEADER_END.length);
       this.header = Buffer.alloc(0);
       this.bodyLeft = length;
@@ -113,23 +125,22 @@ export class FrameGuard extends Transform {
     }
   }
 
-  /** Pass a complete frame on when its body is JSON and admitted; otherwise answer it and drop it. */
+  /** Pass a complete frame's message on when it decodes and is admitted; otherwise answer it and drop it. */
   private flushFrame(): void {
-    const [head, ...body] = this.frame;
+    const body = this.frame.length === 1 ? this.frame[0] : Buffer.concat(this.frame);
     this.frame = [];
-    let message: unknown;
-    try {
-      message = JSON.parse(Buffer.concat(body).toString('utf8'));
-    } catch (err) {
-      this.opts.onRefusal?.(refusal(null, 'PARSE_ERROR', `message body is not valid JSON: ${(err as Error).message.slice(0, 120)}`));
+    const decoded = decodeBody(body, this.frameTails);
+    if (!decoded.ok) {
+      this.opts.onRefusal?.(refusal(decoded.id, 'PARSE_ERROR', decoded.problem));
       return;
     }
-    const refused = this.opts.admit?.(message);
+    const message = decoded.message;
+    const refused = message === null ? refusal(null, 'INVALID_REQUEST', 'a JSON-RPC message must be an object, got null') : this.opts.admit?.(message);
     if (refused !== undefined) {
       this.opts.onRefusal?.(refused);
       return;
     }
-    this.push(Buffer.concat([head, ...body]));
+    this.push(message);
   }
 
   private violate(message: string, kind: Violation): void {
@@ -137,6 +148,29 @@ export class FrameGuard extends Transform {
     this.header = Buffer.alloc(0);
     this.frame = [];
     this.opts.onViolation(message, kind);
+  }
+}
+
+/** Whether a header block carries `Llmr-Wire: tails` (protocol/wire.ts). */
+export function wantsTails(block: string): boolean {
+  return block.split('\r\n').some((line) => /^llmr-wire\s*:\s*tails\s*$/i.test(line));
+}
+
+/**
+ * vscode-jsonrpc's reader for the messages a {@link FrameGuard} decoded: they are handed on as
+ * they are, not serialised and parsed again.
+ */
+export class GuardMessageReader extends AbstractMessageReader implements MessageReader {
+  constructor(private readonly guard: FrameGuard) {
+    super();
+    guard.on('error', (err: Error) => this.fireError(err));
+    guard.on('close', () => this.fireClose());
+  }
+
+  listen(callback: DataCallback): Disposable {
+    const onData = (message: Message): void => callback(message);
+    this.guard.on('data', onData);
+    return Disposable.create(() => this.guard.off('data', onData));
   }
 }
 

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { Handler, RequestContext } from '../context.js';
 import { INTERNAL_MESSAGE, LlmrError, asLlmrError, rpcNumber, type ErrorData } from '../../protocol/errors.js';
 import { PARAMS_SCHEMAS, checkParams } from '../../protocol/params.js';
+import type { OnWire } from '../../protocol/wire.js';
 
 // The per-request types live in a neutral module (capabilities must not import rpc/).
 export type { Handler, RequestContext } from '../context.js';
@@ -35,9 +36,10 @@ function schemaOf(method: string): z.ZodType {
 /**
  * Register `fn` for `type` on the connection. The params are checked against the method's schema
  * (protocol/params.ts) first, so `fn` only ever sees valid params; every error goes through the
- * error table.
+ * error table. A result's strings may still be bytes (`Utf8Text`, protocol/wire.ts): the writer
+ * sends them as a tail or as JSON strings, whichever the connection speaks.
  */
-export function handle<P, R>(scope: ConnectionScope, type: RequestType<P, R, ErrorData> | RequestType0<R, ErrorData>, fn: Handler<P, R>): void {
+export function handle<P, R>(scope: ConnectionScope, type: RequestType<P, R, ErrorData> | RequestType0<R, ErrorData>, fn: Handler<P, OnWire<R>>): void {
   const schema = schemaOf(type.method);
   // Registered by name, vscode-jsonrpc calls (token) without params, (params, token) with an object,
   // and (...array, token) with positional params, whatever the method's declared arity.

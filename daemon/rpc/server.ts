@@ -7,12 +7,12 @@ import { chmod, lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { StreamMessageReader, createMessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection } from 'vscode-jsonrpc/node';
 import { LlmrError, type ErrorCode } from '../../protocol/errors.js';
 import { checkSocketPath } from '../../protocol/socket-path.js';
 import type { ConnectionScope } from './handle.js';
 import { Admission, refusal } from './envelope.js';
-import { FrameGuard, type Violation } from './frame-guard.js';
+import { FrameGuard, GuardMessageReader, type Violation } from './frame-guard.js';
 import { MAX_UNSENT_BYTES, SocketMessageWriter, whenWritable } from './backpressure.js';
 
 export interface RpcServer {
@@ -121,6 +121,7 @@ function serveConnection(sock: net.Socket, opts: ServerOptions, live: Set<net.So
   // refusals must not free the id of the request they refuse: only vscode-jsonrpc's answers do
   const writer = new SocketMessageWriter(sock, () => undefined, overflow);
   const writable = (): Promise<void> | undefined => whenWritable(sock);
+  let tails = false; // the client sent `Llmr-Wire: tails` (protocol/wire.ts): answer with tail frames
   const guard = new FrameGuard({
     maxBody: opts.maxMessageBytes,
     frameTimeoutMs: opts.frameTimeoutMs,
@@ -136,10 +137,12 @@ function serveConnection(sock: net.Socket, opts: ServerOptions, live: Set<net.So
       void writer.write(reply).catch(() => undefined); // the connection's own error handler logs it
     },
     ready: writable,
+    onTails: () => { tails = true; },
   });
   sock.on('error', (err) => log.debug({ err }, 'socket error'));
   sock.pipe(guard);
-  const conn = createMessageConnection(new StreamMessageReader(guard), new SocketMessageWriter(sock, (id) => admission.answered(id), overflow));
+  const answers = new SocketMessageWriter(sock, (id) => admission.answered(id), overflow, () => tails);
+  const conn = createMessageConnection(new GuardMessageReader(guard), answers);
   conn.onError(([err]) => log.debug({ err }, 'connection error'));
   sock.on('close', () => {
     live.delete(sock);
