@@ -12,7 +12,7 @@ export type Frame = { type: string; fields: Buffer[] };
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** The version string the helper answers a ping with. */
-export const HELPER_VERSION = '6';
+export const HELPER_VERSION = '7';
 
 /** Request types. */
 export const HELPER_OPS = { PING: 'P', READ: 'R', WRITE: 'W', EXEC: 'X', EXEC_MERGED: 'Y', CLEAN: 'C' } as const;
