@@ -153,6 +153,7 @@ async function helperConnection(container: Docker.Container, listener: HelperLis
 
 function endOf(socket: Socket): Promise<void> {
   return new Promise<void>((resolve) => {
+    if (socket.destroyed) resolve();
     socket.once('end', resolve);
     socket.once('close', resolve);
     socket.once('error', () => resolve());

@@ -34,6 +34,7 @@ export const HELPER_ERROR_CODES = {
   EXEC_FAILED: 'EXEC_FAILED',
   MASK_BROKEN: 'MASK_BROKEN',
   UNCLEAN: 'CONTAINER_FAILED',
+  SETUP_FAILED: 'CONTAINER_FAILED',
 } as const satisfies Record<string, ErrorCode>;
 
 /** Encodes one frame. Throws INTERNAL when the type is not one byte or the frame is too large. */

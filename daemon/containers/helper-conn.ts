@@ -35,6 +35,7 @@ export class HelperConnection {
     container.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     container.socket.on('error', (err) => this.fail(new LlmrError('CONTAINER_FAILED', `helper connection of container ${this.id.slice(0, 12)} failed`, undefined, { cause: err })));
     void container.closed.then(() => this.fail(new LlmrError('CONTAINER_FAILED', `container ${this.id.slice(0, 12)} stopped unexpectedly`)));
+    container.socket.resume(); // handed over paused (helper-socket.ts): nothing was read before this reader
   }
 
   /** False once the container's stream ended or a protocol error happened. */
@@ -114,7 +115,9 @@ export class HelperConnection {
     for (const frame of frames) {
       const w = this.waiter;
       if (w === undefined) {
-        this.fail(new LlmrError('CONTAINER_FAILED', `helper sent a frame nobody asked for (${frame.fields.length} fields)`));
+        // the helper's own last words (it could not start: SETUP_FAILED) come unasked, as an error frame
+        const said = frame.type === 'E' ? `: ${frame.fields.map((f) => f.toString('utf8').slice(0, 300)).join(': ')}` : ` (${frame.fields.length} fields)`;
+        this.fail(new LlmrError('CONTAINER_FAILED', `helper of container ${this.id.slice(0, 12)} sent a frame nobody asked for${said}`));
         return;
       }
       if (w.onFrame(frame)) this.waiter = undefined;

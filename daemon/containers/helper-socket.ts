@@ -46,7 +46,7 @@ export function prepareSocketParent(parent: string, uid = process.getuid?.() ?? 
 export interface HelperListener {
   /** The host directory to mount (read-only) at HELPER_SOCKET_DIR. */
   dir: string;
-  /** The helper's connection; rejects after `close()` without one. */
+  /** The helper's connection, paused until read; rejects after `close()` without one. */
   accepted: Promise<net.Socket>;
   /** Stop listening and remove the socket and its directory (idempotent; the accepted socket stays open). */
   close(): void;
@@ -84,11 +84,9 @@ export async function listenForHelper(parent: string): Promise<HelperListener> {
     }
     first = sock;
     stop();
-    setImmediate(() => { // a connection accepted in the same turn is seen first
-      if (sock.destroyed) return;
-      sock.resume();
-      settle?.resolve(sock);
-    });
+    // paused until its reader attaches (nothing read, no end of file missed); a connection
+    // accepted in the same turn is seen first
+    setImmediate(() => { if (!sock.destroyed) settle?.resolve(sock); });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

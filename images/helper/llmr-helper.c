@@ -745,6 +745,27 @@ static void dispatch(char type, field_t *f, size_t n) {
     }
 }
 
+/* Cannot serve: say why on stderr and, once connected, to the daemon as the answer to its first
+   request (its ping), so the reason reaches the daemon's error instead of a bare end of file. */
+static void setup_failed(const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "llmr-helper: %s\n", msg);
+    unsigned char hdr[4], buf[4096];
+    if (socket_path != NULL && read_full(conn_in, hdr, 4) == 4) {
+        for (uint32_t left = get_u32(hdr); left > 0; ) {
+            size_t n = left < sizeof buf ? left : sizeof buf;
+            if (read_full(conn_in, buf, n) != (ssize_t)n) exit(1);
+            left -= (uint32_t)n;
+        }
+        send_err("SETUP_FAILED", "%s", msg);
+    }
+    exit(1);
+}
+
 /* The one connection to the daemon (--socket); the daemon stops listening once it has it. */
 static void connect_daemon(void) {
     struct sockaddr_un a;
@@ -773,13 +794,12 @@ static void setup(void) {
     umask(022);
     if (socket_path != NULL) connect_daemon();
     root_fd = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (root_fd < 0) { fprintf(stderr, "llmr-helper: open %s: %s\n", root_path, strerror(errno)); exit(1); }
+    if (root_fd < 0) setup_failed("open %s: %s", root_path, strerror(errno));
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 || (sig_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-        fprintf(stderr, "llmr-helper: signalfd: %s\n", strerror(errno));
-        exit(1);
+        setup_failed("signalfd: %s", strerror(errno));
     }
 }
 
