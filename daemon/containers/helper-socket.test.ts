@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +37,17 @@ describe('containers/helper-socket', () => {
     mkdirSync(foreign);
     chownSync(foreign, 1000, 1000);
     expect(() => prepareSocketParent(foreign)).toThrow(/not a directory owned by uid/);
+  });
+
+  it('removes what a daemon that died mid-start left, and nothing recent', () => {
+    const parent = prepareSocketParent(path.join(BASE, 'p6'));
+    const old = mkdtempSync(path.join(parent, 'c'));
+    const recent = mkdtempSync(path.join(parent, 'c'));
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(old, hourAgo, hourAgo);
+    prepareSocketParent(parent);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
   });
 
   it('accepts exactly one connection, then removes the socket so nobody can connect later', async () => {

@@ -9,7 +9,7 @@
  * connects before it runs anything), then closes the listener and removes the socket and the
  * directory, so no process started later in the container can connect.
  */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
@@ -20,6 +20,8 @@ export const HELPER_SOCKET_PATH = `${HELPER_SOCKET_DIR}/s`;
 const SOCKET_NAME = 's';
 /** sockaddr_un's sun_path holds 108 bytes with the NUL. */
 const MAX_SOCKET_PATH = 107;
+/** A directory this old was left by a daemon that died mid-start (a start waits at most 30 s). */
+const STALE_MS = 10 * 60 * 1000;
 
 /**
  * The parent of the per-container directories: `$XDG_RUNTIME_DIR/llmr-helper` (a path naming no
@@ -31,7 +33,8 @@ export function helperSocketParent(stateDir: string, runtimeDir: string | undefi
 
 /**
  * Creates `parent` (mode 0700) and checks it is a real directory of this user that nobody else
- * may enter; a parent someone else could reach would let them talk to a helper first.
+ * may enter (a parent someone else could reach would let them talk to a helper first); removes
+ * what a daemon that died while starting a container left in it.
  */
 export function prepareSocketParent(parent: string, uid = process.getuid?.() ?? 0): string {
   mkdirSync(parent, { recursive: true, mode: 0o700 });
@@ -40,6 +43,11 @@ export function prepareSocketParent(parent: string, uid = process.getuid?.() ?? 
     throw new LlmrError('CONTAINER_FAILED', `helper socket directory ${parent} is not a directory owned by uid ${uid}`, 'remove it; the daemon creates it again');
   }
   if ((st.mode & 0o077) !== 0) chmodSync(parent, 0o700);
+  for (const name of readdirSync(parent)) {
+    const entry = path.join(parent, name);
+    const info = lstatSync(entry, { throwIfNoEntry: false });
+    if (info !== undefined && Date.now() - info.mtimeMs > STALE_MS) rmSync(entry, { recursive: true, force: true });
+  }
   return parent;
 }
 
