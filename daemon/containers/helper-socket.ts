@@ -96,10 +96,17 @@ export async function listenForHelper(parent: string): Promise<HelperListener> {
     // accepted in the same turn is seen first
     setImmediate(() => { if (!sock.destroyed) settle?.resolve(sock); });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(file, () => { server.off('error', reject); resolve(); });
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(file, () => { server.off('error', reject); resolve(); });
+    });
+  } catch (err) {
+    stop();
+    throw new LlmrError('CONTAINER_FAILED', `cannot listen on helper socket ${file}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  // a failed accept (EMFILE, …) ends this start, never the daemon
+  server.on('error', (err) => { stop(); settle?.reject(new LlmrError('CONTAINER_FAILED', `helper socket ${file} failed: ${err.message}`, undefined, { cause: err })); });
   // the directory 0711 and the socket 0666: the container's user (the repository owner, maybe not
   // the daemon's) may connect; on the host the 0700 parent keeps everyone else out
   chmodSync(dir, 0o711);
