@@ -85,7 +85,7 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-function createOptions(spec: ContainerSpec, socketDir?: string): Docker.ContainerCreateOptions {
+function createOptions(spec: ContainerSpec, socketDir: string): Docker.ContainerCreateOptions {
   return {
     name: spec.name,
     Image: spec.image,
@@ -115,7 +115,9 @@ function createOptions(spec: ContainerSpec, socketDir?: string): Docker.Containe
       NanoCpus: spec.nanoCpus,
       Init: true,
       AutoRemove: true,
-      Mounts: [...spec.mounts, ...(socketDir !== undefined ? [{ source: socketDir, target: HELPER_SOCKET_DIR, readOnly: true }] : [])].map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+      // the helper's socket directory (this container's alone), read-only, after the spec's mounts
+      Mounts: [...spec.mounts, { source: socketDir, target: HELPER_SOCKET_DIR, readOnly: true }]
+        .map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
       IpcMode: 'private',
       // the helper's traffic (file contents, command output) must not be copied into Docker's logs
       LogConfig: { Type: 'none', Config: {} },

@@ -778,6 +778,13 @@ static void connect_daemon(void) {
         exit(1);
     }
     conn_in = conn_out = s;
+    /* The container's stdio leads nowhere the daemon reads, and a command can reach it through
+       Docker's init (/proc/1/fd/2): a pipe it filled must never block the helper's own messages. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        for (int fd = 0; fd <= 2; fd++) dup2(null, fd);
+        if (null > 2) close(null);
+    }
 }
 
 static void setup(void) {

@@ -115,7 +115,7 @@ describe('integration/helper-socket', () => {
   });
 
   it('answers EXEC_ABORTED with the output so far when a command kills the helper', async () => {
-    const f = await rpcFailure(py("import os, sys, time\nprint('before', flush=True)\nos.kill(os.getppid(), 9)\ntime.sleep(30)"));
+    const f = await rpcFailure(py("import os, sys, time\nprint('before', flush=True)\ntime.sleep(0.5)\nos.kill(os.getppid(), 9)\ntime.sleep(30)"));
     expect(f.code).toBe('EXEC_ABORTED');
     expect(f.output?.stdout).toBe('before\n');
     const next = await conn.sendRequest(ExecRequest, { root: repo, command: 'cat notes.txt' });
