@@ -115,7 +115,7 @@ export class HelperConnection {
     for (const frame of frames) {
       const w = this.waiter;
       if (w === undefined) {
-        // the helper's own last words (it could not start: SETUP_FAILED) come unasked, as an error frame
+        // an error frame nobody asked for still says what the helper meant (text truncated)
         const said = frame.type === 'E' ? `: ${frame.fields.map((f) => f.toString('utf8').slice(0, 300)).join(': ')}` : ` (${frame.fields.length} fields)`;
         this.fail(new LlmrError('CONTAINER_FAILED', `helper of container ${this.id.slice(0, 12)} sent a frame nobody asked for${said}`));
         return;
