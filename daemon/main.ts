@@ -16,6 +16,7 @@ import { stateDir, userConfigFile } from './config/paths.js';
 import type { LlmrConfig } from './config/schema.js';
 import { createDockerClient, type DockerClient } from './containers/docker.js';
 import { withImageCheck } from './containers/image-check.js';
+import { helperSocketParent } from './containers/helper-socket.js';
 import { LABELS } from './containers/spec.js';
 import { createLogger } from './log.js';
 import { registerRoutes } from './rpc/routes.js';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   // under socket activation the inherited socket names the daemon, whatever (little) environment systemd gave it
   const socket = (await activatedSocketPath(env)) ?? socketPath(env, homedir);
   const instance = createHash('sha256').update(socket).digest('hex').slice(0, 16);
-  const docker = withImageCheck(createDockerClient());
+  const docker = withImageCheck(createDockerClient({ socketParent: helperSocketParent(state, env.XDG_RUNTIME_DIR) }));
   await reap(docker, instance, log);
   const audits = createAuditSinks(log);
   const registry = createRegistry({

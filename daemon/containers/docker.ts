@@ -1,12 +1,15 @@
 /**
  * The Docker adapter: the only module that imports dockerode. Every call has a deadline, and
  * Docker's errors become LlmrErrors here (socket errors → DOCKER_UNAVAILABLE, missing image →
- * IMAGE_MISSING, everything else → CONTAINER_FAILED).
+ * IMAGE_MISSING, everything else → CONTAINER_FAILED). A container's helper talks to the daemon
+ * over its own Unix socket (helper-socket.ts), never through Docker: nothing is attached.
  */
 import Docker from 'dockerode';
-import { PassThrough, type Duplex } from 'node:stream';
+import os from 'node:os';
+import path from 'node:path';
+import type { Socket } from 'node:net';
 import { LlmrError } from '../../protocol/errors.js';
-import { Demuxer } from './demux.js';
+import { HELPER_SOCKET_DIR, listenForHelper, prepareSocketParent, type HelperListener } from './helper-socket.js';
 
 export interface ContainerSpec {
   name?: string;
@@ -29,23 +32,19 @@ export interface ContainerSpec {
   network?: 'bridge';
 }
 
-/** A started container whose helper talks over the attached stdin/stdout. */
-export interface AttachedContainer {
+/** A started container and the one connection its helper made to the daemon. */
+export interface StartedContainer {
   id: string;
-  /** Helper's stdout, demultiplexed from Docker's attach stream. */
-  stdout: PassThrough;
-  /** Helper's stderr (diagnostics). */
-  stderr: PassThrough;
-  /** Write requests here. */
-  stdin: Duplex;
-  /** Resolves when the attach stream ends (the container stopped or the daemon lost it). */
+  /** The helper's socket: requests go out, answers come back. */
+  socket: Socket;
+  /** Resolves when the connection ended (the helper exited, the container stopped, or the daemon let go). */
   closed: Promise<void>;
 }
 
 export interface DockerClient {
   ping(timeoutMs?: number): Promise<{ apiVersion: string; serverVersion: string }>;
   imageLabels(image: string): Promise<Record<string, string> | undefined>;
-  start(spec: ContainerSpec, timeoutMs: number): Promise<AttachedContainer>;
+  start(spec: ContainerSpec, timeoutMs: number): Promise<StartedContainer>;
   remove(id: string, timeoutMs?: number): Promise<void>;
   listByLabel(label: string, value: string): Promise<string[]>;
 }
@@ -86,7 +85,7 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+function createOptions(spec: ContainerSpec, socketDir: string): Docker.ContainerCreateOptions {
   return {
     name: spec.name,
     Image: spec.image,
@@ -97,12 +96,12 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
     Labels: spec.labels,
     WorkingDir: spec.workingDir,
     Tty: false,
-    OpenStdin: true,
-    // When the daemon's attach connection goes away (even kill -9), the helper reads EOF and exits.
-    StdinOnce: true,
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
+    // nothing attached: the helper's socket carries the conversation, and when the daemon goes
+    // away (even kill -9) the helper reads end of file on it and exits
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
     NetworkDisabled: spec.network !== 'bridge',
     HostConfig: {
       NetworkMode: spec.network === 'bridge' ? 'bridge' : 'none',
@@ -116,7 +115,9 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
       NanoCpus: spec.nanoCpus,
       Init: true,
       AutoRemove: true,
-      Mounts: spec.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+      // the helper's socket directory (this container's alone), read-only, after the spec's mounts
+      Mounts: [...spec.mounts, { source: socketDir, target: HELPER_SOCKET_DIR, readOnly: true }]
+        .map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
       IpcMode: 'private',
       // the helper's traffic (file contents, command output) must not be copied into Docker's logs
       LogConfig: { Type: 'none', Config: {} },
@@ -124,48 +125,73 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
   };
 }
 
-/** Attach to a created container: its stdin, and stdout/stderr demultiplexed from one stream. */
-async function attach(container: Docker.Container, timeoutMs: number) {
-  const stream = (await withDeadline(
-    container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
-    timeoutMs, 'attach to a container')) as unknown as Duplex;
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const demux = new Demuxer((which, data) => (which === 'stdout' ? stdout : stderr).write(data));
-  stream.on('data', (chunk: Buffer) => {
-    try {
-      demux.push(chunk);
-    } catch (err) {
-      stream.destroy(err as Error); // out of step: the conversation is over ('error' below ends it)
-    }
+/** How long a start waits for the helper before asking Docker whether the container still runs. */
+const EXIT_CHECK_AFTER_MS = 250;
+
+/**
+ * The helper's connection, or why there is none: the deadline passed, or the container stopped
+ * first (asked of Docker only when the helper is slow to connect: one request fewer per start).
+ */
+async function helperConnection(container: Docker.Container, listener: HelperListener, timeoutMs: number): Promise<Socket> {
+  const stop = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      container.wait({ condition: 'not-running', abortSignal: stop.signal }).then(
+        (r: { StatusCode?: number }) => reject(new LlmrError('CONTAINER_FAILED', `container ${container.id.slice(0, 12)} exited with status ${r.StatusCode ?? '?'} before its helper connected`)),
+        (err: { statusCode?: number }) => {
+          if (err.statusCode === 404) reject(new LlmrError('CONTAINER_FAILED', `container ${container.id.slice(0, 12)} stopped before its helper connected`));
+        });
+    }, EXIT_CHECK_AFTER_MS);
   });
-  const closed = new Promise<void>((resolve) => {
-    const done = (): void => { stdout.end(); stderr.end(); resolve(); };
-    stream.once('end', done);
-    stream.once('close', done);
-    stream.once('error', done);
+  exited.catch(() => undefined);
+  try {
+    return await withDeadline(Promise.race([listener.accepted, exited]), timeoutMs, 'let its helper connect');
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
+  }
+}
+
+function endOf(socket: Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (socket.destroyed) resolve();
+    socket.once('end', resolve);
+    socket.once('close', resolve);
+    socket.once('error', () => resolve());
   });
-  return { stream, stdout, stderr, closed };
+}
+
+/** `socketParent`: where the per-container helper socket directories live (helper-socket.ts). */
+export interface DockerClientOptions {
+  socketParent?: string;
 }
 
 /** Create a Docker client from the environment (DOCKER_HOST or the default socket). */
-export function createDockerClient(): DockerClient {
+export function createDockerClient(opts: DockerClientOptions = {}): DockerClient {
   const docker = new Docker();
+  let parent: string | undefined;
+  const socketParent = (): string => (parent ??= prepareSocketParent(opts.socketParent ?? path.join(os.tmpdir(), `llmr-helper-${process.getuid?.() ?? 0}`)));
 
-  async function start(spec: ContainerSpec, timeoutMs: number): Promise<AttachedContainer> {
-    let container: Docker.Container;
+  async function start(spec: ContainerSpec, timeoutMs: number): Promise<StartedContainer> {
+    const listener = await listenForHelper(socketParent());
     try {
-      container = await withDeadline(docker.createContainer(createOptions(spec)), timeoutMs, 'create a container');
-    } catch (err) {
-      throw translateDockerError(err, 'create a container', spec.image);
-    }
-    try {
-      const { stream, stdout, stderr, closed } = await attach(container, timeoutMs);
-      await withDeadline(container.start(), timeoutMs, 'start a container');
-      return { id: container.id, stdout, stderr, stdin: stream, closed };
-    } catch (err) {
-      await container.remove({ force: true }).catch(() => undefined); // best effort; AutoRemove and the reaper cover the rest
-      throw translateDockerError(err, 'start a container', spec.image);
+      let container: Docker.Container;
+      try {
+        container = await withDeadline(docker.createContainer(createOptions(spec, listener.dir)), timeoutMs, 'create a container');
+      } catch (err) {
+        throw translateDockerError(err, 'create a container', spec.image);
+      }
+      try {
+        await withDeadline(container.start(), timeoutMs, 'start a container');
+        const socket = await helperConnection(container, listener, timeoutMs);
+        return { id: container.id, socket, closed: endOf(socket) };
+      } catch (err) {
+        await container.remove({ force: true }).catch(() => undefined); // best effort; AutoRemove and the reaper cover the rest
+        throw translateDockerError(err, 'start a container', spec.image);
+      }
+    } finally {
+      listener.close();
     }
   }
 

@@ -12,7 +12,7 @@ export type Frame = { type: string; fields: Buffer[] };
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** The version string the helper answers a ping with. */
-export const HELPER_VERSION = '6';
+export const HELPER_VERSION = '7';
 
 /** Request types. */
 export const HELPER_OPS = { PING: 'P', READ: 'R', WRITE: 'W', EXEC: 'X', EXEC_MERGED: 'Y', CLEAN: 'C' } as const;
@@ -34,6 +34,7 @@ export const HELPER_ERROR_CODES = {
   EXEC_FAILED: 'EXEC_FAILED',
   MASK_BROKEN: 'MASK_BROKEN',
   UNCLEAN: 'CONTAINER_FAILED',
+  SETUP_FAILED: 'CONTAINER_FAILED',
 } as const satisfies Record<string, ErrorCode>;
 
 /** Encodes one frame. Throws INTERNAL when the type is not one byte or the frame is too large. */

@@ -1,12 +1,13 @@
 /**
  * The typed client of the helper inside one container: `read`, `write`, `exec` and `ping`, each
  * encoded and decoded by helper-codec.ts (the only place that knows the wire letters). Frames go
- * out over the attached stdin and come back from its demultiplexed stdout. One request at a time
- * (the pool lends a container to one operation at a time). A malformed answer is an error.
+ * both ways over the helper's own Unix socket (docker.ts, helper-socket.ts), which no command in the
+ * container can reach. One request at a time (the pool lends a container to one operation at a
+ * time). A malformed answer is an error.
  */
 import type { Logger } from 'pino';
 import { LlmrError } from '../../protocol/errors.js';
-import type { AttachedContainer } from './docker.js';
+import type { StartedContainer } from './docker.js';
 import {
   FrameDecoder, HELPER_VERSION, decodeCleanAnswer, decodeExecChunk, decodeExecExit, decodePong, decodeReadAnswer, decodeWriteAnswer,
   encodeClean, encodeExec, encodePing, encodeRead, encodeWrite, type ExecExit, type ExecRequestSpec, type Frame,
@@ -18,9 +19,7 @@ type Waiter = { onFrame: (f: Frame) => boolean; reject: (e: Error) => void };
 /** Handles one answer frame: true when the conversation is over (resolved or rejected). */
 type FrameHandler<T> = (f: Frame, resolve: (v: T) => void) => boolean;
 
-/** Helper stderr kept in the daemon log per container; the rest is dropped (a command could flood it). */
-const STDERR_LOG_BYTES = 16 * 1024;
-/** Slack over the output cap before exec frames are treated as forged by the command. */
+/** Slack over the output cap before the helper's exec frames are treated as out of step. */
 const OUTPUT_SLACK_BYTES = 64 * 1024;
 /** The exit frame's fields besides its two tails (type, lengths, three decimal numbers). */
 const EXIT_FRAME_OVERHEAD_BYTES = 256;
@@ -31,18 +30,12 @@ export class HelperConnection {
   private waiter: Waiter | undefined;
   private dead: Error | undefined;
 
-  constructor(private readonly container: AttachedContainer, log: Logger) {
+  constructor(private readonly container: StartedContainer, private readonly log: Logger) {
     this.id = container.id;
-    container.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
-    let logged = 0;
-    container.stderr.on('data', (chunk: Buffer) => {
-      if (logged >= STDERR_LOG_BYTES) return;
-      logged += chunk.length;
-      const stderr = chunk.toString('utf8').slice(0, 500);
-      log.warn({ container: this.id.slice(0, 12), stderr, truncated: logged >= STDERR_LOG_BYTES || undefined }, 'helper stderr');
-    });
-    container.stdin.on('error', (err) => this.fail(new LlmrError('CONTAINER_FAILED', 'container stdin failed', undefined, { cause: err })));
+    container.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    container.socket.on('error', (err) => this.fail(new LlmrError('CONTAINER_FAILED', `helper connection of container ${this.id.slice(0, 12)} failed`, undefined, { cause: err })));
     void container.closed.then(() => this.fail(new LlmrError('CONTAINER_FAILED', `container ${this.id.slice(0, 12)} stopped unexpectedly`)));
+    container.socket.resume(); // handed over paused (helper-socket.ts): nothing was read before this reader
   }
 
   /** False once the container's stream ended or a protocol error happened. */
@@ -76,13 +69,14 @@ export class HelperConnection {
   }
 
   /**
-   * Run argv; `onOutput` receives live chunks; resolves with the exit. The command shares the
-   * container (and its stdout) with the helper, so frames are untrusted here: more output than
-   * the cap allows ends the conversation instead of growing the daemon's memory.
+   * Run argv; `onOutput` receives live chunks; resolves with the exit. Only the helper can write
+   * to its socket (a command cannot reach it: helper-socket.ts), but the helper shares a container
+   * with the command, so more output than the cap allows still ends the conversation instead of
+   * growing the daemon's memory.
    */
   exec(spec: ExecRequestSpec, onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void, signal?: AbortSignal): Promise<ExecExit> {
     const budget = spec.maxOutputBytes + OUTPUT_SLACK_BYTES;
-    // the command can write forged frame headers: cap their length when the header arrives, not at 64 MiB
+    // an answer longer than the cap allows is refused when its header arrives, not at 64 MiB
     this.decoder.maxFrameBytes = budget + EXIT_FRAME_OVERHEAD_BYTES;
     let received = 0;
     return this.converse<ExecExit>(encodeExec(spec), signal, (f, resolve) => {
@@ -90,24 +84,24 @@ export class HelperConnection {
       if (chunk !== undefined) {
         received += chunk.data.length;
         if (received > budget) {
-          throw new LlmrError('CONTAINER_FAILED', `command output exceeded ${budget} bytes outside the helper's cap (forged output frames?)`);
+          throw new LlmrError('CONTAINER_FAILED', `command output exceeded ${budget} bytes, over the helper's cap`);
         }
         onOutput(chunk.stream, chunk.data);
         return false;
       }
       const exit = decodeExecExit(f);
       if (exit.stdoutTail.length + exit.stderrTail.length > budget) {
-        throw new LlmrError('CONTAINER_FAILED', 'command output tails exceed the output cap (forged exit frame?)');
+        throw new LlmrError('CONTAINER_FAILED', 'command output tails exceed the output cap');
       }
       resolve(exit);
       return true;
     });
   }
 
-  /** Close stdin so the helper exits (the container then removes itself). */
+  /** End the connection: the helper reads end of file and exits (the container then removes itself). */
   close(): void {
     this.fail(new LlmrError('CONTAINER_FAILED', 'connection closed'));
-    this.container.stdin.end();
+    this.container.socket.end();
   }
 
   private onData(chunk: Buffer): void {
@@ -121,7 +115,9 @@ export class HelperConnection {
     for (const frame of frames) {
       const w = this.waiter;
       if (w === undefined) {
-        this.fail(new LlmrError('CONTAINER_FAILED', `helper sent a frame nobody asked for (${frame.fields.length} fields)`));
+        // an error frame nobody asked for still says what the helper meant (text truncated)
+        const said = frame.type === 'E' ? `: ${frame.fields.map((f) => f.toString('utf8').slice(0, 300)).join(': ')}` : ` (${frame.fields.length} fields)`;
+        this.fail(new LlmrError('CONTAINER_FAILED', `helper of container ${this.id.slice(0, 12)} sent a frame nobody asked for${said}`));
         return;
       }
       if (w.onFrame(frame)) this.waiter = undefined;
@@ -131,6 +127,7 @@ export class HelperConnection {
   private fail(err: Error): void {
     if (this.dead !== undefined) return;
     this.dead = err;
+    this.log.debug({ container: this.id.slice(0, 12), why: err.message }, 'helper connection ended');
     const w = this.waiter;
     this.waiter = undefined;
     w?.reject(err);
@@ -163,7 +160,7 @@ export class HelperConnection {
       };
       if (signal?.aborted) { onAbort(); return; }
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.container.stdin.write(request);
+      this.container.socket.write(request);
     });
   }
 }

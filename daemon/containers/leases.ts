@@ -32,13 +32,13 @@ export interface LeaseFactory {
 }
 
 /**
- * A container of another image whose mounted llmr helper stopped before answering its first ping:
- * the image cannot run it (not Linux, another architecture, a rootfs Docker cannot start).
+ * A container of another image whose mounted llmr helper stopped before answering its first ping
+ * (or never connected): the image cannot run it (not Linux, another architecture, a rootfs Docker
+ * cannot start).
  */
-function unsuitable(spec: ContainerSpec, err: unknown, stderr: string): unknown {
+function unsuitable(spec: ContainerSpec, err: unknown): unknown {
   if (spec.entrypoint?.[0] !== HELPER_MOUNT_PATH || !(err instanceof LlmrError) || err.code !== 'CONTAINER_FAILED') return err;
-  const said = stderr.trim().split('\n')[0]?.slice(0, 300);
-  return new LlmrError('IMAGE_UNSUITABLE', `image ${spec.image} cannot run llmr's helper${said ? `: ${said}` : ' (the container stopped at once)'}`,
+  return new LlmrError('IMAGE_UNSUITABLE', `image ${spec.image} cannot run llmr's helper (${err.message})`,
     'use a Linux image for this machine\'s architecture (docker info --format {{.Architecture}}), or llmr\'s own (llmr images build)', { cause: err });
 }
 
@@ -53,14 +53,12 @@ export function createLeaseFactory(opts: PoolOptions): LeaseFactory {
   async function start(): Promise<Lease> {
     const started = Date.now();
     const spec = opts.spec();
-    const container = await opts.docker.start(spec, opts.startTimeoutMs);
+    const container = await opts.docker.start(spec, opts.startTimeoutMs).catch((err: unknown) => { throw unsuitable(spec, err); });
     const conn = new HelperConnection(container, log);
-    let stderr = '';
-    container.stderr.on('data', (d: Buffer) => { if (stderr.length < 1000) stderr += d.toString('utf8'); });
     await conn.ping(AbortSignal.timeout(opts.startTimeoutMs)).catch(async (err: unknown) => {
       conn.close();
       await opts.docker.remove(container.id).catch(() => undefined); // best effort; AutoRemove covers it
-      throw unsuitable(spec, err, stderr);
+      throw unsuitable(spec, err);
     });
     const lease: Lease = { conn, id: container.id, labels: spec.labels, uses: 0, lastUsed: Date.now() };
     live.add(lease);

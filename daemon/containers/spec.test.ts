@@ -20,7 +20,7 @@ describe('containers/spec', () => {
   it('caps the helper lifetime with fixed argv, never a shell string', () => {
     const s = buildSpec(base);
     expect(s.entrypoint).toEqual(['/usr/local/bin/llmr-helper']); // the image's baked helper (llmr's own images)
-    expect(s.cmd).toEqual(['/workspace', '--lifetime', '600']);
+    expect(s.cmd).toEqual(['/workspace', '--socket', '/.llmr-sock/s', '--lifetime', '600']);
   });
 
   it('tells the exec helper which paths are masks and the identities of the mask sources', () => {
@@ -28,16 +28,16 @@ describe('containers/spec', () => {
       ...base, kind: 'exec', maskFiles: ['.env', 'a b/x.key'], maskDirs: ['.git'], emptyFile: '/s/f', emptyDir: '/s/d',
       maskIds: { file: '2049:11', dir: '2049:12' },
     });
-    expect(s.cmd).toEqual(['/workspace', '--lifetime', '600', '--masks', '2049:11', '2049:12', 'f:.env', 'f:a b/x.key', 'd:.git']);
-    expect(buildSpec({ ...base, maskFiles: ['.env'], maskIds: { file: '1:1', dir: '1:2' } }).cmd).toHaveLength(3); // io: no masks
-    expect(buildSpec({ ...base, kind: 'exec', reusable: true }).cmd).toEqual(['/workspace', '--lifetime', '600', '--reusable']);
+    expect(s.cmd).toEqual(['/workspace', '--socket', '/.llmr-sock/s', '--lifetime', '600', '--masks', '2049:11', '2049:12', 'f:.env', 'f:a b/x.key', 'd:.git']);
+    expect(buildSpec({ ...base, maskFiles: ['.env'], maskIds: { file: '1:1', dir: '1:2' } }).cmd).toHaveLength(5); // io: no masks
+    expect(buildSpec({ ...base, kind: 'exec', reusable: true }).cmd).toEqual(['/workspace', '--socket', '/.llmr-sock/s', '--lifetime', '600', '--reusable']);
     expect(buildSpec({ ...base, reusable: true }).cmd).not.toContain('--reusable'); // io containers never clean
   });
 
   it('mounts llmr\'s own helper read-only as the entrypoint, which caps its own life (no timeout in the image)', () => {
     const s = buildSpec({ ...base, kind: 'exec', helperBinary: '/data/llmr/helper/llmr-helper', maskFiles: ['.env'], emptyFile: '/s/f', emptyDir: '/s/d', maskIds: { file: '1:2', dir: '1:3' } });
     expect(s.entrypoint).toEqual(['/.llmr-helper']);
-    expect(s.cmd).toEqual(['/workspace', '--lifetime', '600', '--masks', '1:2', '1:3', 'f:.env']);
+    expect(s.cmd).toEqual(['/workspace', '--socket', '/.llmr-sock/s', '--lifetime', '600', '--masks', '1:2', '1:3', 'f:.env']);
     expect(s.mounts).toContainEqual({ source: '/data/llmr/helper/llmr-helper', target: '/.llmr-helper', readOnly: true });
     expect(s.readonlyRootfs).toBe(true);
     expect(buildSpec(base).entrypoint).toEqual(['/usr/local/bin/llmr-helper']);

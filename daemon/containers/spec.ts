@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { HELPER_MOUNT_PATH, HELPER_PATH, WORKSPACE_DIR } from '../../images/version.js';
 import type { ContainerSpec } from './docker.js';
+import { HELPER_SOCKET_PATH } from './helper-socket.js';
 
 export type PoolKind = 'io-read' | 'io-write' | 'exec';
 
@@ -110,9 +111,10 @@ export function buildSpec(input: SpecInput): ContainerSpec {
   const tmpfsOpts = `rw,nosuid,nodev,${exec ? 'exec,' : 'noexec,'}size=${input.limits.tmpfsBytes},mode=1777`;
   const expires = Math.floor(Date.now() / 1000) + input.lifetimeSeconds;
   const life = String(input.lifetimeSeconds);
-  // the helper caps its own life (alarm) whatever happens to the daemon, and runs as the child of
-  // Docker's init (PID 1), which `clean` relies on; fixed strings only
-  const args = [WORKSPACE, '--lifetime', life, ...(input.reusable === true && exec ? ['--reusable'] : []), ...maskArgs(input)];
+  // the helper connects to the daemon's socket for this container (docker.ts mounts it), caps its
+  // own life (alarm) whatever happens to the daemon, and runs as the child of Docker's init
+  // (PID 1), which `clean` relies on; fixed strings only
+  const args = [WORKSPACE, '--socket', HELPER_SOCKET_PATH, '--lifetime', life, ...(input.reusable === true && exec ? ['--reusable'] : []), ...maskArgs(input)];
   const launch = input.helperBinary !== undefined
     ? { entrypoint: [HELPER_MOUNT_PATH], cmd: args }
     : { entrypoint: [HELPER_PATH], cmd: args };

@@ -1,8 +1,8 @@
 /**
  * Which whitelisted commands an exec image has, for `llmr doctor`, without running any of them:
  * one throwaway hardened container (the exec hardening of DESIGN §8, an empty directory instead of
- * the repository, nobody's uid) runs only what every llmr container runs (`timeout` and the static
- * helper) with `/` as the helper's root, and the helper's read request stats each candidate
+ * the repository, nobody's uid) runs only what every llmr container runs (llmr's static helper, the
+ * mounted one when the daemon has it) with `/` as the helper's root, and the helper's read request stats each candidate
  * `<PATH dir>/<command>` (following symlinks inside the container). A path is data in a
  * length-prefixed field, never part of a shell string.
  */
@@ -49,11 +49,12 @@ function present(err: unknown): boolean {
  * For each program, the path it was found at in `image`, or undefined when it is missing.
  * Throws IMAGE_MISSING / CONTAINER_FAILED / DOCKER_UNAVAILABLE when the probe cannot run.
  */
-export async function findPrograms(docker: DockerClient, image: string, programs: readonly string[], env: Readonly<Record<string, string>>, log: Logger): Promise<Map<string, string | undefined>> {
+export async function findPrograms(docker: DockerClient, image: string, programs: readonly string[], env: Readonly<Record<string, string>>, log: Logger, helperBinary?: string): Promise<Map<string, string | undefined>> {
   const empty = await mkdtemp(path.join(os.tmpdir(), 'llmr-doctor-'));
   const base = buildSpec({
     kind: 'exec', root: empty, uid: NOBODY, gid: NOBODY, image, instance: 'llmr-doctor', lifetimeSeconds: PROBE_LIFETIME_S,
     limits: { memoryBytes: 64 * 1024 * 1024, nanoCpus: 500_000_000, pidsLimit: 16, tmpfsBytes: 1024 * 1024 },
+    ...(helperBinary !== undefined ? { helperBinary } : {}), // the helper the daemon mounts, as its pools run it
   });
   // the helper's root is `/` instead of /workspace, so it can stat the image's PATH directories
   const spec = { ...base, cmd: ['/', ...base.cmd.slice(1)] }; // cmd[0] is the helper's root (spec.ts)

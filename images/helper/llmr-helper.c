@@ -1,8 +1,14 @@
 /*
  * llmr-helper: the in-container request server of llmr.
  *
- * Usage: llmr-helper [ROOT [--lifetime SECONDS] [--reusable] [--masks FILE_ID DIR_ID ENTRY...]]
+ * Usage: llmr-helper [ROOT [--socket PATH] [--lifetime SECONDS] [--reusable] [--masks FILE_ID DIR_ID ENTRY...]]
  * (ROOT defaults to /workspace)
+ *
+ * --socket: the conversation with the daemon runs over this Unix socket (a directory the daemon
+ * mounted read-only for this container alone; it accepts one connection, then closes the listener
+ * and unlinks the path, so nothing started later can connect). The helper connects once at start;
+ * end of file on it (the daemon died or let go) ends the helper. Without --socket, frames travel over
+ * stdin/stdout (tests, manual use).
  *
  * --lifetime: the helper ends itself after SECONDS (alarm(2), default action of SIGALRM), so no
  * container outlives a crashed daemon for long without the image providing `timeout`; the
@@ -14,12 +20,13 @@
  * checks that each REL (followed like a read would: Docker mounts over a symlink's target) still is its mask (the kernel detaches a bind mount in this namespace
  * when the host renames over, or deletes, the path it covers) and refuses with MASK_BROKEN.
  *
- * Reads frames from stdin, handles them one at a time, writes frames to stdout.
+ * Reads frames from the socket (or stdin), handles them one at a time, writes frames back (or to stdout).
  * Frame (both directions): u32be LEN (bytes after it), u8 TYPE, then fields, each
  * u32be length + bytes. Requests: P ping, R read, W write, X exec (Y: exec with stderr into stdout), C clean (after a command:
  * kill what it left, empty /tmp and /dev/shm, check the masks). Answers: K ok,
  * E error [code, message], o/e output chunks and x exit for exec.
- * Diagnostics go to stderr only. No shell is ever involved.
+ * Diagnostics go to stderr only. No shell is ever involved: commands start with posix_spawn (vfork-style,
+ * no fallback to /bin/sh for a file without #!).
  *
  * Build: gcc -static -O2 -Wall -Wextra -o llmr-helper llmr-helper.c
  */
@@ -35,17 +42,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define HELPER_VERSION "6"
+#define HELPER_VERSION "7"
 #define MAX_FRAME (64u * 1024u * 1024u)
 /* Answers must fit a frame: cap reads and the exec output budget below it. */
 #define MAX_READ_BYTES ((uint64_t)MAX_FRAME - 1024u)
@@ -53,11 +63,12 @@
 #define CHUNK 65536
 #define DRAIN_MS 200
 
-extern char **environ;
-
 typedef struct { const char *p; size_t n; } field_t;
 
 static int root_fd = -1;
+/* The conversation: the socket (--socket) for both, else stdin and stdout. */
+static int conn_in = STDIN_FILENO, conn_out = STDOUT_FILENO;
+static const char *socket_path = NULL;
 static const char *root_path = "/workspace";
 static unsigned long tmp_counter = 0;
 
@@ -80,7 +91,7 @@ static void writev_all(int fd, struct iovec *iov, int cnt) {
         ssize_t w = writev(fd, iov, cnt);
         if (w < 0) {
             if (errno == EINTR) continue;
-            fprintf(stderr, "llmr-helper: write to stdout failed: %s\n", strerror(errno));
+            fprintf(stderr, "llmr-helper: write to the daemon failed: %s\n", strerror(errno));
             exit(1);
         }
         size_t left = (size_t)w;
@@ -106,7 +117,7 @@ static void send_frame(char type, int nf, const field_t *f) {
         iov[cnt].iov_base = lens[i]; iov[cnt++].iov_len = 4;
         if (f[i].n > 0) { iov[cnt].iov_base = (void *)f[i].p; iov[cnt++].iov_len = f[i].n; }
     }
-    writev_all(STDOUT_FILENO, iov, cnt);
+    writev_all(conn_out, iov, cnt);
 }
 
 static field_t fs(const char *s) { field_t f = { s, strlen(s) }; return f; }
@@ -433,30 +444,66 @@ static long long now_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* In the child: wire the pipes, chdir, exec; on failure report (stage, errno) and _exit. */
-static void child_exec(int in, int out, int err, int report, const char *cwd, char **argv, char **envp) {
-    sigset_t none;
+/*
+ * Where argv0 would be executed from: as given when it names a path, else the first PATH entry
+ * (of the command's own environment, as execvp would use it) holding an executable regular file.
+ * Entries are relative to the command's cwd (cwd_fd), like the exec that follows. 0 or an errno.
+ */
+static int resolve_command(int cwd_fd, const char *argv0, char **envp, char *out, size_t cap) {
+    if (strchr(argv0, '/')) {
+        if (strlen(argv0) >= cap) return ENAMETOOLONG;
+        strcpy(out, argv0);
+        return 0;
+    }
+    const char *path = "/bin:/usr/bin";
+    for (char **e = envp; *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0) { path = *e + 5; break; }
+    int found_eacces = 0;
+    for (const char *p = path;; ) {
+        const char *end = strchr(p, ':');
+        size_t dl = end ? (size_t)(end - p) : strlen(p);
+        int w = dl == 0 ? snprintf(out, cap, "%s", argv0) : snprintf(out, cap, "%.*s/%s", (int)dl, p, argv0);
+        if (w > 0 && (size_t)w < cap) {
+            struct stat st;
+            if (faccessat(cwd_fd, out, X_OK, 0) == 0) {
+                if (fstatat(cwd_fd, out, &st, 0) == 0 && S_ISREG(st.st_mode)) return 0;
+                found_eacces = 1; /* a directory named like the command, as execvp sees it */
+            } else if (errno == EACCES) {
+                found_eacces = 1;
+            }
+        }
+        if (!end) break;
+        p = end + 1;
+    }
+    return found_eacces ? EACCES : ENOENT;
+}
+
+/*
+ * Starts argv with posix_spawn (clone(CLONE_VM|CLONE_VFORK): no copy of our page tables, and the
+ * child writes nothing of ours): the pipes on 0/1/2, cwd, everything else closed, signals reset,
+ * a process group of its own. Returns 0 or the errno of whatever step failed.
+ */
+static int spawn_command(pid_t *pid, int in, int out, int err, int cwd_fd, const char *file, char **argv, char **envp) {
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, dfl;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    setpgid(0, 0);
-    int stage = 'c';
-    if (fchdir(root_fd) != 0 || chdir(cwd) != 0) goto fail;
-    stage = 'd';
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) goto fail;
-#ifdef SYS_close_range
-    /* Everything else of ours is O_CLOEXEC already; this catches inherited descriptors. */
-    if (report > 3) syscall(SYS_close_range, 3u, (unsigned)report - 1, 0u);
-    syscall(SYS_close_range, (unsigned)report + 1, ~0u, 0u);
-#endif
-    stage = 'x';
-    environ = envp;
-    execvp(argv[0], argv);
-fail:;
-    int msg[2] = { stage, errno };
-    ssize_t w = write(report, msg, sizeof msg);
-    (void)w;
-    _exit(127);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE); /* ignored here, default for the command */
+    int r = posix_spawn_file_actions_init(&fa);
+    if (r != 0) return r;
+    if ((r = posix_spawnattr_init(&at)) != 0) { posix_spawn_file_actions_destroy(&fa); return r; }
+    if ((r = posix_spawn_file_actions_adddup2(&fa, in, 0)) == 0 && (r = posix_spawn_file_actions_adddup2(&fa, out, 1)) == 0 &&
+        (r = posix_spawn_file_actions_adddup2(&fa, err, 2)) == 0 && (r = posix_spawn_file_actions_addfchdir_np(&fa, cwd_fd)) == 0 &&
+        /* everything of ours is O_CLOEXEC already; this also catches inherited descriptors */
+        (r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0 &&
+        (r = posix_spawnattr_setsigmask(&at, &none)) == 0 && (r = posix_spawnattr_setsigdefault(&at, &dfl)) == 0 &&
+        (r = posix_spawnattr_setpgroup(&at, 0)) == 0 &&
+        (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)) == 0)
+        r = posix_spawn(pid, file, &fa, &at, argv, envp);
+    posix_spawnattr_destroy(&at);
+    posix_spawn_file_actions_destroy(&fa);
+    return r;
 }
 
 static void send_exit(int status, const stream_t *so, const stream_t *se) {
@@ -480,15 +527,9 @@ static void drain_signals(void) {
     while (read(sig_fd, &si, sizeof si) > 0) {}
 }
 
-static void report_spawn_failure(const int msg[2], const char *cwd, const char *cmd) {
-    if (msg[0] == 'x' && (msg[1] == ENOENT || msg[1] == ENOTDIR))
-        send_err("COMMAND_NOT_FOUND", "command not found: %s", cmd);
-    else if (msg[0] == 'x')
-        send_err("EXEC_FAILED", "exec %s: %s", cmd, strerror(msg[1]));
-    else if (msg[0] == 'c')
-        send_err("EXEC_FAILED", "chdir %s: %s", cwd, strerror(msg[1]));
-    else
-        send_err("EXEC_FAILED", "child setup for %s: %s", cmd, strerror(msg[1]));
+static void report_spawn_failure(int e, const char *cmd) {
+    if (e == ENOENT || e == ENOTDIR) send_err("COMMAND_NOT_FOUND", "command not found: %s", cmd);
+    else send_err("EXEC_FAILED", "exec %s: %s", cmd, strerror(e));
 }
 
 /* Feeds stdin, pumps stdout/stderr until the child exits and the pipes close (or DRAIN_MS after exit). */
@@ -509,10 +550,10 @@ static int exec_loop(pid_t pid, int in_fd, field_t input, stream_t *so, stream_t
             if (left <= 0) break;
             timeout = (int)left;
         }
-        /* The daemon sends nothing while a command runs: anything readable on our stdin is its
+        /* The daemon sends nothing while a command runs: anything readable on our input is its
            end-of-file (the daemon died or gave up): stop the command and leave at once. */
         struct pollfd p[5] = { { in_fd, POLLOUT, 0 }, { so->fd, POLLIN, 0 }, { se->fd, POLLIN, 0 },
-                               { reaped ? -1 : sig_fd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
+                               { reaped ? -1 : sig_fd, POLLIN, 0 }, { conn_in, POLLIN, 0 } };
         if (poll(p, 5, timeout) < 0) {
             if (errno == EINTR) continue;
             fprintf(stderr, "llmr-helper: poll: %s\n", strerror(errno));
@@ -529,7 +570,7 @@ static int exec_loop(pid_t pid, int in_fd, field_t input, stream_t *so, stream_t
         if (p[3].revents) drain_signals();
         if (p[4].revents) {
             kill(-pid, SIGKILL);
-            fprintf(stderr, "llmr-helper: stdin closed during exec; command killed\n");
+            fprintf(stderr, "llmr-helper: the daemon went away during exec; command killed\n");
             _exit(0);
         }
     }
@@ -559,29 +600,28 @@ static int masks_hold(const char **broken) {
 
 /* merge: the child's stderr is its stdout pipe too (the 2>&1 form), so the order is the order written. */
 static void run_child(const char *cwd, uint64_t max, field_t input, char **argv, char **envp, int merge) {
-    int in[2], out[2], err[2], rep[2];
+    int in[2], out[2], err[2];
     const char *broken = NULL;
     if (!masks_hold(&broken)) {
         send_err("MASK_BROKEN", "%s is no longer covered by its mask (the host replaced or removed it)", broken);
         return;
     }
-    if (pipe2(in, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); return; }
-    if (pipe2(out, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); close(in[0]); close(in[1]); return; }
+    /* the working directory is opened here, so its failure is told apart from the program's */
+    int cwd_fd = openat(root_fd, cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (cwd_fd < 0) { send_err("EXEC_FAILED", "chdir %s: %s", cwd, strerror(errno)); return; }
+    char file[PATH_MAX];
+    int e = resolve_command(cwd_fd, argv[0], envp, file, sizeof file);
+    if (e != 0) { close(cwd_fd); report_spawn_failure(e, argv[0]); return; }
+    if (pipe2(in, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); close(cwd_fd); return; }
+    if (pipe2(out, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); close(in[0]); close(in[1]); close(cwd_fd); return; }
     if (pipe2(err, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); goto close_out; }
-    if (pipe2(rep, O_CLOEXEC) != 0) { send_errno("pipe", argv[0], errno); goto close_err; }
     drain_signals();
-    pid_t pid = fork();
-    if (pid < 0) { send_errno("fork", argv[0], errno); close(rep[0]); close(rep[1]); goto close_err; }
-    if (pid == 0) child_exec(in[0], out[1], merge ? out[1] : err[1], rep[1], cwd, argv, envp);
-    setpgid(pid, pid); /* also done in the child; whichever runs first wins, errors are harmless */
-    close(in[0]); close(out[1]); close(err[1]); close(rep[1]);
-    int msg[2];
-    ssize_t r = read_full(rep[0], msg, sizeof msg);
-    close(rep[0]);
-    if (r == (ssize_t)sizeof msg) {
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    pid_t pid;
+    e = spawn_command(&pid, in[0], out[1], merge ? out[1] : err[1], cwd_fd, file, argv, envp);
+    close(in[0]); close(out[1]); close(err[1]); close(cwd_fd);
+    if (e != 0) {
         close(in[1]); close(out[0]); close(err[0]);
-        report_spawn_failure(msg, cwd, argv[0]);
+        report_spawn_failure(e, argv[0]);
         return;
     }
     fcntl(in[1], F_SETFL, O_NONBLOCK);
@@ -595,10 +635,8 @@ static void run_child(const char *cwd, uint64_t max, field_t input, char **argv,
     free(so.ring);
     free(se.ring);
     return;
-close_err:
-    close(err[0]); close(err[1]);
 close_out:
-    close(out[0]); close(out[1]); close(in[0]); close(in[1]);
+    close(out[0]); close(out[1]); close(in[0]); close(in[1]); close(cwd_fd);
 }
 
 static void do_exec(field_t *f, size_t n, int merge) {
@@ -707,6 +745,48 @@ static void dispatch(char type, field_t *f, size_t n) {
     }
 }
 
+/* Cannot serve: say why on stderr and, once connected, to the daemon as the answer to its first
+   request (its ping), so the reason reaches the daemon's error instead of a bare end of file. */
+static void setup_failed(const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "llmr-helper: %s\n", msg);
+    unsigned char hdr[4], buf[4096];
+    if (socket_path != NULL && read_full(conn_in, hdr, 4) == 4) {
+        for (uint32_t left = get_u32(hdr); left > 0; ) {
+            size_t n = left < sizeof buf ? left : sizeof buf;
+            if (read_full(conn_in, buf, n) != (ssize_t)n) exit(1);
+            left -= (uint32_t)n;
+        }
+        send_err("SETUP_FAILED", "%s", msg);
+    }
+    exit(1);
+}
+
+/* The one connection to the daemon (--socket); the daemon stops listening once it has it. */
+static void connect_daemon(void) {
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    memcpy(a.sun_path, socket_path, strlen(socket_path));
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) != 0) {
+        fprintf(stderr, "llmr-helper: connect %s: %s\n", socket_path, strerror(errno));
+        exit(1);
+    }
+    conn_in = conn_out = s;
+    /* The container's stdio leads nowhere the daemon reads, and a command can reach it through
+       Docker's init (/proc/1/fd/2): a pipe it filled must never block the helper's own messages. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        for (int fd = 0; fd <= 2; fd++) dup2(null, fd);
+        if (null > 2) close(null);
+    }
+}
+
 static void setup(void) {
     /* Not dumpable: a command run by this helper (same uid) cannot ptrace it or open its
        /proc/<pid>/fd entries; execve makes the command itself dumpable again. */
@@ -719,14 +799,14 @@ static void setup(void) {
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would auto-reap children and hide their exit */
     umask(022);
+    if (socket_path != NULL) connect_daemon();
     root_fd = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (root_fd < 0) { fprintf(stderr, "llmr-helper: open %s: %s\n", root_path, strerror(errno)); exit(1); }
+    if (root_fd < 0) setup_failed("open %s: %s", root_path, strerror(errno));
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 || (sig_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-        fprintf(stderr, "llmr-helper: signalfd: %s\n", strerror(errno));
-        exit(1);
+        setup_failed("signalfd: %s", strerror(errno));
     }
 }
 
@@ -738,9 +818,14 @@ static int parse_ident(const char *s, ident_t *id) {
     return 0;
 }
 
-/* Options after ROOT: [--lifetime N] [--reusable] [--masks FILE_ID DIR_ID ENTRY...] (--masks takes the rest). */
+/* Options after ROOT: [--socket PATH] [--lifetime N] [--reusable] [--masks FILE_ID DIR_ID ENTRY...] (--masks takes the rest). */
 static int parse_options(int argc, char **argv) {
     int i = 2;
+    if (i < argc && strcmp(argv[i], "--socket") == 0) {
+        if (i + 1 >= argc || argv[i + 1][0] != '/' || strlen(argv[i + 1]) >= sizeof ((struct sockaddr_un *)0)->sun_path) return -1;
+        socket_path = argv[i + 1];
+        i += 2;
+    }
     if (i < argc && strcmp(argv[i], "--lifetime") == 0) {
         uint64_t secs;
         if (i + 1 >= argc) return -1;
@@ -771,14 +856,14 @@ static int parse_options(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc > 2 && parse_options(argc, argv) != 0) {
-        fprintf(stderr, "usage: llmr-helper [ROOT [--lifetime SECONDS] [--reusable] [--masks FILE_ID DIR_ID f:REL|d:REL...]]\n");
+        fprintf(stderr, "usage: llmr-helper [ROOT [--socket PATH] [--lifetime SECONDS] [--reusable] [--masks FILE_ID DIR_ID f:REL|d:REL...]]\n");
         return 2;
     }
     if (argc >= 2) root_path = argv[1];
     setup();
     for (;;) {
         unsigned char hdr[4];
-        ssize_t r = read_full(STDIN_FILENO, hdr, 4);
+        ssize_t r = read_full(conn_in, hdr, 4);
         if (r == 0) return 0;
         if (r < 0) { fprintf(stderr, "llmr-helper: truncated frame header\n"); return 2; }
         uint32_t len = get_u32(hdr);
@@ -786,7 +871,7 @@ int main(int argc, char **argv) {
         if (len == 0) { send_err("BAD_REQUEST", "empty frame"); continue; }
         unsigned char *body = malloc((size_t)len + 1);
         if (!body) { send_err("BAD_REQUEST", "out of memory for a frame of %u bytes", len); return 2; }
-        if (read_full(STDIN_FILENO, body, len) != (ssize_t)len) { fprintf(stderr, "llmr-helper: truncated frame\n"); return 2; }
+        if (read_full(conn_in, body, len) != (ssize_t)len) { fprintf(stderr, "llmr-helper: truncated frame\n"); return 2; }
         field_t *f = NULL;
         size_t n = 0;
         if (parse_fields(body, len, &f, &n) != 0) send_err("BAD_REQUEST", "malformed fields");

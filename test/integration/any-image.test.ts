@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DoctorRequest } from '../../protocol/daemon.js';
 import { ExecRequest } from '../../protocol/exec.js';
 import { ReadRequest } from '../../protocol/io.js';
 import { containersOf, makeRepo, startDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -81,6 +82,19 @@ describe('integration/any-image', () => {
     const r = await conn.sendRequest(ExecRequest, { root: repo, command: 'cat notes.txt .env' });
     expect(r).toMatchObject({ exitCode: 0, stdout: 'hello from the repo\n' }); // .env masked
     expect((await conn.sendRequest(ExecRequest, { root: repo, command: 'id -u' })).stdout).toBe('1000\n');
+    // doctor runs the image as the daemon does: with the mounted helper, no llmr label needed
+    const { checks } = await conn.sendRequest(DoctorRequest, { root: repo });
+    const image = checks.find((c) => c.name === `image ${BARE}`);
+    expect(image, JSON.stringify(checks)).toMatchObject({ ok: true, detail: expect.stringContaining("llmr's helper mounted from") });
+    expect(checks.find((c) => c.name === `commands in ${BARE}`)?.detail).toContain(`${TOOLS.length} of ${TOOLS.length} whitelisted commands present`);
+  }, 90_000);
+
+  it('has doctor say an image without llmr\'s helper cannot serve when no helper is installed to mount', async () => {
+    const d = await daemonWith(BARE, path.join(work, 'data-none'));
+    const conn = await d.connect();
+    const { checks } = await conn.sendRequest(DoctorRequest, { root: repo });
+    const image = checks.find((c) => c.name === `image ${BARE}`);
+    expect(image, JSON.stringify(checks)).toMatchObject({ ok: false, fix: expect.stringContaining('llmr images build') });
   }, 90_000);
 
   it('serves <open> from an image that is one empty directory, and says which command is missing', async () => {
@@ -101,5 +115,7 @@ describe('integration/any-image', () => {
     const err = await conn.sendRequest(ReadRequest, { root: repo, path: 'notes.txt' }).then(() => undefined, (e: { message: string; data?: { code: string } }) => e);
     expect(err?.data?.code).toBe('IMAGE_UNSUITABLE');
     expect(err?.message).toContain(EMPTY);
+    const { checks } = await conn.sendRequest(DoctorRequest, { root: repo });
+    expect(checks.find((c) => c.name === `image ${EMPTY}`), JSON.stringify(checks)).toMatchObject({ ok: false });
   }, 90_000);
 });
