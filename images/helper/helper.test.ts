@@ -238,6 +238,14 @@ describe('images/helper', () => {
     expect((await helper.exec({ argv: ['true'] })).exit.exitCode).toBe(0);
   });
 
+  it('never hands a script without #! to /bin/sh: EXEC_FAILED (exec format error); with #! it runs', async () => {
+    fs.writeFileSync(path.join(root, 'plain.sh'), 'echo ran-under-sh\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(root, 'bang.sh'), '#!/bin/sh\necho ran-with-bang\n', { mode: 0o755 });
+    expect(await errorCode(helper.exec({ argv: ['./plain.sh'] }))).toBe('EXEC_FAILED');
+    expect(await helper.exec({ argv: ['./plain.sh'] }).catch((err: Error) => err.message)).toMatch(/format/i);
+    expect((await helper.exec({ argv: ['./bang.sh'] })).head.stdout.toString()).toBe('ran-with-bang\n');
+  });
+
   it('refuses a command with MASK_BROKEN once a masked path is no longer its mask (renamed over, deleted)', async () => {
     // stands in for the container: mask sources are plain files here, their identities as the daemon passes them
     fs.writeFileSync(path.join(root, 'mask'), '');
