@@ -1,5 +1,4 @@
-import { lstat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import { compilePatterns, type PatternSet } from './exclusions.js';
@@ -168,6 +167,15 @@ function checkMissing(root: string, input: string, lex: Lexical, rel: string, re
   return { rel, abs: res.real, exists: false };
 }
 
+/** `lstat` of `abs`, or undefined when it is gone or unreadable. */
+function lstatOrNone(abs: string): Stats | undefined {
+  try {
+    return lstatSync(abs, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Exclusion (and, for writes, protection and extension) of one repo-relative path. */
 function makePolicy(excluded: PatternSet, protectedSet: PatternSet, extensions: string[]) {
   return (input: string, rel: string, mode: Mode, resolved: boolean): void => {
@@ -230,7 +238,12 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     if (rel === '') throw rootError(input, mode);
     if (rel !== lex.rel) policy(input, rel, mode, true);
     if (!res.exists) return checkMissing(root, input, lex, rel, res, mode);
-    const st = await lstat(res.real).catch((err: unknown) => Promise.reject(fsError(err, input)));
+    let st: Stats;
+    try {
+      st = lstatSync(res.real); // synchronous: see resolve.ts
+    } catch (err) {
+      throw fsError(err, input);
+    }
     const verdict = checkExisting(input, lex, rel, res.real, st, mode);
     const alias = await aliases.excludedLink(res.real, st, show(input)).catch((err: unknown) => Promise.reject(fsError(err, input)));
     if (alias !== undefined) {
@@ -246,7 +259,7 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     isExcluded: (rel) => excluded.match(rel) !== undefined,
     isProtected: (rel) => protectedSet.match(rel) !== undefined,
     async excludedLinkOf(abs) {
-      const st = await lstat(abs).catch(() => undefined);
+      const st = lstatOrNone(abs);
       return st?.isFile() === true ? aliases.excludedLink(abs, st, show(abs)) : undefined;
     },
   };
