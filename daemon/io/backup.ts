@@ -3,9 +3,12 @@
  * `<state>/backups/<workspace-id>/<rel>.<UTC timestamp>`, files 0600 in 0700 directories.
  *
  * Saved with synchronous calls: a small previous content (≤ 256 KiB; a bigger one is written
- * asynchronously) into the page cache, one listing of the file's backup directory and an unlink
- * or two. The fs/promises forms of those (open, write, close, readdir, unlink) cost the main
- * thread several times more per write than the calls themselves.
+ * asynchronously) into the page cache and an unlink of the oldest backup. The fs/promises forms
+ * cost the main thread several times more per write than the calls themselves. Which backups a
+ * file has is listed once and then kept up to date by this module (it makes and removes them; io/undo
+ * removes through `removeBackup`); the listing is read again when it is a minute old, or when an
+ * unlink finds a backup gone. A backup removed by other means can thus make the next prunes keep
+ * one fewer than BACKUPS_PER_FILE for up to that minute; retention is a convenience, not a check.
  */
 import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -16,18 +19,34 @@ export const BACKUPS_PER_FILE = 20;
 let sequence = 0;
 /** Directories made already: one mkdir per directory, not per write. */
 const madeDirs = new Set<string>();
+/** Above this, a backup is written off the main thread. */
+const SYNC_WRITE_BYTES = 256 * 1024;
+/** How long a listing of a file's backups is trusted. */
+const LISTING_MS = 60_000;
+const STAMPED = /^\d{8}T\d{9}Z-\d{3}$/;
+
+/** The backups of one file (names, sorted oldest first), keyed by `<dir>\0<base>`. */
+const listings = new Map<string, { names: string[]; at: number }>();
 
 function stamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace('.', '');
 }
 
-/** Above this, a backup is written off the main thread. */
-const SYNC_WRITE_BYTES = 256 * 1024;
-
 /** Create `file` (never an existing one) with `content`, private to the user. */
 async function save(file: string, content: Buffer): Promise<void> {
   if (content.length <= SYNC_WRITE_BYTES) writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
   else await writeFile(file, content, { mode: 0o600, flag: 'wx' });
+}
+
+/** The backups of `base` in `dir` as on disk now. */
+function list(dir: string, base: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    names = []; // removed meanwhile: nothing to prune
+  }
+  return names.filter((n) => n.startsWith(`${base}.`) && STAMPED.test(n.slice(base.length + 1))).sort();
 }
 
 /** Save `content` as a backup of `rel`; returns its id relative to the state directory. */
@@ -47,20 +66,37 @@ export async function saveBackup(stateDir: string, workspaceId: string, rel: str
     mkdirSync(dir, { recursive: true, mode: 0o700 }); // removed since we made it
     await save(file, content);
   }
-  prune(path.dirname(file), path.basename(rel));
+  prune(dir, path.basename(file), path.basename(rel));
   return id;
 }
 
-const STAMPED = /^\d{8}T\d{9}Z-\d{3}$/;
-
 /** Keep the newest BACKUPS_PER_FILE backups of one file (names sort by time: `<base>.<stamp>-<seq>`). */
-function prune(dir: string, base: string): void {
-  const mine = readdirSync(dir).filter((n) => n.startsWith(`${base}.`) && STAMPED.test(n.slice(base.length + 1))).sort();
-  for (const old of mine.slice(0, Math.max(0, mine.length - BACKUPS_PER_FILE))) {
+function prune(dir: string, made: string, base: string): void {
+  const key = `${dir}\0${base}`;
+  let known = listings.get(key);
+  if (known === undefined || Date.now() - known.at > LISTING_MS) {
+    known = { names: list(dir, base), at: Date.now() };
+    listings.set(key, known);
+  } else {
+    known.names.push(made);
+    known.names.sort();
+  }
+  while (known.names.length > BACKUPS_PER_FILE) {
+    const old = known.names.shift() as string;
     try {
       unlinkSync(path.join(dir, old));
     } catch {
-      // already gone: nothing to prune
+      listings.delete(key); // gone already: the listing was stale, read it again next time
     }
   }
+}
+
+/** Remove the backup `id` (relative to `stateDir`), keeping the listing of its file's backups exact. */
+export function removeBackup(stateDir: string, id: string): void {
+  const file = path.join(stateDir, id);
+  const name = path.basename(file);
+  const base = name.slice(0, name.lastIndexOf('.'));
+  const known = listings.get(`${path.dirname(file)}\0${base}`);
+  if (known !== undefined) known.names = known.names.filter((n) => n !== name);
+  unlinkSync(file);
 }

@@ -176,18 +176,35 @@ function lstatOrNone(abs: string): Stats | undefined {
   }
 }
 
+/** How many paths' pattern verdicts a guard remembers (they depend on the path string alone). */
+const MEMO_ENTRIES = 2048;
+
+/** `set.match`, remembered per path: the patterns never change for a guard (a config change makes a new one). */
+function memoized(set: PatternSet): (rel: string) => string | undefined {
+  const memo = new Map<string, string | undefined>();
+  return (rel) => {
+    if (memo.has(rel)) return memo.get(rel);
+    const verdict = set.match(rel);
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(rel, verdict);
+    return verdict;
+  };
+}
+
 /** Exclusion (and, for writes, protection and extension) of one repo-relative path. */
 function makePolicy(excluded: PatternSet, protectedSet: PatternSet, extensions: string[]) {
+  const excludedBy = memoized(excluded);
+  const protectedBy = memoized(protectedSet);
   return (input: string, rel: string, mode: Mode, resolved: boolean): void => {
-    const subject = resolved ? `path ${show(input)} resolves to ${show(rel)}, which` : `path ${show(input)}`;
-    const ex = excluded.match(rel);
-    if (ex !== undefined) throw new LlmrError('PATH_EXCLUDED', `${subject} is excluded by pattern ${ex}`);
+    const ex = excludedBy(rel);
+    const subject = (): string => (resolved ? `path ${show(input)} resolves to ${show(rel)}, which` : `path ${show(input)}`);
+    if (ex !== undefined) throw new LlmrError('PATH_EXCLUDED', `${subject()} is excluded by pattern ${ex}`);
     if (mode === 'read') return;
-    const pr = protectedSet.match(rel);
-    if (pr !== undefined) throw new LlmrError('PATH_PROTECTED', `${subject} is protected by pattern ${pr} and cannot be written`);
+    const pr = protectedBy(rel);
+    if (pr !== undefined) throw new LlmrError('PATH_PROTECTED', `${subject()} is protected by pattern ${pr} and cannot be written`);
     const ext = posix.extname(rel).toLowerCase();
     if (extensions.length > 0 && !extensions.includes(ext)) {
-      throw new LlmrError('EXTENSION_DENIED', ext === '' ? `${subject} has no extension` : `${subject} has extension ${ext}, which is not allowed`,
+      throw new LlmrError('EXTENSION_DENIED', ext === '' ? `${subject()} has no extension` : `${subject()} has extension ${ext}, which is not allowed`,
         `allowed: ${extensions.join(' ')} (commands.write.allowed_extensions)`);
     }
   };
