@@ -6,7 +6,7 @@
  * One line of JSON, mode 0600, replaced atomically (a temp file in the same directory, renamed):
  * `{"format":"llmr-audit-head-v1","lines":5,"head":"<64 hex digits>"}`.
  */
-import { closeSync, constants, openSync, promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import { GENESIS } from './line.js';
 
@@ -72,31 +72,10 @@ export async function readHead(log: string): Promise<ChainState | { error: strin
   }
 }
 
-/** The same as `writeHead` without `sync`, in synchronous calls (a few microseconds each; run every 200 ms while busy). */
-function writeHeadNow(target: string, tmp: string, text: string): void {
-  rmSync(tmp, { force: true }); // a temp file left by a crash of a process with our pid
-  try {
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      writeFileSync(fd, text, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** Replace the head file of `log` with `s` (temp file 0600 + rename; `sync` flushes it first). */
 export async function writeHead(log: string, s: ChainState, sync = false): Promise<void> {
   const target = headFileOf(log);
   const tmp = `${target}.${process.pid}.tmp`;
-  if (!sync) {
-    writeHeadNow(target, tmp, formatHead(s));
-    return;
-  }
   await fs.rm(tmp, { force: true }); // a temp file left by a crash of a process with our pid
   try {
     const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

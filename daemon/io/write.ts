@@ -2,7 +2,7 @@
  * `io/write`: checks (enabled, extension, size, path guard), then in an io-write container:
  * read the previous content (conflict check, backup), write atomically (temp + fsync + rename).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import path from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import type { WriteParams, WriteResult } from '../../protocol/io.js';
@@ -16,7 +16,7 @@ import { auditFailure, withIoDeadline, type IoDeps, type IoLimits } from './comm
 const MAX_PREVIOUS_BYTES = 60 * 1024 * 1024;
 const locks = new Map<string, Promise<unknown>>();
 
-const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+const sha256 = (b: Buffer | string): string => hash('sha256', b, 'hex');
 
 /** Run `fn` after every earlier write to the same file has finished. */
 async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
