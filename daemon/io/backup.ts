@@ -2,16 +2,16 @@
  * Backups of overwritten files, kept in the state directory (never in the repository):
  * `<state>/backups/<workspace-id>/<rel>.<UTC timestamp>`, files 0600 in 0700 directories.
  *
- * Saved with synchronous calls: a small previous content (≤ 256 KiB; a bigger one is written
- * asynchronously) into the page cache and an unlink of the oldest backup. The fs/promises forms
- * cost the main thread several times more per write than the calls themselves. Which backups a
+ * A small previous content (≤ 256 KiB; a bigger one is written asynchronously) is saved with a
+ * synchronous call, whose fs/promises form costs the main thread several times more. The oldest
+ * backup is removed after the answer, off the main thread (an unlink can take a millisecond). Which backups a
  * file has is listed once and then kept up to date by this module (it makes and removes them; io/undo
  * removes through `removeBackup`); the listing is read again when it is a minute old, or when an
  * unlink finds a backup gone. A backup removed by other means can thus make the next prunes keep
  * one fewer than BACKUPS_PER_FILE for up to that minute; retention is a convenience, not a check.
  */
 import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Backups kept per file; older ones are removed when a new one is saved. */
@@ -24,6 +24,14 @@ const SYNC_WRITE_BYTES = 256 * 1024;
 /** How long a listing of a file's backups is trusted. */
 const LISTING_MS = 60_000;
 const STAMPED = /^\d{8}T\d{9}Z-\d{3}$/;
+
+/** Removals of old backups still under way. */
+const pruning = new Set<Promise<void>>();
+
+/** Resolves when every old backup that saves so far decided to remove is gone. */
+export async function backupsPruned(): Promise<void> {
+  await Promise.all([...pruning]);
+}
 
 /** The backups of one file (names, sorted oldest first), keyed by `<dir>\0<base>`. */
 const listings = new Map<string, { names: string[]; at: number }>();
@@ -81,13 +89,13 @@ function prune(dir: string, made: string, base: string): void {
     known.names.push(made);
     known.names.sort();
   }
-  while (known.names.length > BACKUPS_PER_FILE) {
-    const old = known.names.shift() as string;
-    try {
-      unlinkSync(path.join(dir, old));
-    } catch {
-      listings.delete(key); // gone already: the listing was stale, read it again next time
-    }
+  const listing = known;
+  while (listing.names.length > BACKUPS_PER_FILE) {
+    const old = listing.names.shift() as string;
+    // gone already: the listing was stale, read it again next time
+    const gone = unlink(path.join(dir, old)).catch(() => { if (listings.get(key) === listing) listings.delete(key); });
+    pruning.add(gone);
+    void gone.finally(() => pruning.delete(gone));
   }
 }
 
