@@ -192,9 +192,7 @@ function memoized(set: PatternSet): (rel: string) => string | undefined {
 }
 
 /** Exclusion (and, for writes, protection and extension) of one repo-relative path. */
-function makePolicy(excluded: PatternSet, protectedSet: PatternSet, extensions: string[]) {
-  const excludedBy = memoized(excluded);
-  const protectedBy = memoized(protectedSet);
+function makePolicy(excludedBy: (rel: string) => string | undefined, protectedBy: (rel: string) => string | undefined, extensions: string[]) {
   return (input: string, rel: string, mode: Mode, resolved: boolean): void => {
     const ex = excludedBy(rel);
     const subject = (): string => (resolved ? `path ${show(input)} resolves to ${show(rel)}, which` : `path ${show(input)}`);
@@ -238,7 +236,9 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
   }
   const excluded = compilePatterns(opts.excluded, 'excluded', { backups: true });
   const protectedSet = compilePatterns(opts.protectedPaths, 'protected');
-  const policy = makePolicy(excluded, protectedSet, (opts.allowedExtensions ?? []).map((e) => e.toLowerCase()));
+  const excludedBy = memoized(excluded);
+  const protectedBy = memoized(protectedSet);
+  const policy = makePolicy(excludedBy, protectedBy, (opts.allowedExtensions ?? []).map((e) => e.toLowerCase()));
   const aliases = createAliasCheck(root, (rel) => excluded.match(rel) !== undefined);
 
   const check = async (input: string, mode: Mode): Promise<ResolvedPath> => {
@@ -273,8 +273,8 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
   return {
     forRead: (input) => check(input, 'read'),
     forWrite: (input) => check(input, 'write'),
-    isExcluded: (rel) => excluded.match(rel) !== undefined,
-    isProtected: (rel) => protectedSet.match(rel) !== undefined,
+    isExcluded: (rel) => excludedBy(rel) !== undefined,
+    isProtected: (rel) => protectedBy(rel) !== undefined,
     async excludedLinkOf(abs) {
       const st = lstatOrNone(abs);
       return st?.isFile() === true ? aliases.excludedLink(abs, st, show(abs)) : undefined;
