@@ -13,7 +13,8 @@
  * containers keep their mount of it) and a fresh one takes its place; the renamed ones are removed
  * only when the workspace closes, after every one of its containers is gone.
  */
-import { chown, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { chown, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Where exec containers see the cache. */
@@ -45,19 +46,47 @@ const EMPTIED = '.emptied-';
 /** The least time between the starts of two background walks (and at least ten times the last walk's length). */
 export const MEASURE_GAP_MS = 2000;
 
-/** Total size of regular files under `dir` (no symlink followed; only regular files are stat'ed). */
+/** Entries looked at between two yields to the event loop (≈ 1 ms of synchronous calls). */
+const WALK_CHUNK = 256;
+
+/**
+ * Total size of regular files under `dir` (no symlink followed; only regular files are stat'ed).
+ * Synchronous listings and lstats, in chunks with a yield to the event loop between them: a Go
+ * cache holds tens of thousands of files, and each fs/promises call costs several times the
+ * synchronous one.
+ */
 export async function treeBytes(dir: string): Promise<number> {
   let total = 0;
+  let budget = WALK_CHUNK;
   const queue = [dir];
   while (queue.length > 0) {
     const d = queue.pop() as string;
-    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      entries = []; // removed meanwhile, or not a directory any more
+    }
     for (const e of entries) {
       if (e.isDirectory()) queue.push(path.join(d, e.name));
-      else if (e.isFile()) total += (await lstat(path.join(d, e.name)).catch(() => undefined))?.size ?? 0;
+      else if (e.isFile()) total += sizeOf(path.join(d, e.name));
+      budget -= 1;
+      if (budget <= 0) {
+        budget = WALK_CHUNK;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
   }
   return total;
+}
+
+/** Size of the file at `file` (0 when it is gone or unreadable). */
+function sizeOf(file: string): number {
+  try {
+    return lstatSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Runs `walk` after a command: at once when the last run is old enough, else once when it is. */

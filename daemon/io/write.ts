@@ -1,6 +1,7 @@
 /**
  * `io/write`: checks (enabled, extension, size, path guard), then in an io-write container:
- * read the previous content (conflict check, backup), write atomically (temp + fsync + rename).
+ * read the previous content (conflict check, backup; skipped when neither applies), write atomically
+ * (temp + fsync + rename).
  */
 import { hash } from 'node:crypto';
 import path from 'node:path';
@@ -59,7 +60,9 @@ async function previous(lease: Lease, rel: string, signal: AbortSignal): Promise
 
 /** In one io-write container: conflict check and backup of the previous content, then the atomic write. */
 async function replace(deps: IoDeps, lease: Lease, rel: string, shown: string, params: WriteParams, signal: AbortSignal): Promise<WriteResult> {
-  const before = await previous(lease, rel, signal);
+  // the previous content serves the conflict check and the backup only: without either, one round trip fewer
+  const needed = params.expectedSha256 !== undefined || deps.limits.write.backupBeforeWrite;
+  const before = needed ? await previous(lease, rel, signal) : undefined;
   if (params.expectedSha256 !== undefined && (before === undefined || sha256(before) !== params.expectedSha256)) {
     throw new LlmrError('WRITE_CONFLICT', `${shown} changed since it was read`,
       before === undefined ? 'the file no longer exists' : `expected sha256 ${params.expectedSha256}, found ${sha256(before)}`);
