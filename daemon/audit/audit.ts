@@ -16,13 +16,13 @@
  * rotated, replaced (`sed -i`) or deleted is reopened, and one that changed size under it is
  * looked at again (see resume.ts for what each case writes).
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants, fstatSync, lstatSync, promises as fs, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { LlmrError } from '../../protocol/errors.js';
 import { headFileOf, headSaver, readHead } from './head.js';
 import { formatLine, type AuditEntry } from './line.js';
-import { appendMarker, resume, writeAll, type Position } from './resume.js';
+import { appendMarker, resume, type Position } from './resume.js';
 
 export { escapeField, GENESIS, parseLine, unescapeField, type AuditEntry, type AuditLine } from './line.js';
 export { verifyAuditLog } from './verify.js';
@@ -65,13 +65,32 @@ async function openFile(file: string): Promise<fs.FileHandle> {
   return fh;
 }
 
-/** True when `file` still names the open file `fh` (false when it was replaced, rotated or deleted). */
-async function stillNamed(file: string, fh: fs.FileHandle): Promise<{ same: boolean; size: bigint }> {
-  const [onDisk, mine] = await Promise.all([
-    fs.lstat(file, { bigint: true }).catch(() => undefined), // gone or unreadable: reopening says which
-    fh.stat({ bigint: true }),
-  ]);
+/**
+ * True when `file` still names the open file `fh` (false when it was replaced, rotated or deleted).
+ * Checked before every append with synchronous calls (an lstat and an fstat are microseconds;
+ * their fs/promises forms cost the main thread far more per line).
+ */
+function stillNamed(file: string, fh: fs.FileHandle): { same: boolean; size: bigint } {
+  let onDisk;
+  try {
+    onDisk = lstatSync(file, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    onDisk = undefined; // unreadable: reopening says why
+  }
+  const mine = fstatSync(fh.fd, { bigint: true });
   return { same: onDisk !== undefined && onDisk.dev === mine.dev && onDisk.ino === mine.ino, size: mine.size };
+}
+
+/**
+ * Append `text` with one `write` (O_APPEND: never interleaved with another writer's line). The
+ * write itself is synchronous: a line of a few hundred bytes into the page cache; only the
+ * `fdatasync` (option `fsync`) waits on the disk, and it runs off the main thread.
+ */
+function appendLine(fh: fs.FileHandle, text: string): number {
+  const all = Buffer.from(text, 'utf8');
+  let done = 0;
+  while (done < all.length) done += writeSync(fh.fd, all, done, all.length - done);
+  return all.length;
 }
 
 /** The writer's open file (none after a reopen failed) and where its chain stands. */
@@ -83,7 +102,7 @@ interface WriterState {
 /** The handle to append to: reopens the path, or looks at the file again, when it changed under the writer. */
 async function currentFile(file: string, st: WriterState, now: Date): Promise<fs.FileHandle> {
   if (st.fh !== undefined) {
-    const { same, size } = await stillNamed(file, st.fh);
+    const { same, size } = stillNamed(file, st.fh);
     if (same) {
       if (size !== BigInt(st.pos.size)) st.pos = await resume(file, st.fh, st.pos, now);
       return st.fh;
@@ -114,7 +133,7 @@ function createWriter(file: string, st: WriterState, opts: AuditLogOptions): Aud
     try {
       const handle = await currentFile(file, st, clock());
       const { line, chain } = formatLine(timestamp, e, st.pos.head);
-      const bytes = await writeAll(handle, `${line}\n`);
+      const bytes = appendLine(handle, `${line}\n`);
       if (opts.fsync === true) await handle.datasync();
       st.pos = { lines: st.pos.lines + 1, head: chain, size: st.pos.size + bytes };
     } catch (err) {

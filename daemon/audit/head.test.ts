@@ -57,6 +57,19 @@ describe('audit/head', () => {
     expect(lstatSync(headFileOf(log)).isFile()).toBe(true);
   });
 
+  it('replaces a temp file or symlink left by a crashed process with our pid, never writing through it', async () => {
+    const outside = path.join(tmp, 'outside');
+    writeFileSync(outside, 'keep');
+    const temp = `${headFileOf(log)}.${process.pid}.tmp`;
+    symlinkSync(outside, temp);
+    await writeHead(log, { lines: 1, head: HEAD });
+    expect(readFileSync(outside, 'utf8')).toBe('keep');
+    writeFileSync(temp, 'stale');
+    await writeHead(log, { lines: 2, head: HEAD });
+    expect(readdirSync(tmp).sort()).toEqual(['audit.log.head', 'outside']);
+    expect(await readHead(log)).toEqual({ lines: 2, head: HEAD });
+  });
+
   it('reports a head file that is too large', async () => {
     writeFileSync(headFileOf(log), 'x'.repeat(5000));
     expect(await readHead(log)).toEqual({ error: 'larger than 4096 bytes' });

@@ -72,13 +72,28 @@ export async function readHead(log: string): Promise<ChainState | { error: strin
   }
 }
 
-/** Replace the head file of `log` with `s` (temp file 0600 + rename; `sync` flushes it first). */
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Create the temp file `tmp` (removing one left by a crash of a process with our pid first). */
+async function createTemp(tmp: string): Promise<fs.FileHandle> {
+  try {
+    return await fs.open(tmp, TEMP_FLAGS, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    await fs.unlink(tmp);
+    return fs.open(tmp, TEMP_FLAGS, 0o600);
+  }
+}
+
+/**
+ * Replace the head file of `log` with `s` (temp file 0600 + rename; `sync` flushes it first).
+ * Four calls off the main thread (open, write, close, rename): it runs every 200 ms while busy.
+ */
 export async function writeHead(log: string, s: ChainState, sync = false): Promise<void> {
   const target = headFileOf(log);
   const tmp = `${target}.${process.pid}.tmp`;
-  await fs.rm(tmp, { force: true }); // a temp file left by a crash of a process with our pid
   try {
-    const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const fh = await createTemp(tmp);
     try {
       await fh.writeFile(formatHead(s), 'utf8');
       if (sync) await fh.datasync();

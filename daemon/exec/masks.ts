@@ -91,6 +91,17 @@ function label(version: string, ids: MaskMounts['maskIds'], generation: number):
   return createHash('sha256').update(version).update(`\0${ids.file}\0${ids.dir}\0${generation}`).digest('hex').slice(0, 16);
 }
 
+/** `label`, hashed again only when one of its inputs changed (a set's version can be long: it names every mask). */
+function labeller(): (version: string, ids: MaskMounts['maskIds'], generation: number) => string {
+  let last: { version: string; file: string; dir: string; generation: number; value: string } | undefined;
+  return (version, ids, generation) => {
+    if (last === undefined || last.version !== version || last.file !== ids.file || last.dir !== ids.dir || last.generation !== generation) {
+      last = { version, file: ids.file, dir: ids.dir, generation, value: label(version, ids, generation) };
+    }
+    return last.value;
+  };
+}
+
 interface MaskSources { emptyDir: string; emptyFile: string; maskIds: MaskMounts['maskIds'] }
 
 /** Create (when missing) the empty directory and file that mask excluded paths, and read their identities. */
@@ -130,11 +141,12 @@ export async function createExecMasks(root: string, guard: { isExcluded(rel: str
   const first = tracker.current();
   // bumped when a helper finds a mask broken: every container created before is retired unused
   let generation = 0;
+  const labelOf = labeller();
   return {
     mounts() {
       const set = tracker.current();
       sources = existsSync(sources.emptyFile) && existsSync(sources.emptyDir) ? sources : ensureSources(dir); // a cleaned runtime dir
-      return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: label(set.version, sources.maskIds, generation), ...sources };
+      return { maskFiles: set.files, maskDirs: set.dirs, maskVersion: labelOf(set.version, sources.maskIds, generation), ...sources };
     },
     staleTemps: () => first.staleTemps,
     async freshLease(pool, signal, poolSize, needMs = 0) {
@@ -147,7 +159,7 @@ export async function createExecMasks(root: string, guard: { isExcluded(rel: str
         const lease = await pool.acquire(signal);
         const lifeLeftMs = Number(lease.labels[LABELS.expires]) * 1000 - Date.now();
         const livesLongEnough = !(lifeLeftMs < needMs + LIFE_MARGIN_MS); // NaN (no label): trust it
-        if (livesLongEnough && lease.labels[LABELS.masks] === label(set.version, sources.maskIds, generation)) return lease;
+        if (livesLongEnough && lease.labels[LABELS.masks] === labelOf(set.version, sources.maskIds, generation)) return lease;
         await pool.release(lease, true);
       }
       throw new LlmrError('CONTAINER_FAILED', 'could not start an exec container matching the current excluded files (they keep changing)');

@@ -53,6 +53,19 @@ export function parseWhitelist(entries: string[]): string[][] {
   });
 }
 
+/** Parsed lists, per list (a workspace's policy keeps its arrays): splitting them is most of a short command's check. */
+const parsedLists = new WeakMap<readonly string[], { text: string; tokens: string[][] }>();
+
+/** `parseWhitelist(entries)`, parsed once per list while its entries stay the same. */
+function parsedOnce(entries: string[]): string[][] {
+  const text = entries.join('\0');
+  const known = parsedLists.get(entries);
+  if (known !== undefined && known.text === text) return known.tokens;
+  const tokens = parseWhitelist(entries);
+  parsedLists.set(entries, { text, tokens });
+  return tokens;
+}
+
 function startsWith(argv: string[], prefix: string[]): boolean {
   return prefix.length <= argv.length && prefix.every((token, k) => argv[k] === token);
 }
@@ -73,11 +86,25 @@ function preflight(command: string, policy: ExecPolicy): string[][] {
   if (bytes > max) throw syntaxError(`command too long: ${bytes} bytes (max ${max})`);
   assertClean(command);
   if (command.replace(/[ \t]/g, '') === '') throw syntaxError('empty command');
-  const entries = parseWhitelist(policy.whitelist);
+  const entries = parsedOnce(policy.whitelist);
   if (entries.length === 0) {
     throw new LlmrError('COMMAND_NOT_WHITELISTED', 'no commands are whitelisted', 'add command prefixes to commands.exec.whitelist');
   }
   return entries;
+}
+
+const parsedNetwork = new WeakMap<readonly string[], { text: string; tokens: string[][] }>();
+
+/** commands.exec.network_commands as token lists, split once per list while its entries stay the same. */
+function networkEntries(policy: ExecPolicy): string[][] {
+  const list = policy.networkCommands ?? [];
+  if (list.length === 0) return [];
+  const text = list.join('\0');
+  const known = parsedNetwork.get(list);
+  if (known !== undefined && known.text === text) return known.tokens;
+  const tokens = list.map((p) => splitWords(p));
+  parsedNetwork.set(list, { text, tokens });
+  return tokens;
 }
 
 /**
@@ -90,7 +117,7 @@ function checkArgv(argv: string[], entries: string[][], policy: ExecPolicy, show
   if (assignment) {
     throw new LlmrError('COMMAND_NOT_WHITELISTED', `environment assignments are not allowed: ${assignment[1]}=`, 'set variables with commands.exec.env');
   }
-  if (!policy.allowShell && (policy.networkCommands ?? []).some((p) => startsWith(argv, splitWords(p)))) return true;
+  if (!policy.allowShell && networkEntries(policy).some((p) => startsWith(argv, p))) return true;
   assertOffline(argv);
   if (!entries.some((entry) => startsWith(argv, entry))) {
     throw new LlmrError('COMMAND_NOT_WHITELISTED', `command not in whitelist: ${echo(shown)}`, `whitelist: ${policy.whitelist.join(', ')}`);

@@ -25,7 +25,12 @@ const CLEAN_TIMEOUT_MS = 3000;
 /** Return `lease` to `pool`: cleaned and kept when `reuse`, else retired. Never throws. */
 export async function releaseAfter(pool: ContainerPool, lease: Lease, reuse: boolean): Promise<void> {
   let keep = reuse && lease.conn.alive;
-  if (keep) keep = await lease.conn.clean(AbortSignal.timeout(CLEAN_TIMEOUT_MS)).then(() => true, () => false);
+  if (keep) {
+    // one controller and a timer cleared at once (AbortSignal.timeout keeps both alive for the whole 3 s)
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException('clean timed out', 'TimeoutError')), CLEAN_TIMEOUT_MS);
+    keep = await lease.conn.clean(deadline.signal).then(() => true, () => false).finally(() => clearTimeout(timer));
+  }
   await pool.release(lease, !keep).catch(() => undefined);
 }
 

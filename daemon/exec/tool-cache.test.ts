@@ -26,6 +26,22 @@ describe('exec/tool-cache', () => {
     expect(cache.bytes()).toBe(0);
   });
 
+  it('walks at most once per gap after back-to-back commands, and once more after the last of them', async () => {
+    const dir = path.join(tempDir(), 'tool-cache');
+    const cache = await createToolCache(dir, owner, 1000, 300);
+    cache.afterCommand(); // the first walk starts at once
+    await cache.beforeCommand();
+    writeFileSync(path.join(dir, 'big'), Buffer.alloc(4000));
+    cache.afterCommand(); // within the gap: the walk is due later, not now
+    await cache.beforeCommand();
+    expect(readdirSync(dir)).toEqual(['big']);
+    expect(cache.bytes()).toBe(0);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(cache.bytes()).toBe(4000); // the trailing walk saw what the last command wrote
+    await cache.beforeCommand();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('keeps a cache under its cap and counts regular files only, never through a symlink', async () => {
     const outside = tempDir();
     writeFileSync(path.join(outside, 'victim'), Buffer.alloc(5000));

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACKUPS_PER_FILE, saveBackup } from './backup.js';
+import { BACKUPS_PER_FILE, backupsPruned, removeBackup, saveBackup } from './backup.js';
 
 let dir: string | undefined;
 afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
@@ -14,6 +14,7 @@ describe('io/backup', () => {
     for (let i = 0; i < BACKUPS_PER_FILE + 5; i += 1) {
       await saveBackup(dir, 'ws1', 'a.ts', Buffer.from(`v${i}`), new Date(Date.UTC(2026, 0, 1, 0, 0, i)));
     }
+    await backupsPruned();
     const names = readdirSync(path.join(dir, 'backups', 'ws1'));
     const mine = names.filter((n) => /^a\.ts\.\d/.test(n)).sort();
     expect(mine).toHaveLength(BACKUPS_PER_FILE);
@@ -32,5 +33,25 @@ describe('io/backup', () => {
     expect(readFileSync(path.join(dir, b), 'utf8')).toBe('two');
     expect(statSync(path.join(dir, a)).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, 'backups', 'ws1')).mode & 0o777).toBe(0o700);
+  });
+
+  it('keeps its count exact when io/undo removes backups, and lists again when one was removed by hand', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'llmr-state-'));
+    const at = (i: number): Date => new Date(Date.UTC(2026, 0, 2, 0, 0, i));
+    const ids: string[] = [];
+    for (let i = 0; i < BACKUPS_PER_FILE; i += 1) ids.push(await saveBackup(dir, 'ws1', 'b.ts', Buffer.from(`v${i}`), at(i)));
+    removeBackup(dir, ids[BACKUPS_PER_FILE - 1]); // what undo does with the newest
+    await saveBackup(dir, 'ws1', 'b.ts', Buffer.from('next'), at(100));
+    await backupsPruned();
+    const mine = (): string[] => readdirSync(path.join(dir as string, 'backups', 'ws1')).filter((n) => n.startsWith('b.ts.')).sort();
+    expect(mine()).toHaveLength(BACKUPS_PER_FILE); // none pruned: the removed one made room
+    expect(readFileSync(path.join(dir, ids[0]), 'utf8')).toBe('v0');
+    rmSync(path.join(dir, ids[0])); // by hand: the oldest, which the next prune would remove
+    await saveBackup(dir, 'ws1', 'b.ts', Buffer.from('after'), at(101));
+    await backupsPruned(); // the failed unlink drops the stale listing
+    await saveBackup(dir, 'ws1', 'b.ts', Buffer.from('again'), at(102));
+    await backupsPruned();
+    expect(mine()).toHaveLength(BACKUPS_PER_FILE);
+    expect(readFileSync(path.join(dir, 'backups', 'ws1', mine()[BACKUPS_PER_FILE - 1]), 'utf8')).toBe('again');
   });
 });

@@ -3,7 +3,7 @@
  * the normal write path. The backup used, and the one that restoring itself made, are removed, so a
  * second undo steps one write further back.
  */
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LlmrError, asLlmrError } from '../../protocol/errors.js';
 import type { UndoParams, UndoResult } from '../../protocol/edit.js';
@@ -11,6 +11,7 @@ import type { ReadParams, ReadResult, WriteParams, WriteResult } from '../../pro
 import type { PathGuard } from '../paths/guard.js';
 import type { RequestContext } from '../context.js';
 import type { AuditSink } from '../audit/record.js';
+import { removeBackup } from './backup.js';
 import { decodeText } from './read.js';
 import { unifiedDiff } from './diff.js';
 
@@ -54,8 +55,14 @@ export async function undoEdit(deps: UndoDeps, params: UndoParams, ctx: RequestC
     const current = target.exists ? await deps.read({ root: deps.root, path: target.rel }, ctx) : undefined;
     const written = await deps.write({ root: deps.root, path: target.rel, content: restored,
       ...(current !== undefined ? { expectedSha256: current.sha256 } : {}) }, ctx);
-    await unlink(path.join(deps.stateDir, backup.id));
-    if (written.backup !== undefined) await unlink(path.join(deps.stateDir, written.backup)).catch(() => undefined); // pruned already: fine
+    removeBackup(deps.stateDir, backup.id);
+    if (written.backup !== undefined) {
+      try {
+        removeBackup(deps.stateDir, written.backup);
+      } catch {
+        // pruned already: fine
+      }
+    }
     const result: UndoResult = {
       path: target.rel, restored: backup.id, takenAt: backup.takenAt, bytesWritten: written.bytesWritten, sha256: written.sha256,
       diff: unifiedDiff(target.rel, current?.content ?? '', restored),

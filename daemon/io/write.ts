@@ -1,8 +1,9 @@
 /**
  * `io/write`: checks (enabled, extension, size, path guard), then in an io-write container:
- * read the previous content (conflict check, backup), write atomically (temp + fsync + rename).
+ * read the previous content (conflict check, backup; skipped when neither applies), write atomically
+ * (temp + fsync + rename).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import path from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import type { WriteParams, WriteResult } from '../../protocol/io.js';
@@ -16,7 +17,7 @@ import { auditFailure, withIoDeadline, type IoDeps, type IoLimits } from './comm
 const MAX_PREVIOUS_BYTES = 60 * 1024 * 1024;
 const locks = new Map<string, Promise<unknown>>();
 
-const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+const sha256 = (b: Buffer | string): string => hash('sha256', b, 'hex');
 
 /** Run `fn` after every earlier write to the same file has finished. */
 async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -59,7 +60,9 @@ async function previous(lease: Lease, rel: string, signal: AbortSignal): Promise
 
 /** In one io-write container: conflict check and backup of the previous content, then the atomic write. */
 async function replace(deps: IoDeps, lease: Lease, rel: string, shown: string, params: WriteParams, signal: AbortSignal): Promise<WriteResult> {
-  const before = await previous(lease, rel, signal);
+  // the previous content serves the conflict check and the backup only: without either, one round trip fewer
+  const needed = params.expectedSha256 !== undefined || deps.limits.write.backupBeforeWrite;
+  const before = needed ? await previous(lease, rel, signal) : undefined;
   if (params.expectedSha256 !== undefined && (before === undefined || sha256(before) !== params.expectedSha256)) {
     throw new LlmrError('WRITE_CONFLICT', `${shown} changed since it was read`,
       before === undefined ? 'the file no longer exists' : `expected sha256 ${params.expectedSha256}, found ${sha256(before)}`);

@@ -1,5 +1,4 @@
-import { lstat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import { compilePatterns, type PatternSet } from './exclusions.js';
@@ -173,18 +172,42 @@ function checkMissing(root: string, input: string, lex: Lexical, rel: string, re
   return { rel, abs: res.real, exists: false };
 }
 
+/** `lstat` of `abs`, or undefined when it is gone or unreadable. */
+function lstatOrNone(abs: string): Stats | undefined {
+  try {
+    return lstatSync(abs, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** How many paths' pattern verdicts a guard remembers (they depend on the path string alone). */
+const MEMO_ENTRIES = 2048;
+
+/** `set.match`, remembered per path: the patterns never change for a guard (a config change makes a new one). */
+function memoized(set: PatternSet): (rel: string) => string | undefined {
+  const memo = new Map<string, string | undefined>();
+  return (rel) => {
+    if (memo.has(rel)) return memo.get(rel);
+    const verdict = set.match(rel);
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(rel, verdict);
+    return verdict;
+  };
+}
+
 /** Exclusion (and, for writes, protection and extension) of one repo-relative path. */
-function makePolicy(excluded: PatternSet, protectedSet: PatternSet, extensions: string[]) {
+function makePolicy(excludedBy: (rel: string) => string | undefined, protectedBy: (rel: string) => string | undefined, extensions: string[]) {
   return (input: string, rel: string, mode: Mode, resolved: boolean): void => {
-    const subject = resolved ? `path ${show(input)} resolves to ${show(rel)}, which` : `path ${show(input)}`;
-    const ex = excluded.match(rel);
-    if (ex !== undefined) throw new LlmrError('PATH_EXCLUDED', `${subject} is excluded by pattern ${ex}`);
+    const ex = excludedBy(rel);
+    const subject = (): string => (resolved ? `path ${show(input)} resolves to ${show(rel)}, which` : `path ${show(input)}`);
+    if (ex !== undefined) throw new LlmrError('PATH_EXCLUDED', `${subject()} is excluded by pattern ${ex}`);
     if (mode === 'read') return;
-    const pr = protectedSet.match(rel);
-    if (pr !== undefined) throw new LlmrError('PATH_PROTECTED', `${subject} is protected by pattern ${pr} and cannot be written`);
+    const pr = protectedBy(rel);
+    if (pr !== undefined) throw new LlmrError('PATH_PROTECTED', `${subject()} is protected by pattern ${pr} and cannot be written`);
     const ext = posix.extname(rel).toLowerCase();
     if (extensions.length > 0 && !extensions.includes(ext)) {
-      throw new LlmrError('EXTENSION_DENIED', ext === '' ? `${subject} has no extension` : `${subject} has extension ${ext}, which is not allowed`,
+      throw new LlmrError('EXTENSION_DENIED', ext === '' ? `${subject()} has no extension` : `${subject()} has extension ${ext}, which is not allowed`,
         `allowed: ${extensions.join(' ')} (commands.write.allowed_extensions)`);
     }
   };
@@ -218,7 +241,9 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
   }
   const excluded = compilePatterns(opts.excluded, 'excluded', { backups: true });
   const protectedSet = compilePatterns(opts.protectedPaths, 'protected');
-  const policy = makePolicy(excluded, protectedSet, (opts.allowedExtensions ?? []).map((e) => e.toLowerCase()));
+  const excludedBy = memoized(excluded);
+  const protectedBy = memoized(protectedSet);
+  const policy = makePolicy(excludedBy, protectedBy, (opts.allowedExtensions ?? []).map((e) => e.toLowerCase()));
   const aliases = createAliasCheck(root, (rel) => excluded.match(rel) !== undefined);
 
   const check = async (input: string, mode: Mode): Promise<ResolvedPath> => {
@@ -235,7 +260,12 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     if (rel === '') throw rootError(input, mode);
     if (rel !== lex.rel) policy(input, rel, mode, true);
     if (!res.exists) return checkMissing(root, input, lex, rel, res, mode);
-    const st = await lstat(res.real).catch((err: unknown) => Promise.reject(fsError(err, input)));
+    let st: Stats;
+    try {
+      st = lstatSync(res.real); // synchronous: see resolve.ts
+    } catch (err) {
+      throw fsError(err, input);
+    }
     const verdict = checkExisting(input, lex, rel, res.real, st, mode);
     const alias = await aliases.excludedLink(res.real, st, show(input)).catch((err: unknown) => Promise.reject(fsError(err, input)));
     if (alias !== undefined) {
@@ -248,11 +278,11 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
   return {
     forRead: (input) => check(input, 'read'),
     forWrite: (input) => check(input, 'write'),
-    isExcluded: (rel) => excluded.match(rel) !== undefined,
+    isExcluded: (rel) => excludedBy(rel) !== undefined,
     isExcludedByName: (rel) => excluded.matchName(rel.slice(rel.lastIndexOf('/') + 1)) !== undefined,
-    isProtected: (rel) => protectedSet.match(rel) !== undefined,
+    isProtected: (rel) => protectedBy(rel) !== undefined,
     async excludedLinkOf(abs) {
-      const st = await lstat(abs).catch(() => undefined);
+      const st = lstatOrNone(abs);
       return st?.isFile() === true ? aliases.excludedLink(abs, st, show(abs)) : undefined;
     },
   };

@@ -20,8 +20,12 @@ export function showUnsafe(p: string): string {
   return p.replace(new RegExp(UNSAFE.source, 'gu'), (ch) => `<${codePoint(ch)}>`);
 }
 
+/** Printable ASCII holds none of the unsafe classes (and is most paths): one cheap test first. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** The first unsafe character of `p` as `U+XXXX`, or undefined. */
 export function unsafeCharacter(p: string): string | undefined {
+  if (PRINTABLE_ASCII.test(p)) return undefined;
   const m = UNSAFE.exec(p);
   return m === null ? undefined : codePoint(m[0]);
 }

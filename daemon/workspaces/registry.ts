@@ -1,8 +1,14 @@
 /**
  * Workspaces keyed by realpath'd root: opened on first use, reopened when a config file
  * changes, closed after an idle time (their containers go back to Docker).
+ *
+ * The root and both config files are looked at again on EVERY request, with synchronous calls:
+ * a realpath and three stats cost a few microseconds each that way, where their fs/promises
+ * forms cost the main thread ~0.1 ms each (a thread-pool round trip, a promise, and for a
+ * missing file an Error with a stack). Nothing is cached across requests, so a config change
+ * (or a root swapped for a symlink) takes effect at the next request.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { LlmrError } from '../../protocol/errors.js';
@@ -29,20 +35,32 @@ export async function resolveRoot(root: unknown): Promise<string> {
   if (typeof root !== 'string' || !path.isAbsolute(root)) {
     throw new LlmrError('INVALID_PARAMS', `root must be an absolute path, got ${JSON.stringify(root)}`);
   }
-  const real = await realpath(root).catch(() => {
+  let real: string;
+  try {
+    real = realpathSync.native(root);
+  } catch {
     throw new LlmrError('ROOT_NOT_FOUND', `repository root ${root} does not exist`);
-  });
-  const info = await stat(real);
+  }
+  const info = statSync(real, { throwIfNoEntry: false });
+  if (info === undefined) throw new LlmrError('ROOT_NOT_FOUND', `repository root ${root} does not exist`);
   if (!info.isDirectory()) throw new LlmrError('ROOT_NOT_FOUND', `repository root ${root} is not a directory`);
   return real;
 }
 
-async function configStamp(root: string, userConfig: string): Promise<string> {
-  const parts = await Promise.all([path.join(root, REPO_CONFIG_FILE), userConfig].map(async (f) => {
-    const s = await stat(f).catch(() => undefined);
-    return s ? `${s.mtimeMs}:${s.size}` : '-';
-  }));
-  return parts.join('|');
+/** What a config file looks like now: changes with its mtime, size or identity ('-' when absent or unreadable). */
+function fileStamp(file: string): string {
+  let s;
+  try {
+    s = statSync(file, { throwIfNoEntry: false, bigint: true });
+  } catch {
+    return '-'; // unreadable (EACCES, ENOTDIR): loading the config reports it
+  }
+  return s === undefined ? '-' : `${s.mtimeNs}:${s.ctimeNs}:${s.size}:${s.ino}`;
+}
+
+/** The stamp of the two config files of `root` (the repository's and the user's). */
+export function configStamp(root: string, userConfig: string): string {
+  return `${fileStamp(path.join(root, REPO_CONFIG_FILE))}|${fileStamp(userConfig)}`;
 }
 
 export function createRegistry(deps: WorkspaceDeps & { userConfigFile: string; idleMs: number; log: Logger }): WorkspaceRegistry {
@@ -60,11 +78,8 @@ export function createRegistry(deps: WorkspaceDeps & { userConfigFile: string; i
 
   return {
     async get(requested) {
-      // a normalised absolute path names the same config files as its realpath: stat them meanwhile
-      const lexical = typeof requested === 'string' && path.isAbsolute(requested) && path.normalize(requested) === requested;
-      const early = lexical ? configStamp(requested, deps.userConfigFile) : undefined;
       const root = await resolveRoot(requested);
-      const stamp = await (early ?? configStamp(root, deps.userConfigFile));
+      const stamp = configStamp(root, deps.userConfigFile);
       let entry = entries.get(root);
       if (entry !== undefined && entry.stamp !== stamp) {
         deps.log.info({ root }, 'configuration changed; reopening workspace');
