@@ -18,7 +18,7 @@ export function markdown(r: ColdWarmReport): string {
     '|---|---:|---:|---:|---:|---:|',
     ...r.ops.map((o) => `| ${o.op.replace(/</g, '&lt;')} | ${o.cold.p50} | ${o.cold.p95} | ${o.warm.p50} | ${o.warm.p95} | ${o.ratio}× |`),
     '',
-    'Throughput, warm, each client issuing its operations one after another (every exec needs a fresh container):',
+    'Throughput, warm, each client issuing its operations one after another (exec containers are cleaned and reused, commands.exec.reuse_containers):',
     '',
     '| mix | concurrent clients | operations | seconds | ops/s | errors |',
     '|---|---:|---:|---:|---:|---:|',
