@@ -31,6 +31,43 @@ const ms = (x: number): string => `${x.toFixed(1)} ms`;
 /** CPU time (user + system) of this process since `from`, in ms: steadier than wall time on a shared machine. */
 const cpuMs = (from: NodeJS.CpuUsage): number => { const d = process.cpuUsage(from); return (d.user + d.system) / 1000; };
 
+type Search = Awaited<ReturnType<typeof createSearch>>;
+
+/** Each query once to warm up, then five timed rounds; CPU per query alongside. */
+async function timeQueries(search: Search): Promise<{ times: number[]; queryCpuMs: number }> {
+  for (const q of QUERIES) await search.query(q);
+  const times: number[] = [];
+  const cq = process.cpuUsage();
+  for (let round = 0; round < 5; round++) {
+    for (const q of QUERIES) {
+      const s = performance.now();
+      await search.query(q);
+      times.push(performance.now() - s);
+    }
+  }
+  return { times, queryCpuMs: cpuMs(cq) / times.length };
+}
+
+/** Append a fresh token to EDITS files, one at a time, and time until a search finds each (the real watcher). */
+async function timeEdits(search: Search, root: string): Promise<number[]> {
+  const edits: number[] = [];
+  for (let i = 0; i < EDITS; i++) {
+    const token = `benchmarker${String.fromCharCode(97 + i)}${'xq'.repeat(i + 1)}`;
+    const rel = `add${['Days', 'Hours', 'Weeks', 'Months', 'Years', 'Minutes', 'Seconds', 'Quarters', 'ISOWeekYears', 'Milliseconds'][i]}/index.js`;
+    const s = performance.now();
+    appendFileSync(join(root, rel), `\n// ${token}\n`);
+    for (;;) {
+      const r = await search.query(token, { limit: 3 });
+      if (r.results.some((h) => h.path === rel)) break;
+      if (performance.now() - s > 10_000) throw new Error(`edit of ${rel} not searchable after 10 s`);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    edits.push(performance.now() - s);
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  return edits;
+}
+
 async function main(): Promise<void> {
   const pkg = fetchPackage(PACKAGE.name, PACKAGE.version);
   const root = mkdtempSync(join(tmpdir(), 'llmr-bench-perf-root-'));
@@ -47,33 +84,8 @@ async function main(): Promise<void> {
   const indexCpuMs = cpuMs(c0);
   const status = search.status();
 
-  for (const q of QUERIES) await search.query(q);
-  const times: number[] = [];
-  const cq = process.cpuUsage();
-  for (let round = 0; round < 5; round++) {
-    for (const q of QUERIES) {
-      const s = performance.now();
-      await search.query(q);
-      times.push(performance.now() - s);
-    }
-  }
-
-  const queryCpuMs = cpuMs(cq) / times.length;
-  const edits: number[] = [];
-  for (let i = 0; i < EDITS; i++) {
-    const token = `benchmarker${String.fromCharCode(97 + i)}${'xq'.repeat(i + 1)}`;
-    const rel = `add${['Days', 'Hours', 'Weeks', 'Months', 'Years', 'Minutes', 'Seconds', 'Quarters', 'ISOWeekYears', 'Milliseconds'][i]}/index.js`;
-    const s = performance.now();
-    appendFileSync(join(root, rel), `\n// ${token}\n`);
-    for (;;) {
-      const r = await search.query(token, { limit: 3 });
-      if (r.results.some((h) => h.path === rel)) break;
-      if (performance.now() - s > 10_000) throw new Error(`edit of ${rel} not searchable after 10 s`);
-      await new Promise((res) => setTimeout(res, 5));
-    }
-    edits.push(performance.now() - s);
-    await new Promise((res) => setTimeout(res, 300));
-  }
+  const { times, queryCpuMs } = await timeQueries(search);
+  const edits = await timeEdits(search, root);
 
   const rt = performance.now();
   await search.reindex();

@@ -77,8 +77,48 @@ function workspaceStatus(w: Workspace): WorkspaceStatusResult {
   };
 }
 
+type WorkspaceOf = (root: unknown) => Promise<Workspace>;
+
+/** `cache/clear`: empty the workspace's tool caches (audited). */
+function cacheService(ws: WorkspaceOf): Services['cache'] {
+  return {
+    clear: async (p, ctx) => {
+      const w = await ws(p.root);
+      const cache = w.pools.toolCache;
+      if (cache === undefined) throw new LlmrError('COMMAND_DISABLED', `tool caches are off for ${w.root} (commands.exec.cache: false)`);
+      const freedBytes = await cache.clear();
+      w.audit.record({ session: ctx.session, operation: 'cache-clear', target: cache.dir, status: 'success', metadata: `freed_bytes:${freedBytes}` });
+      return { dir: cache.dir, freedBytes };
+    },
+  };
+}
+
+/** `search/query` (audited) and `search/reindex` (with progress notifications). */
+function searchService(ws: WorkspaceOf): Services['search'] {
+  return {
+    query: async (p, ctx) => {
+      const w = await ws(p.root);
+      try {
+        const result = await searchOf(w).query(p.query, { limit: p.limit, signal: ctx.signal });
+        w.audit.record({ session: ctx.session, operation: 'search', target: p.query, status: 'success', metadata: `results:${result.results.length},duration:${(result.durationMs / 1000).toFixed(3)}s` });
+        return result;
+      } catch (err) {
+        w.audit.record({ session: ctx.session, operation: 'search', target: p.query, status: 'failed', metadata: err instanceof LlmrError ? `${err.code}: ${err.message}` : 'INTERNAL' });
+        throw err;
+      }
+    },
+    reindex: async (p, ctx) => {
+      const token = p.progressToken;
+      return searchOf(await ws(p.root)).reindex({
+        signal: ctx.signal,
+        onProgress: token === undefined ? undefined : (pr) => ctx.notify(SearchProgressNotification, { token, ...pr }),
+      });
+    },
+  };
+}
+
 export function createServices(d: ServiceDeps): Services {
-  const ws = (root: unknown): Promise<Workspace> => d.registry.get(root);
+  const ws: WorkspaceOf = (root) => d.registry.get(root);
   return {
     daemon: {
       hello: async (p) => ({
@@ -113,37 +153,8 @@ export function createServices(d: ServiceDeps): Services {
       run: async (p, ctx) => (await ws(p.root)).exec.run(p, ctx),
       undo: async (p, ctx) => (await ws(p.root)).exec.undo(p, ctx),
     },
-    cache: {
-      clear: async (p, ctx) => {
-        const w = await ws(p.root);
-        const cache = w.pools.toolCache;
-        if (cache === undefined) throw new LlmrError('COMMAND_DISABLED', `tool caches are off for ${w.root} (commands.exec.cache: false)`);
-        const freedBytes = await cache.clear();
-        w.audit.record({ session: ctx.session, operation: 'cache-clear', target: cache.dir, status: 'success', metadata: `freed_bytes:${freedBytes}` });
-        return { dir: cache.dir, freedBytes };
-      },
-    },
-    search: {
-      query: async (p, ctx) => {
-        const w = await ws(p.root);
-        try {
-          const result = await searchOf(w).query(p.query, { limit: p.limit, signal: ctx.signal });
-          w.audit.record({ session: ctx.session, operation: 'search', target: p.query, status: 'success', metadata: `results:${result.results.length},duration:${(result.durationMs / 1000).toFixed(3)}s` });
-          return result;
-        } catch (err) {
-          w.audit.record({ session: ctx.session, operation: 'search', target: p.query, status: 'failed', metadata: err instanceof LlmrError ? `${err.code}: ${err.message}` : 'INTERNAL' });
-          throw err;
-        }
-      },
-      reindex: async (p, ctx) => {
-        const w = await ws(p.root);
-        const token = p.progressToken;
-        return searchOf(w).reindex({
-          signal: ctx.signal,
-          onProgress: token === undefined ? undefined : (pr) => ctx.notify(SearchProgressNotification, { token, ...pr }),
-        });
-      },
-    },
+    cache: cacheService(ws),
+    search: searchService(ws),
     workspace: {
       status: async (p) => workspaceStatus(await ws(p.root)),
     },

@@ -167,33 +167,35 @@ export interface DockerClientOptions {
   socketParent?: string;
 }
 
+/** Create, start and connect one container whose helper dials `socketParent()`'s fresh socket. */
+async function startContainer(docker: Docker, socketParent: string, spec: ContainerSpec, timeoutMs: number): Promise<StartedContainer> {
+  const listener = await listenForHelper(socketParent);
+  try {
+    let container: Docker.Container;
+    try {
+      container = await withDeadline(docker.createContainer(createOptions(spec, listener.dir)), timeoutMs, 'create a container');
+    } catch (err) {
+      throw translateDockerError(err, 'create a container', spec.image);
+    }
+    try {
+      await withDeadline(container.start(), timeoutMs, 'start a container');
+      const socket = await helperConnection(container, listener, timeoutMs);
+      return { id: container.id, socket, closed: endOf(socket) };
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => undefined); // best effort; AutoRemove and the reaper cover the rest
+      throw translateDockerError(err, 'start a container', spec.image);
+    }
+  } finally {
+    listener.close();
+  }
+}
+
 /** Create a Docker client from the environment (DOCKER_HOST or the default socket). */
 export function createDockerClient(opts: DockerClientOptions = {}): DockerClient {
   const docker = new Docker();
   let parent: string | undefined;
   const socketParent = (): string => (parent ??= prepareSocketParent(opts.socketParent ?? path.join(os.tmpdir(), `llmr-helper-${process.getuid?.() ?? 0}`)));
-
-  async function start(spec: ContainerSpec, timeoutMs: number): Promise<StartedContainer> {
-    const listener = await listenForHelper(socketParent());
-    try {
-      let container: Docker.Container;
-      try {
-        container = await withDeadline(docker.createContainer(createOptions(spec, listener.dir)), timeoutMs, 'create a container');
-      } catch (err) {
-        throw translateDockerError(err, 'create a container', spec.image);
-      }
-      try {
-        await withDeadline(container.start(), timeoutMs, 'start a container');
-        const socket = await helperConnection(container, listener, timeoutMs);
-        return { id: container.id, socket, closed: endOf(socket) };
-      } catch (err) {
-        await container.remove({ force: true }).catch(() => undefined); // best effort; AutoRemove and the reaper cover the rest
-        throw translateDockerError(err, 'start a container', spec.image);
-      }
-    } finally {
-      listener.close();
-    }
-  }
+  const start = (spec: ContainerSpec, timeoutMs: number): Promise<StartedContainer> => startContainer(docker, socketParent(), spec, timeoutMs);
 
   return {
     async ping(timeoutMs = 3000) {

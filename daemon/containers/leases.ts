@@ -42,6 +42,21 @@ function unsuitable(spec: ContainerSpec, err: unknown): unknown {
     'use a Linux image for this machine\'s architecture (docker info --format {{.Architecture}}), or llmr\'s own (llmr images build)', { cause: err });
 }
 
+/** Start one container and ping its helper; a helper that does not answer ends the container. */
+async function startLease(opts: PoolOptions, log: PoolOptions['log']): Promise<Lease> {
+  const started = Date.now();
+  const spec = opts.spec();
+  const container = await opts.docker.start(spec, opts.startTimeoutMs).catch((err: unknown) => { throw unsuitable(spec, err); });
+  const conn = new HelperConnection(container, log);
+  await conn.ping(AbortSignal.timeout(opts.startTimeoutMs)).catch(async (err: unknown) => {
+    conn.close();
+    await opts.docker.remove(container.id).catch(() => undefined); // best effort; AutoRemove covers it
+    throw unsuitable(spec, err);
+  });
+  log.debug({ container: container.id.slice(0, 12), ms: Date.now() - started }, 'container started');
+  return { conn, id: container.id, labels: spec.labels, uses: 0, lastUsed: Date.now() };
+}
+
 export function createLeaseFactory(opts: PoolOptions): LeaseFactory {
   const log = opts.log.child({ pool: opts.kind });
   const live = new Set<Lease>();
@@ -50,22 +65,12 @@ export function createLeaseFactory(opts: PoolOptions): LeaseFactory {
   const onFatal = new Set<(e: LlmrError) => void>();
   let lastError: LlmrError | undefined;
 
-  async function start(): Promise<Lease> {
-    const started = Date.now();
-    const spec = opts.spec();
-    const container = await opts.docker.start(spec, opts.startTimeoutMs).catch((err: unknown) => { throw unsuitable(spec, err); });
-    const conn = new HelperConnection(container, log);
-    await conn.ping(AbortSignal.timeout(opts.startTimeoutMs)).catch(async (err: unknown) => {
-      conn.close();
-      await opts.docker.remove(container.id).catch(() => undefined); // best effort; AutoRemove covers it
-      throw unsuitable(spec, err);
-    });
-    const lease: Lease = { conn, id: container.id, labels: spec.labels, uses: 0, lastUsed: Date.now() };
+  const start = async (): Promise<Lease> => {
+    const lease = await startLease(opts, log);
     live.add(lease);
     counters.created += 1;
-    log.debug({ container: lease.id.slice(0, 12), ms: Date.now() - started }, 'container started');
     return lease;
-  }
+  };
 
   return {
     log, live, latency, counters, onFatal,

@@ -36,8 +36,9 @@ export interface ChunkRecord { path: string; startLine: number; endLine: number;
 
 export type Store = ReturnType<typeof createStore>;
 
-function createStore(db: Database.Database) {
-  const q = {
+/** Every statement the store runs, prepared once per database. */
+function prepareStatements(db: Database.Database) {
+  return {
     file: db.prepare<[string], FileRow>('SELECT id, path, size, mtime, hash, skip FROM files WHERE path = ?'),
     allFiles: db.prepare<[], FileRow>('SELECT id, path, size, mtime, hash, skip FROM files'),
     upsertFile: db.prepare('INSERT INTO files (path, size, mtime, hash, lines, skip) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, hash = excluded.hash, lines = excluded.lines, skip = excluded.skip RETURNING id'),
@@ -65,6 +66,10 @@ function createStore(db: Database.Database) {
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
   };
+}
+
+function createStore(db: Database.Database) {
+  const q = prepareStatements(db);
   const removeById = (id: number): void => { q.delFts.run(id); q.delChunks.run(id); };
   let generation = 0;
   return {

@@ -29,34 +29,64 @@ export interface Vectors {
   close(): void;
 }
 
+/** The cached vectors of `model`, by chunk hash. */
+function readVectors(store: Store, model: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const row of store.vectors(model)) {
+    out.set(row.hash, new Float32Array(row.vec.buffer.slice(row.vec.byteOffset, row.vec.byteOffset + row.vec.byteLength)));
+  }
+  return out;
+}
+
+/** Embed one batch of chunks without a vector and store them; false when none is left. */
+async function fillBatch(storeOf: () => Store, client: EmbedClient, signal: AbortSignal, cacheOf: () => Map<string, Float32Array> | undefined): Promise<boolean> {
+  const batch = storeOf().missingVectors(client.model, BATCH);
+  if (batch.length === 0) return false;
+  const vecs = await client.embed(batch.map((b) => b.text.slice(0, MAX_EMBED_CHARS)), 'document', signal);
+  const store = storeOf();
+  store.transaction(() => batch.forEach((b, i) => store.putVector(b.hash, client.model, vecs[i])));
+  const cache = cacheOf(); // read after the wait: a search may have loaded the cache meanwhile
+  if (cache) batch.forEach((b, i) => { if (vecs[i]) cache.set(b.hash, vecs[i]!); });
+  return true;
+}
+
+/** Every vector of `q`'s length by its dot product with `q`, best first. */
+function bySimilarity(vectors: Map<string, Float32Array>, q: Float32Array): Array<{ hash: string; sim: number }> {
+  const scored: Array<{ hash: string; sim: number }> = [];
+  for (const [hash, v] of vectors) {
+    if (v.length !== q.length) continue;
+    let dot = 0;
+    for (let i = 0; i < v.length; i++) dot += v[i] * q[i];
+    scored.push({ hash, sim: dot });
+  }
+  return scored.sort((a, b) => b.sim - a.sim);
+}
+
+/** Runs `run` one at a time; a kick while it runs makes it run once more after. */
+function oneAtATime(run: () => Promise<void>, stopped: () => boolean): { kick(): void; idle(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const kick = (): void => {
+    if (stopped()) return;
+    if (running) { again = true; return; }
+    running = run().finally(() => {
+      running = undefined;
+      if (again) { again = false; kick(); }
+    });
+  };
+  return { kick, idle: async () => { while (running) await running; } };
+}
+
 /** Background vector fill and nearest-neighbour search for one workspace. */
 export function createVectors(opts: { store: () => Store; client: EmbedClient; log: Logger }): Vectors {
   const { client, log } = opts;
   const controller = new AbortController();
   let state: VectorState = { inUse: false, reason: 'ollama not checked yet' };
   let cache: Map<string, Float32Array> | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   let retry: NodeJS.Timeout | undefined;
 
-  const loadCache = (): Map<string, Float32Array> => {
-    if (cache) return cache;
-    cache = new Map();
-    for (const row of opts.store().vectors(client.model)) {
-      cache.set(row.hash, new Float32Array(row.vec.buffer.slice(row.vec.byteOffset, row.vec.byteOffset + row.vec.byteLength)));
-    }
-    return cache;
-  };
-
-  const fillOnce = async (): Promise<boolean> => {
-    const batch = opts.store().missingVectors(client.model, BATCH);
-    if (batch.length === 0) return false;
-    const vecs = await client.embed(batch.map((b) => b.text.slice(0, MAX_EMBED_CHARS)), 'document', controller.signal);
-    const store = opts.store();
-    store.transaction(() => batch.forEach((b, i) => store.putVector(b.hash, client.model, vecs[i])));
-    if (cache) batch.forEach((b, i) => { if (vecs[i]) cache!.set(b.hash, vecs[i]!); });
-    return true;
-  };
+  const loadCache = (): Map<string, Float32Array> => (cache ??= readVectors(opts.store(), client.model));
+  const fillOnce = (): Promise<boolean> => fillBatch(opts.store, client, controller.signal, () => cache);
 
   const fill = async (): Promise<void> => {
     const probe = await client.probe(controller.signal);
@@ -78,44 +108,27 @@ export function createVectors(opts: { store: () => Store; client: EmbedClient; l
     retry.unref();
   }
 
-  function kick(): void {
-    if (controller.signal.aborted) return;
-    if (running) { again = true; return; }
-    running = fill().finally(() => {
-      running = undefined;
-      if (again) { again = false; kick(); }
-    });
-  }
+  const runner = oneAtATime(fill, () => controller.signal.aborted);
+  const kick = runner.kick;
 
   const nearest: Vectors['nearest'] = async (query, topK, signal) => {
     if (!state.inUse) return undefined;
     const vectors = loadCache();
     if (vectors.size === 0) return undefined;
     const deadline = AbortSignal.any([AbortSignal.timeout(QUERY_DEADLINE_MS), controller.signal, ...(signal ? [signal] : [])]);
-    let q: Float32Array | null;
-    try {
-      [q] = await client.embed([query], 'query', deadline);
-    } catch (err) {
+    const q = await client.embed([query], 'query', deadline).then(([v]) => v, (err: unknown) => {
       log.debug({ err }, 'query embedding failed; lexical only');
-      return undefined;
-    }
+      return null;
+    });
     if (!q) return undefined;
-    const scored: Array<{ hash: string; sim: number }> = [];
-    for (const [hash, v] of vectors) {
-      if (v.length !== q.length) continue;
-      let dot = 0;
-      for (let i = 0; i < v.length; i++) dot += v[i] * q[i];
-      scored.push({ hash, sim: dot });
-    }
-    scored.sort((a, b) => b.sim - a.sim);
     const store = opts.store();
-    return scored.slice(0, topK).flatMap((s) => store.chunksWithHash(s.hash).map((chunk) => ({ chunk, sim: s.sim })));
+    return bySimilarity(vectors, q).slice(0, topK).flatMap((s) => store.chunksWithHash(s.hash).map((chunk) => ({ chunk, sim: s.sim })));
   };
 
   return {
     state: () => state,
     kick,
-    idle: async () => { while (running) await running; },
+    idle: runner.idle,
     nearest,
     reset: () => { cache = undefined; },
     close: () => { controller.abort(); if (retry) clearTimeout(retry); },

@@ -109,6 +109,15 @@ async function removeStaleTemps(root: string, rels: string[], log: Logger): Prom
   }
 }
 
+/** Resources of I/O and exec containers (commands.io.*, commands.exec.*). */
+function limitsOf(config: PoolsInput['config']): { ioLimits: Limits; execLimits: Limits } {
+  const { io, exec } = config.commands;
+  return {
+    ioLimits: { memoryBytes: io.memory_limit, nanoCpus: Math.round(io.cpu_limit * 1e9), pidsLimit: io.pids_limit, tmpfsBytes: IO_TMPFS_BYTES },
+    execLimits: { memoryBytes: exec.memory_limit, nanoCpus: Math.round(exec.cpu_limit * 1e9), pidsLimit: exec.pids_limit, tmpfsBytes: exec.tmpfs_size },
+  };
+}
+
 /** Build the pools; they start warming in the background. */
 export async function createWorkspacePools(input: PoolsInput): Promise<WorkspacePools> {
   const { config } = input;
@@ -122,18 +131,7 @@ export async function createWorkspacePools(input: PoolsInput): Promise<Workspace
   const toolCache = config.commands.exec.cache
     ? await createToolCache(path.join(input.cacheDir, 'tool-cache'), input.owner, config.commands.exec.cache_max_size) : undefined;
   const commandEnv = { ...execEnv(config), ...(git.enabled ? GIT_ENV : {}), ...(toolCache !== undefined ? CACHE_ENV : {}) };
-  const ioLimits: Limits = {
-    memoryBytes: config.commands.io.memory_limit,
-    nanoCpus: Math.round(config.commands.io.cpu_limit * 1e9),
-    pidsLimit: config.commands.io.pids_limit,
-    tmpfsBytes: IO_TMPFS_BYTES,
-  };
-  const execLimits: Limits = {
-    memoryBytes: config.commands.exec.memory_limit,
-    nanoCpus: Math.round(config.commands.exec.cpu_limit * 1e9),
-    pidsLimit: config.commands.exec.pids_limit,
-    tmpfsBytes: config.commands.exec.tmpfs_size,
-  };
+  const { ioLimits, execLimits } = limitsOf(config);
   const lifetime = Math.ceil(pc.max_lifetime / 1000);
   const execLifetime = Math.max(lifetime, config.commands.exec.max_timeout_seconds + 60);
 

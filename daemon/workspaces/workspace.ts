@@ -84,6 +84,30 @@ function ioLimits(config: LlmrConfig): IoLimits {
   };
 }
 
+/** The exec capability of one workspace (read-write mode with its undo records when configured). */
+function execFor(root: string, id: string, state: string, owner: { uid: number; gid: number }, config: LlmrConfig, guard: PathGuard, pools: WorkspacePools, audit: AuditSink): Exec {
+  const e = config.commands.exec;
+  return createExec({
+    policy: { whitelist: effectiveWhitelist(e.profile, e.whitelist), allowShell: e.allow_shell, roots: [root], networkCommands: e.network_commands },
+    pool: pools.exec, ...(pools.netExec !== undefined ? { netPool: pools.netExec } : {}), poolSize: config.container_pool.size, masks: pools.masks, git: pools.git, audit,
+    ...(e.repository === 'read-write' ? { rw: createReadWrite({
+      root, dir: path.join(state, 'exec-undo', id), owner, isExcluded: (rel) => guard.isExcluded(rel),
+      isExcludedByName: (rel) => guard.isExcludedByName(rel), isProtected: (rel) => guard.isProtected(rel),
+    }) } : {}),
+    env: pools.commandEnv, toolCache: pools.toolCache, image: e.container_image, reuse: e.reuse_containers,
+    limits: { enabled: e.enabled, timeoutSeconds: e.timeout_seconds, maxTimeoutSeconds: e.max_timeout_seconds, maxOutputBytes: e.max_output_bytes },
+  });
+}
+
+/** The search service's settings from commands.search. */
+function searchConfig(config: LlmrConfig) {
+  const s = config.commands.search;
+  return {
+    enabled: true, ollamaUrl: s.ollama_url, embeddingModel: s.embedding_model, maxResults: s.max_results, maxFileSize: s.max_file_size,
+    maxPreviewLength: s.max_preview_length, dbPath: s.vector_db_path || undefined, indexExtensions: s.index_extensions, chunking: s.chunking,
+  };
+}
+
 /** Open the workspace for an already realpath'd root. */
 export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<Workspace> {
   const owner = await repoOwner(root, deps);
@@ -108,40 +132,10 @@ export async function openWorkspace(root: string, deps: WorkspaceDeps): Promise<
     root,
     guard, readPool: pools.ioRead, writePool: pools.ioWrite, audit, limits: ioLimits(config), backups: { stateDir: state, workspaceId: id },
   });
-  const exec = createExec({
-    policy: { whitelist: effectiveWhitelist(config.commands.exec.profile, config.commands.exec.whitelist), allowShell: config.commands.exec.allow_shell, roots: [root], networkCommands: config.commands.exec.network_commands },
-    pool: pools.exec, ...(pools.netExec !== undefined ? { netPool: pools.netExec } : {}), poolSize: config.container_pool.size, masks: pools.masks, git: pools.git, audit,
-    ...(config.commands.exec.repository === 'read-write' ? { rw: createReadWrite({
-      root, dir: path.join(state, 'exec-undo', id), owner, isExcluded: (rel) => guard.isExcluded(rel),
-      isExcludedByName: (rel) => guard.isExcludedByName(rel), isProtected: (rel) => guard.isProtected(rel),
-    }) } : {}),
-    env: pools.commandEnv, toolCache: pools.toolCache, image: config.commands.exec.container_image,
-    reuse: config.commands.exec.reuse_containers,
-    limits: {
-      enabled: config.commands.exec.enabled, timeoutSeconds: config.commands.exec.timeout_seconds,
-      maxTimeoutSeconds: config.commands.exec.max_timeout_seconds, maxOutputBytes: config.commands.exec.max_output_bytes,
-    },
-  });
-  let search: SearchService | undefined;
-  if (config.commands.search.enabled) {
-    search = await createSearch({
-      root,
-      cacheDir: cache,
-      config: {
-        enabled: true,
-        ollamaUrl: config.commands.search.ollama_url,
-        embeddingModel: config.commands.search.embedding_model,
-        maxResults: config.commands.search.max_results,
-        maxFileSize: config.commands.search.max_file_size,
-        maxPreviewLength: config.commands.search.max_preview_length,
-        dbPath: config.commands.search.vector_db_path || undefined,
-        indexExtensions: config.commands.search.index_extensions,
-        chunking: config.commands.search.chunking,
-      },
-      isExcluded: (rel) => guard.isExcluded(rel) || guard.isProtected(rel),
-      log,
-    });
-  }
+  const exec = execFor(root, id, state, owner, config, guard, pools, audit);
+  const search = config.commands.search.enabled
+    ? await createSearch({ root, cacheDir: cache, config: searchConfig(config), isExcluded: (rel) => guard.isExcluded(rel) || guard.isProtected(rel), log })
+    : undefined;
   log.info({ root, sources }, 'workspace opened');
   return {
     root, id, config, configFiles: sources, owner, guard, pools, io, exec, search,
