@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   });
   const server = await startServer({
     socket, log, maxMessageBytes: MAX_MESSAGE_BYTES, maxConnections: config.daemon.max_connections,
-    frameTimeoutMs: config.daemon.read_timeout, maxInFlight: config.daemon.max_requests_in_flight,
+    frameTimeoutMs: config.daemon.read_timeout, writeTimeoutMs: config.daemon.write_timeout, maxInFlight: config.daemon.max_requests_in_flight,
     register: (scope) => registerRoutes(scope, services),
   });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

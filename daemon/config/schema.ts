@@ -36,7 +36,7 @@ export interface LlmrConfig {
   security: { allow_root_owned_repo: boolean; allow_foreign_owned_repo: boolean; audit_log_path: string; protected_paths: string[] };
   logging: { level: LogLevel; file: string; format: 'json' };
   audit: { enabled: boolean; file: string };
-  daemon: { idle_workspace_timeout: number; max_connections: number; read_timeout: number; max_requests_in_flight: number };
+  daemon: { idle_workspace_timeout: number; max_connections: number; read_timeout: number; write_timeout: number; max_requests_in_flight: number };
 }
 
 export interface KeySpec extends ValueRule {
@@ -132,6 +132,7 @@ export const KEYS: readonly KeySpec[] = [
   k('daemon.idle_workspace_timeout', 'duration', '15m', 'an unused workspace gives its containers back after this'),
   k('daemon.max_connections', 'int', 64, 'concurrent client connections', { min: 1, max: 4096 }),
   k('daemon.read_timeout', 'duration', '10s', 'a protocol message must arrive whole this long after its first byte, or the connection is closed', { min: 100 }),
+  k('daemon.write_timeout', 'duration', '30s', 'a client with over 1 MiB of answers waiting is dropped when one of them has waited unsent this long', { min: 100 }),
   k('daemon.max_requests_in_flight', 'int', 64, 'requests in flight per connection; more are answered DAEMON_BUSY', { min: 1, max: 4096 }),
 ];
 

@@ -30,7 +30,7 @@ const response = (id: number, size: number): { jsonrpc: '2.0'; id: number; resul
 describe('rpc/backpressure', () => {
   it('reports congestion once more than the high-water mark waits unsent, and settles when the client reads', async () => {
     const { server, client } = await socketPair();
-    const w = new SocketMessageWriter(server, () => undefined, () => undefined);
+    const w = new SocketMessageWriter(server, { onAnswer: () => undefined, onDrop: () => undefined });
     expect(whenWritable(server)).toBeUndefined();
     for (let i = 0; i < 4; i += 1) await w.write(response(i, HIGH_WATER_BYTES));
     const wait = whenWritable(server);
@@ -41,17 +41,55 @@ describe('rpc/backpressure', () => {
     expect(whenWritable(server)).toBeUndefined();
   });
 
-  it('frees ids of responses only, and calls onOverflow instead of queueing past the unsent limit', async () => {
+  it('frees ids of responses only, and calls onDrop instead of queueing past the unsent limit', async () => {
     const { server } = await socketPair();
     const answered: unknown[] = [];
     let overflows = 0;
-    const w = new SocketMessageWriter(server, (id) => answered.push(id), () => { overflows += 1; });
+    const w = new SocketMessageWriter(server, { onAnswer: (id) => answered.push(id), onDrop: (why) => { if (why === 'overflow') overflows += 1; } });
     await w.write({ jsonrpc: '2.0', method: 'exec/output', params: {} } as never);
     await w.write(response(1, 10));
     expect(answered).toEqual([1]);
     for (let i = 2; overflows === 0 && i < 100; i += 1) await w.write(response(i, 1024 * 1024));
     expect(overflows).toBe(1);
     expect(server.writableLength).toBeLessThanOrEqual(MAX_UNSENT_BYTES + 2 * 1024 * 1024);
+  });
+
+  it('drops a congested client whose answer waits unsent longer than stallMs', async () => {
+    const { server } = await socketPair();
+    const drops: string[] = [];
+    const w = new SocketMessageWriter(server, { onAnswer: () => undefined, onDrop: (why) => drops.push(why), stallMs: 300 });
+    await w.write(response(1, 2 * HIGH_WATER_BYTES)); // congested, under the overflow limit
+    await new Promise((r) => setTimeout(r, 200));
+    expect(drops).toEqual([]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(drops[0]).toBe('stall');
+  });
+
+  it('keeps a client that reads slowly but takes its answer within stallMs', async () => {
+    const { server, client } = await socketPair();
+    const drops: string[] = [];
+    const w = new SocketMessageWriter(server, { onAnswer: () => undefined, onDrop: (why) => drops.push(why), stallMs: 1500 });
+    await w.write(response(1, 2 * HIGH_WATER_BYTES));
+    expect(server.writableLength).toBeGreaterThan(HIGH_WATER_BYTES); // congested
+    let got = 0;
+    const slow = setInterval(() => { got += client.read(64 * 1024)?.length ?? 0; }, 20); // ~3 MiB/s
+    cleanup.push(() => clearInterval(slow));
+    while (server.writableLength > 0) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(got).toBeGreaterThan(HIGH_WATER_BYTES);
+    expect(drops).toEqual([]);
+  });
+
+  it('stops watching once the client has drained what waited', async () => {
+    const { server, client } = await socketPair();
+    const drops: string[] = [];
+    const w = new SocketMessageWriter(server, { onAnswer: () => undefined, onDrop: (why) => drops.push(why), stallMs: 100 });
+    await w.write(response(1, 2 * HIGH_WATER_BYTES));
+    client.resume();
+    await new Promise((r) => setTimeout(r, 500));
+    client.pause(); // idle, nothing waiting: not a stall
+    await new Promise((r) => setTimeout(r, 400));
+    expect(drops).toEqual([]);
   });
 
   it('never lets an internal error message out, whoever wrote the response', () => {

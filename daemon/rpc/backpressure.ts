@@ -4,8 +4,9 @@
  * unsent, the connection takes no new input, handlers wait before they start, and streamed
  * notifications (exec output, progress) are dropped — their content is in the final result.
  * Requests already running when the client stopped reading still finish; when more than
- * {@link MAX_UNSENT_BYTES} of their answers wait unsent, the client is dropped (its running
- * requests are cancelled) instead of buffering more.
+ * {@link MAX_UNSENT_BYTES} of their answers wait unsent, or one of them has waited longer than
+ * `daemon.write_timeout`, the client is dropped (its running and waiting requests are cancelled)
+ * instead of buffering more or holding its requests forever.
  */
 import type net from 'node:net';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
@@ -49,45 +50,77 @@ export function whenWritable(sock: net.Socket): Promise<void> | undefined {
   return wait;
 }
 
+/** What a {@link SocketMessageWriter} tells its connection, and how long a stall may last. */
+export interface WriterHooks {
+  /** Called for every response: its id is then free. */
+  onAnswer: (id: unknown) => void;
+  /** The client is to be dropped: over {@link MAX_UNSENT_BYTES} unsent, or a stall of `stallMs`. */
+  onDrop: (reason: 'overflow' | 'stall') => void;
+  /** True when the client reads tail frames (protocol/wire.ts). */
+  tails?: () => boolean;
+  /** A congested connection (over {@link HIGH_WATER_BYTES} unsent) with an answer unsent this long is dropped; 0 = never. */
+  stallMs?: number;
+}
+
 /**
  * Writes messages straight into the socket's own buffer (vscode-jsonrpc's stream writer waits for
  * each write to flush and queues the rest where `writableLength` cannot see them). Calls
- * `onAnswer(id)` for every response (the id is then free) and `onOverflow` instead of writing
- * when more than {@link MAX_UNSENT_BYTES} are unsent. The last line of defence of DESIGN §4: an
- * internal error that did not come through handle.ts (vscode-jsonrpc's own "Request … failed with
- * message: …") leaves with the fixed INTERNAL message only. When `tails()` says the client reads
- * tail frames (protocol/wire.ts), file content (`Utf8Text`) leaves as raw bytes after the JSON.
+ * `onAnswer(id)` for every response and `onDrop` instead of writing when more than
+ * {@link MAX_UNSENT_BYTES} are unsent, or when the connection is congested and an answer has
+ * waited unsent for longer than `stallMs` (requests waiting for it to drain would otherwise hold
+ * it forever). The
+ * last line of defence of DESIGN §4: an internal error that did not come through handle.ts
+ * (vscode-jsonrpc's own "Request … failed with message: …") leaves with the fixed INTERNAL message
+ * only. When `tails()` says the client reads tail frames (protocol/wire.ts), file content
+ * (`Utf8Text`) leaves as raw bytes after the JSON.
  */
 export class SocketMessageWriter extends AbstractMessageWriter implements MessageWriter {
-  constructor(
-    private readonly sock: net.Socket,
-    private readonly onAnswer: (id: unknown) => void,
-    private readonly onOverflow: () => void,
-    private readonly tails: () => boolean = () => false,
-  ) {
+  private stallTimer: NodeJS.Timeout | undefined;
+  /** When each answer still (partly) unsent was written, oldest first. */
+  private readonly unsentSince: number[] = [];
+
+  constructor(private readonly sock: net.Socket, private readonly hooks: WriterHooks) {
     super();
     sock.on('error', (err) => this.fireError(err));
-    sock.on('close', () => this.fireClose());
+    sock.on('close', () => { this.fireClose(); clearInterval(this.stallTimer); });
   }
 
   write(message: Message): Promise<void> {
     const msg = withoutInternals(message);
     const m = msg as { id?: unknown; method?: unknown };
-    if (m.method === undefined && m.id !== undefined) this.onAnswer(m.id);
+    if (m.method === undefined && m.id !== undefined) this.hooks.onAnswer(m.id);
     if (this.sock.destroyed) return Promise.resolve();
     if (this.sock.writableLength > MAX_UNSENT_BYTES) {
-      this.onOverflow();
+      this.hooks.onDrop('overflow');
       return Promise.resolve();
     }
-    const body = encodeBody(msg, this.tails());
+    const body = encodeBody(msg, this.hooks.tails?.() ?? false);
     let length = 0;
     for (const part of body) length += part.length;
     // header and body in one writev: one syscall, and the client wakes up once
     this.sock.cork();
     this.sock.write(`Content-Length: ${length}\r\n\r\n`, 'ascii');
-    for (const part of body) this.sock.write(part);
+    for (let i = 0; i < body.length - 1; i += 1) this.sock.write(body[i] as Uint8Array);
+    this.unsentSince.push(Date.now());
+    this.sock.write(body[body.length - 1] as Uint8Array, () => this.unsentSince.shift()); // written in order
     this.sock.uncork();
+    this.watchStall();
     return Promise.resolve();
+  }
+
+  /** While congested, check that no answer has waited unsent longer than `stallMs`; drop the client when one has. */
+  private watchStall(): void {
+    const limit = this.hooks.stallMs ?? 0;
+    if (limit <= 0 || this.stallTimer !== undefined || this.sock.writableLength <= HIGH_WATER_BYTES) return;
+    this.stallTimer = setInterval(() => {
+      if (this.sock.destroyed || this.sock.writableLength <= HIGH_WATER_BYTES) {
+        clearInterval(this.stallTimer);
+        this.stallTimer = undefined;
+      } else if (Date.now() - (this.unsentSince[0] ?? Date.now()) > limit) {
+        this.hooks.onDrop('stall');
+      }
+    }, Math.max(25, limit / 4));
+    this.stallTimer.unref();
   }
 
   end(): void {

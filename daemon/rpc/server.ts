@@ -28,6 +28,8 @@ export interface ServerOptions {
   maxConnections: number;
   /** A frame must be whole this long after its first byte (0 = no limit). */
   frameTimeoutMs: number;
+  /** A congested connection whose client reads none of its answers this long is dropped (0 = never). */
+  writeTimeoutMs: number;
   /** Requests in flight per connection; more are answered DAEMON_BUSY. */
   maxInFlight: number;
   register: (scope: ConnectionScope) => void;
@@ -113,13 +115,14 @@ function serveConnection(sock: net.Socket, opts: ServerOptions, live: Set<net.So
   const log = opts.log.child({ session });
   const closed = new AbortController();
   const admission = new Admission(opts.maxInFlight);
-  const overflow = (): void => {
+  const onDrop = (reason: 'overflow' | 'stall'): void => {
     if (sock.destroyed) return;
-    log.warn({ unsent: sock.writableLength, limit: MAX_UNSENT_BYTES }, 'client does not read its answers; dropping the connection');
+    const why = reason === 'overflow' ? { limit: MAX_UNSENT_BYTES } : { unreadForMs: opts.writeTimeoutMs };
+    log.warn({ unsent: sock.writableLength, ...why }, 'client does not read its answers; dropping the connection');
     sock.destroy();
   };
   // refusals must not free the id of the request they refuse: only vscode-jsonrpc's answers do
-  const writer = new SocketMessageWriter(sock, () => undefined, overflow);
+  const writer = new SocketMessageWriter(sock, { onAnswer: () => undefined, onDrop, stallMs: opts.writeTimeoutMs });
   const writable = (): Promise<void> | undefined => whenWritable(sock);
   let tails = false; // the client sent `Llmr-Wire: tails` (protocol/wire.ts): answer with tail frames
   const guard = new FrameGuard({
@@ -141,7 +144,9 @@ function serveConnection(sock: net.Socket, opts: ServerOptions, live: Set<net.So
   });
   sock.on('error', (err) => log.debug({ err }, 'socket error'));
   sock.pipe(guard);
-  const answers = new SocketMessageWriter(sock, (id) => admission.answered(id), overflow, () => tails);
+  const answers = new SocketMessageWriter(sock, {
+    onAnswer: (id) => admission.answered(id), onDrop, tails: () => tails, stallMs: opts.writeTimeoutMs,
+  });
   const conn = createMessageConnection(new GuardMessageReader(guard), answers);
   conn.onError(([err]) => log.debug({ err }, 'connection error'));
   sock.on('close', () => {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonStatusRequest } from '../../protocol/daemon.js';
 import { ExecRequest } from '../../protocol/exec.js';
@@ -57,9 +58,11 @@ describe('integration/backpressure', () => {
     // (before backpressure: +98 MiB after 15 s and growing with every finished command)
     expect(peak - before).toBeLessThan(64);
 
-    // the daemon serves others meanwhile, and has dropped the client that does not read
+    // the daemon serves others meanwhile, and has dropped the client that does not read: at 8 MiB
+    // unsent, or after daemon.write_timeout (30 s) without reading when fewer commands finished
+    // (on a loaded machine the queued ones end in POOL_EXHAUSTED, whose answers are small)
     let connections = 0;
-    for (let t = 0; t < 180; t += 1) { // each finished command adds ~1 MiB unsent; slow on a loaded machine
+    for (let t = 0; t < 120; t += 1) {
       connections = (await conn.sendRequest(DaemonStatusRequest)).connections;
       if (connections === 1) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -69,4 +72,37 @@ describe('integration/backpressure', () => {
     const after = await conn.sendRequest(ExecRequest, { root: repo, command: COMMAND });
     expect(after.stdout.length + after.omittedBytes).toBe(1048576);
   }, 180_000);
+});
+
+describe('integration/backpressure (stall)', () => {
+  it('drops a client whose answers wait unread for daemon.write_timeout, under the 8 MiB limit', async () => {
+    // 3 requests in flight: at most 3 MiB of answers, never the 8 MiB that drops a client by size
+    const s = await startDaemon({
+      LLMR_COMMANDS__EXEC__WHITELIST: 'python3 -c', LLMR_DAEMON__MAX_REQUESTS_IN_FLIGHT: '3', LLMR_DAEMON__WRITE_TIMEOUT: '2s',
+    });
+    try {
+      const conn = await s.connect();
+      const sock = net.connect(s.socket);
+      await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+      sock.pause(); // never read
+      const frames = Array.from({ length: 3 }, (_, i) => {
+        const body = JSON.stringify({ jsonrpc: '2.0', id: i, method: 'exec/run', params: { root: repo, command: COMMAND } });
+        return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      });
+      sock.write(frames.join(''));
+      const t0 = Date.now();
+      let connections = 2;
+      while (connections !== 1 && Date.now() - t0 < 90_000) {
+        await new Promise((r) => setTimeout(r, 250));
+        connections = (await conn.sendRequest(DaemonStatusRequest)).connections;
+      }
+      expect(connections).toBe(1);
+      const log = readFileSync(path.join(s.home, 'state', 'llmr', 'daemon.log'), 'utf8');
+      expect(log).toMatch(/"unreadForMs":2000.*client does not read its answers; dropping the connection/);
+      sock.destroy();
+    } finally {
+      await s.stop();
+    }
+    expect(containersOf(s.instance)).toEqual([]);
+  }, 120_000);
 });

@@ -177,8 +177,11 @@ describe('integration/exec', () => {
       'container_pool:', '  acquire_timeout: 500ms', '  max_uses_per_container: 2', '',
     ].join('\n') });
     const size = 2; // LLMR_POOL_SIZE of the test daemon
-    const sleepers = Array.from({ length: size }, () => conn.sendRequest(ExecRequest, { root: busy, command: 'sleep 4' }));
-    await new Promise((r) => setTimeout(r, 1500));
+    const sleepers = Array.from({ length: size }, () => conn.sendRequest(ExecRequest, { root: busy, command: 'sleep 6' }));
+    // wait until both sleepers hold a container (starting them is slow on a loaded machine)
+    const execPool = async () => (await conn.sendRequest(WorkspaceStatusRequest, { root: busy })).pools.find((p) => p.kind === 'exec');
+    for (let i = 0; i < 100 && (await execPool())?.borrowed !== size; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect((await execPool())?.borrowed).toBe(size);
     const t0 = Date.now();
     const f = await rpcFailure(conn.sendRequest(ExecRequest, { root: busy, command: 'sleep 0' }));
     expect(f.code).toBe('POOL_EXHAUSTED');
