@@ -47,9 +47,10 @@ describe('integration/exec-cache', () => {
     expect(first.exitCode, first.stdout + first.stderr).toBe(0);
     const second = await run(repo, 'go test ./...');
     expect(second.exitCode, second.stdout + second.stderr).toBe(0);
+    // "(cached)": go found the first run's test result in GOCACHE, so the cache outlived the command
+    // (the time saved is reported, not asserted: a loaded machine makes both runs slow)
     expect(second.stdout).toMatch(/\(cached\)/);
     process.stderr.write(`go test ./...: first ${first.durationMs} ms, second ${second.durationMs} ms\n`);
-    expect(second.durationMs).toBeLessThanOrEqual(first.durationMs / 3);
   }, 600_000);
 
   it('shows the cache size in workspace/status and only this workspace mounts it', async () => {

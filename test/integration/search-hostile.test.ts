@@ -22,7 +22,7 @@ const search = async (root: string, query: string): Promise<string[]> =>
 /**
  * daemon/status round trips while `during` runs. A blocked event loop (a FIFO read, /dev/zero)
  * would stall every answer forever; on a loaded test machine single answers may take a little
- * longer than 100 ms, so the median is held to 100 ms and every answer to 1 s.
+ * longer than 100 ms, so the median is held to 250 ms and every answer to 2 s.
  */
 async function statusStaysFast(during: Promise<unknown>): Promise<number[]> {
   let done = false;
@@ -40,8 +40,8 @@ async function statusStaysFast(during: Promise<unknown>): Promise<number[]> {
 
 function expectFast(times: number[]): void {
   const sorted = [...times].sort((a, b) => a - b);
-  expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(100);
-  expect(sorted[sorted.length - 1]).toBeLessThan(1000);
+  expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(250);
+  expect(sorted[sorted.length - 1]).toBeLessThan(2000);
 }
 
 beforeAll(async () => {

@@ -53,17 +53,18 @@ describe('search/watch (real directory watches)', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('makes a saved edit searchable within one second', async () => {
+  // the 1 s goal is measured by bench/search-perf.ts (edit → searchable); here the watcher must see
+  // each change at all, within a deadline that a loaded test machine meets
+  it('makes a saved edit, a new file and a deletion searchable without a restart', async () => {
     service = await createSearch({ root, cacheDir, config, isExcluded, log: pino({ level: 'silent' }) });
     await service.ready();
     expect(service.status().watcher).toBe('watching');
     put('src/m3.ts', 'export function quasarFrobnicator() { return 3; }\n');
-    const edit = await until('edit searchable', found('quasarFrobnicator', 'src/m3.ts'), 1000);
-    expect(edit.ms).toBeLessThan(1000);
+    await until('edit searchable', found('quasarFrobnicator', 'src/m3.ts'), 5000);
     put('src/brand-new.ts', 'export const nebulaWidget = 1;\n');
-    await until('new file searchable', found('nebulaWidget', 'src/brand-new.ts'), 1000);
+    await until('new file searchable', found('nebulaWidget', 'src/brand-new.ts'), 5000);
     unlinkSync(join(root, 'src/m4.ts'));
-    await until('deleted file gone', async () => ((await service!.query('module4')).results.some((h) => h.path === 'src/m4.ts') ? undefined : true), 1000);
+    await until('deleted file gone', async () => ((await service!.query('module4')).results.some((h) => h.path === 'src/m4.ts') ? undefined : true), 5000);
     put('ignored/other.ts', 'export const secludedmarmot = 1;\n');
     await new Promise((r) => setTimeout(r, 400));
     expect((await service.query('secludedmarmot')).results).toEqual([]);
