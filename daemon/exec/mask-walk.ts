@@ -77,7 +77,11 @@ async function walkTree(root: string, isExcluded: (rel: string) => boolean, maxE
       if (entry.isDirectory()) {
         if (excluded) w.dirs.push(child); else queue.push(child);
       } else if (excluded) {
-        w.files.push(child); // symlinks and special files too: the mount hides whatever the name is
+        // special files too: the mount hides whatever the name is. Not a symlink: Docker would follow
+        // it inside the container and mount the mask on its target (`.env.sock -> /.llmr-sock/s`
+        // would cover the helper's socket); through a symlink a command reaches only what its
+        // target's own name shows, and an excluded target is masked under that name
+        if (!entry.isSymbolicLink()) w.files.push(child);
       } else if (entry.isFile()) {
         if (HELPER_TEMP.test(entry.name)) w.staleTemps.push(child);
         w.plain.push(child);

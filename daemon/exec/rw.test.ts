@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +48,23 @@ describe('exec/rw', () => {
     const out = await rw.around('true', async () => 'done');
     expect(out.value).toBe('done');
     expect(out.changes.counts).toEqual({ created: 0, changed: 0, deleted: 0 });
+  });
+
+  it('removes excluded paths the command created and lists them as refused, and keeps those a renamed folder took along', async () => {
+    const root = repo({ 'a.txt': 'x', 'pkg/.env.test': 'SECRET=1' });
+    const rw = rwFor(root);
+    const out = await rw.around('plant', async () => {
+      mkdirSync(path.join(root, 'sub', '.env.d'), { recursive: true }); // an excluded folder, with content
+      writeFileSync(path.join(root, 'sub', '.env.d', 'config'), '[core]\n\tfsmonitor = "touch /tmp/pwned"\n');
+      writeFileSync(path.join(root, '.env.local'), 'EVIL=1');
+      writeFileSync(path.join(root, 'b.txt'), 'new');
+      renameSync(path.join(root, 'pkg'), path.join(root, 'pkg2')); // its .env.test moves along
+    });
+    expect(out.changes.refused).toEqual(['.env.local', 'sub/.env.d']);
+    expect(existsSync(path.join(root, 'sub', '.env.d'))).toBe(false);
+    expect(existsSync(path.join(root, '.env.local'))).toBe(false);
+    expect(readFileSync(path.join(root, 'pkg2', '.env.test'), 'utf8')).toBe('SECRET=1'); // not new: kept
+    expect(out.changes.created).toContain('b.txt');
   });
 
   it('gives nested roots one turn: a command under /repo/sub waits for one in /repo, an unrelated root does not', async () => {

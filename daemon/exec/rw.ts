@@ -4,14 +4,16 @@
  * between two walks of the repository. Before: the walk, and the mirror brought up to date (so the
  * old content of anything the command overwrites or deletes is kept). After: the second walk, the
  * changes (reported, capped, and saved as an undo record), and the repair of changes a command must
- * not make — to protected paths, a `.git` that was not there, new hard links (they would alias a
- * file under another name) — which are put back at once and reported as refused.
+ * not make — to protected paths, a `.git` that was not there, new excluded paths (no one could see
+ * or undo them), new hard links (they would alias a file under another name) — which are put back
+ * at once and reported as refused.
  */
 import { LlmrError } from '../../protocol/errors.js';
+import { lstatSync } from 'node:fs';
 import { lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecChanges } from '../../protocol/exec.js';
-import { diffTrees, Mirror, walkTree, type Tree } from './snapshot.js';
+import { diffTrees, Mirror, walkTree } from './snapshot.js';
 import { applyUndo, saveRecord, undoLatest, type UndoOutcome } from './undo.js';
 import { isInside } from '../paths/inside.js';
 
@@ -45,21 +47,27 @@ export function createReadWrite(input: RwInput): ReadWrite {
   const runs = path.join(input.dir, 'runs');
   let seq = 0;
   const serial = <T>(fn: () => Promise<T>): Promise<T> => exclusive(input.root, fn);
-  const walk = (): Promise<Tree> => walkTree(input.root, { isExcluded: input.isExcluded, maxEntries: MAX_ENTRIES });
   return {
     around: (command, fn) => serial(async () => {
       const gitBefore = await lstat(path.join(input.root, '.git')).catch(() => undefined);
       const nested: string[] = [];
-      const before = await walkTree(input.root, { isExcluded: input.isExcluded, maxEntries: MAX_ENTRIES, onExcluded: (rel) => { if (renameCouldReveal(input, rel)) nested.push(rel); } });
+      const hidden: string[] = [];
+      const before = await walkTree(input.root, { isExcluded: input.isExcluded, maxEntries: MAX_ENTRIES, onExcluded: (rel) => {
+        hidden.push(rel);
+        if (renameCouldReveal(input, rel)) nested.push(rel);
+      } });
       if (nested.length > 0) {
         throw new LlmrError('COMMAND_DISABLED', `read-write commands are unavailable in this repository: excluded ${nested[0]}${nested.length > 1 ? ` (and ${nested.length - 1} more)` : ''} is excluded by its folder's path, and a command could rename that folder`,
           'use commands.exec.repository: read-only, exclude the file by its name (a pattern without /, such as *.key), or exclude its whole top-level folder');
       }
       await mirror.sync(input.root, before);
+      const hiddenBefore = identities(input.root, hidden);
       const value = await fn();
-      const after = await walk();
+      const hiddenAfter: string[] = [];
+      const after = await walkTree(input.root, { isExcluded: input.isExcluded, maxEntries: MAX_ENTRIES, onExcluded: (rel) => { hiddenAfter.push(rel); } });
       const changes = diffTrees(before, after);
       const refused = await repairGit(input.root, gitBefore);
+      refused.push(...await removeNew(input.root, hiddenAfter, hiddenBefore));
       const bad = [...changes.created, ...changes.changed, ...changes.deleted].filter((rel) =>
         input.isProtected(rel) || ((after.get(rel)?.nlink ?? 1) > 1 && after.get(rel)?.kind === 'file'));
       seq += 1;
@@ -120,6 +128,31 @@ async function exclusive<T>(root: string, fn: () => Promise<T>): Promise<T> {
  */
 function renameCouldReveal(input: RwInput, rel: string): boolean {
   return rel.includes('/') && !input.isExcludedByName(rel);
+}
+
+/**
+ * Excluded paths the command created (a nested `.git` whose config names a `core.fsmonitor`
+ * program that the user's own git would run, an `.npmrc` naming another registry, a key): llmr can
+ * neither show them nor undo them, so they are removed at once. The walk reached each through real
+ * directories and no process of the command is left, so the paths still lead where the walk saw them.
+ */
+async function removeNew(root: string, rels: string[], before: Set<string>): Promise<string[]> {
+  // by identity, not name: a folder the command renamed takes its excluded files along (they stay masked)
+  const fresh = rels.filter((rel) => { const id = identityOf(path.join(root, rel)); return id === undefined || !before.has(id); });
+  for (const rel of fresh) await rm(path.join(root, rel), { recursive: true, force: true }); // rm never follows a symlink
+  return fresh.sort();
+}
+
+function identityOf(abs: string): string | undefined {
+  const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+  return st === undefined ? undefined : `${st.dev}:${st.ino}`;
+}
+
+/** (dev, inode) of each path that exists. */
+function identities(root: string, rels: string[]): Set<string> {
+  const ids = new Set<string>();
+  for (const rel of rels) { const id = identityOf(path.join(root, rel)); if (id !== undefined) ids.add(id); }
+  return ids;
 }
 
 /** A `.git` the repository did not have (a symlink, say) is removed; an existing one is a read-only mount. */

@@ -40,4 +40,18 @@ describe('paths/root-scope', () => {
     expect(code(state)).toMatch(/^ROOT_TOO_BROAD/);
     expect(code(path.join(state, 'exec-undo', 'x'))).toMatch(/^ROOT_TOO_BROAD: .* lies in llmr's own state directory/);
   });
+
+  it('follows a symlink above one of llmr\'s directories that does not exist yet', () => {
+    // ~/.cache is a link to /data/cache; llmr's cache dir in it is not created yet
+    const data = path.join(base, 'data');
+    mkdirSync(path.join(data, 'cache'), { recursive: true });
+    symlinkSync(path.join(data, 'cache'), path.join(home, '.cache'));
+    const cache = path.join(home, '.cache', 'llmr');
+    const check = (root: string): string => {
+      try { checkRootScope(root, { home, own: { cache } }); return 'OK'; } catch (err) { return (err as Error).message; }
+    };
+    expect(check(data)).toMatch(/holds llmr's own cache directory/);
+    expect(check(path.join(data, 'cache', 'llmr', 'x'))).toMatch(/lies in llmr's own cache directory/);
+    expect(check(path.join(home, 'proj'))).toBe('OK');
+  });
 });

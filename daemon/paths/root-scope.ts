@@ -2,7 +2,8 @@
  * How much a repository root may hold. A root is refused when it is the user's home directory or
  * a folder above it (`/`, `/home`), or when llmr's own directories lie inside it (its config, state,
  * cache and data: the audit log, the undo copies and search indexes of every other repository, the
- * tool caches) or it lies in one of them: a model served such a root could read or change all of that. An MCP client that offers the
+ * tool caches; its runtime directories: the daemon's socket, which a command could connect to through
+ * the repository's mount, the helper sockets and the mask sources) or it lies in one of them: a model served such a root could read or change all of that. An MCP client that offers the
  * home folder as its root, or `llmr` started in `~` outside any git repository, gets this error
  * instead of the whole home directory. No setting turns it off: point --root at a project folder.
  */
@@ -18,12 +19,17 @@ export interface ScopeInput {
   own: Record<string, string>;
 }
 
-/** `p` with its symlinks resolved where it exists (the root is realpath'd too), else as given. */
+/**
+ * `p` with its symlinks resolved, the longest part that exists realpath'd and the rest appended:
+ * llmr's cache directory not created yet under a symlinked `~/.cache` lies where the link points.
+ */
 function real(p: string): string {
+  const abs = path.resolve(p);
   try {
-    return realpathSync.native(p);
+    return realpathSync.native(abs);
   } catch {
-    return path.resolve(p);
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(real(parent), path.basename(abs));
   }
 }
 

@@ -21,6 +21,8 @@ import { effectiveWhitelist } from '../exec/profiles.js';
 import { createWorkspacePools, type WorkspacePools } from './pools.js';
 import { workspaceId } from '../containers/spec.js';
 import { findHelperBinary } from '../containers/helper-binary.js';
+import { helperSocketParent } from '../containers/helper-socket.js';
+import { socketPath } from '../../protocol/socket-path.js';
 import { dataDir } from '../../protocol/dirs.js';
 import { createSearch, type SearchService } from '../search/service.js';
 import type { AuditSink } from '../audit/record.js';
@@ -55,6 +57,20 @@ export interface WorkspaceDeps {
   auditFor(config: LlmrConfig, stateDir: string): Promise<AuditSink>;
 }
 
+/** llmr's own directories, which no repository root may hold or lie in (daemon/paths/root-scope.ts). */
+function ownDirs(env: Record<string, string | undefined>, homedir: string): Record<string, string> {
+  const dirs: Record<string, string> = {
+    state: stateDir(env, homedir), cache: cacheDir(env, homedir), data: dataDir(env, homedir),
+    config: path.dirname(userConfigFile(env, homedir)), socket: path.dirname(socketPath(env, homedir)),
+  };
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime !== undefined && path.isAbsolute(runtime)) {
+    dirs['helper socket'] = helperSocketParent(dirs.state as string, runtime);
+    dirs.mask = path.join(runtime, 'llmr-masks');
+  }
+  return dirs;
+}
+
 /**
  * Repository owner; a root-owned or another user's repository is refused unless the user's config
  * allows it. Checked before any file of the repository (its config included) is read, with the
@@ -62,10 +78,7 @@ export interface WorkspaceDeps {
  */
 async function repoOwner(root: string, deps: WorkspaceDeps): Promise<{ uid: number; gid: number }> {
   const { env, homedir } = deps;
-  checkRootScope(root, {
-    home: homedir,
-    own: { state: stateDir(env, homedir), cache: cacheDir(env, homedir), data: dataDir(env, homedir), config: path.dirname(userConfigFile(env, homedir)) },
-  });
+  checkRootScope(root, { home: homedir, own: ownDirs(env, homedir) });
   const { config } = await loadConfig({ env: deps.env, overrides: deps.overrides, homedir: deps.homedir });
   return checkRepoOwner(root, await stat(root), {
     allowRootOwned: config.security.allow_root_owned_repo,

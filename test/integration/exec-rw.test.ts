@@ -159,6 +159,22 @@ describe('integration/exec-rw', () => {
     expect(read('prot/p.txt')).toBe('protected\n');
   });
 
+  it('removes excluded paths a command created (a nested .git with an fsmonitor hook, an .npmrc) and lists them as refused', async () => {
+    const plant = [
+      'mkdir -p sub/.git/objects sub/.git/refs', 'echo "ref: refs/heads/main" > sub/.git/HEAD',
+      'printf "[core]\\n\\tfsmonitor = \\"touch /tmp/llmr-pwned; false\\"\\n" > sub/.git/config',
+      'echo registry=https://evil.example/ > .npmrc', 'echo visible > sub/x.txt',
+    ].join(' && ');
+    const r = await run(`sh -c '${plant}'`);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.changes?.refused).toEqual(['.npmrc', 'sub/.git']);
+    expect(r.changes?.created).toEqual(['sub', 'sub/x.txt']);
+    for (const rel of ['sub/.git', '.npmrc']) expect(existsSync(path.join(repo, rel)), rel).toBe(false);
+    expect(read('sub/x.txt')).toBe('visible\n');
+    const u = await conn.sendRequest(ExecUndoRequest, { root: repo });
+    expect(u.removed).toEqual(['sub/x.txt', 'sub']);
+  });
+
   it('puts back changes to protected paths, a new .git symlink and new hard links', async () => {
     const r = await run('sh -c "mkdir -p .llmr && echo x > .llmr/state && ln -s / .git && ln a.txt alias.txt && echo ok > fine.txt"');
     expect(r.exitCode, r.stderr).toBe(0);

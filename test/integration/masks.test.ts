@@ -4,7 +4,7 @@
  * a new excluded file just before the command, a hard link to an excluded file. Real daemon,
  * real warm pool, real Docker.
  */
-import { linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,18 @@ describe('integration/masks', () => {
     expect(r.stdout).toBe('');
     expect((await run('grep -r linked-hunter2 .')).stdout).toBe('');
     rmSync(path.join(repo, 'src', 'notes.txt'));
+  });
+
+  it('keeps serving commands when an excluded name is a symlink to the helper\'s socket, and shows nothing of .env through a link', async () => {
+    writeFileSync(path.join(repo, '.env'), 'SECRET=through-a-link\n');
+    symlinkSync('/.llmr-sock/s', path.join(repo, '.env.sock')); // a mask on it would cover the socket
+    symlinkSync('.env', path.join(repo, 'src', 'link.key'));
+    for (const l of ['.env.sock', 'src/link.key']) spawnSync('chown', ['-h', `${REPO_UID}:${REPO_UID}`, path.join(repo, l)]);
+    for (let i = 0; i < 3; i += 1) expect((await run('true')).exitCode).toBe(0); // fresh containers get the new set
+    expect((await run('cat src/link.key')).stdout).toBe('');
+    expect((await run('grep -r through-a-link .')).stdout).toBe('');
+    rmSync(path.join(repo, '.env.sock'));
+    rmSync(path.join(repo, 'src', 'link.key'));
   });
 
   it('still serves commands while the host keeps saving .env', async () => {

@@ -47,6 +47,10 @@ describe('integration/sec: roots too broad to serve', () => {
     const own = await rpcFailure(conn.sendRequest(ReadRequest, { root: inState, path: 'a.txt' }));
     expect(own.code).toBe('ROOT_TOO_BROAD');
     expect(own.message).toContain("llmr's own state directory");
+    // a command could connect to the daemon's socket through the repository's mount
+    const sock = await rpcFailure(conn.sendRequest(ReadRequest, { root: path.dirname(d.socket), path: 'daemon.sock' }));
+    expect(sock.code).toBe('ROOT_TOO_BROAD');
+    expect(sock.message).toContain("llmr's own socket directory");
   });
 });
 
