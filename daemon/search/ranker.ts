@@ -15,7 +15,7 @@ import type { SearchHit } from '../../protocol/search.js';
 import { cutPreview } from '../../protocol/search-format.js';
 import type { ChunkHit, Store } from './db.js';
 import { placeForwarders } from './forwards.js';
-import { DATA_PATH, favourParents, isModuleEntry, pathShares, TEST_PATH, treeOf } from './structure.js';
+import { DATA_PATH, favourParents, isModuleEntry, pathShares, sourcesBeforeHeaders, TEST_PATH, treeOf } from './structure.js';
 import { matchExpression, pathTokens, roughStem, splitIdentifier, type ParsedQuery } from './tokens.js';
 
 export interface FileCandidate {
@@ -196,6 +196,7 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   });
   files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
   favourParents(files, tree);
+  if (!q.symbolLike) sourcesBeforeHeaders(files);
   return placeForwarders(files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path)), store, tree);
 }
 
