@@ -52,4 +52,13 @@ describe('forwarding files', () => {
     expect(rank(s, 'basic_format_args')).toEqual(['include/lib/base.h', 'include/lib/core.h', 'include/lib/args.h']);
     expect(rank(s, 'dynamic format arguments')[0]).toBe('include/lib/args.h'); // a file with code of its own is no forwarder
   });
+
+  it('does not take an umbrella header that includes many files, or a test, for a forwarder', () => {
+    const parts = ['a', 'b', 'c', 'd'];
+    const files: Record<string, string> = Object.fromEntries(parts.map((p) => [`include/lib/${p}.h`, `// part ${p} of basic_format_args\nint ${p}(void);\n`]));
+    files['include/lib/all.h'] = parts.map((p) => `#include "${p}.h"\n`).join('');
+    files['test/forward.h'] = '#include "include/lib/a.h"\n';
+    const s = indexOf(files);
+    expect(rank(s, 'basic_format_args')).toEqual(['include/lib/a.h', 'include/lib/b.h', 'include/lib/c.h', 'include/lib/d.h']);
+  });
 });

@@ -7,10 +7,16 @@
  */
 import type { Store } from './db.js';
 import type { FileCandidate } from './ranker.js';
-import type { Tree } from './structure.js';
+import { TEST_PATH, type Tree } from './structure.js';
 
 /** A forwarding file is a few lines by nature; longer files are not read at all. */
 const MAX_FORWARD_LINES = 40;
+/**
+ * An alias forwards to one file, an API split in two to a couple; a header that includes more
+ * (`asio.hpp`, a unity build) is an index of the library, and following every file it names
+ * would put it second for every query.
+ */
+const MAX_TARGETS = 3;
 /** Just under the target's score: the forwarder comes next, ahead of everything the target led. */
 const STAND_IN = 1 - 1e-6;
 
@@ -76,7 +82,7 @@ export function forwardsOf(store: Store, tree: Tree): Map<string, string[]> {
   const forwards = new Map<string, string[]>();
   for (const [path, text] of store.smallFiles(MAX_FORWARD_LINES)) {
     const targets = forwardSpecs(path, text).map((s) => resolveSpec(path, s, tree.paths)).filter((t): t is string => t !== undefined && t !== path);
-    if (targets.length > 0) forwards.set(path, targets);
+    if (targets.length > 0 && targets.length <= MAX_TARGETS && !TEST_PATH.test(path)) forwards.set(path, targets);
   }
   cache.set(store, { generation: tree.generation, forwards });
   return forwards;
