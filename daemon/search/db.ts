@@ -51,6 +51,10 @@ function prepareStatements(db: Database.Database) {
     search: db.prepare<[string, number], ChunkHit>(`WITH top AS (SELECT rowid AS id, rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?)
       SELECT c.id, c.file_id AS fileId, c.start_line AS startLine, c.end_line AS endLine, c.symbols, c.text, c.hash,
         f.path, f.size, f.lines, -top.rank AS score FROM top JOIN chunks c ON c.id = top.id JOIN files f ON f.id = c.file_id ORDER BY top.rank`),
+    fileChunks: db.prepare<[string], ChunkHit>(`SELECT c.id, c.file_id AS fileId, c.start_line AS startLine, c.end_line AS endLine, c.symbols, c.text,
+        c.hash, f.path, f.size, f.lines, 0 AS score FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.start_line`),
+    smallFiles: db.prepare<[number], { path: string; text: string }>(`SELECT f.path, c.text FROM chunks c JOIN files f ON f.id = c.file_id
+        WHERE f.skip IS NULL AND f.lines <= ? ORDER BY f.path, c.start_line`),
     matchCount: db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)'),
     chunksOf: db.prepare<[string], ChunkHit>(`SELECT c.id, c.file_id AS fileId, c.start_line AS startLine, c.end_line AS endLine, c.symbols, c.text,
         c.hash, f.path, f.size, f.lines, 0 AS score FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.hash = ?`),
@@ -99,6 +103,14 @@ function createStore(db: Database.Database) {
     /** How many chunks match, counted up to `cap` (cheap for a common term). */
     matchCount: (match: string, cap: number): number => q.matchCount.get(match, cap)!.n,
     chunksWithHash: (hash: string): ChunkHit[] => q.chunksOf.all(hash),
+    /** A file's chunks in order (score 0). */
+    fileChunks: (path: string): ChunkHit[] => q.fileChunks.all(path),
+    /** The text of every indexed file of at most `maxLines` lines, by path. */
+    smallFiles(maxLines: number): Map<string, string> {
+      const out = new Map<string, string>();
+      for (const r of q.smallFiles.iterate(maxLines)) out.set(r.path, (out.get(r.path) ?? '') + r.text);
+      return out;
+    },
     counts: () => q.counts.get()!,
     vectorCount: (model: string): number => q.vectorCount.get(model)!.n,
     missingVectors: (model: string, limit: number) => q.missing.all(model, limit),

@@ -72,6 +72,14 @@ describe('ranking principles', () => {
     expect(rank(s, 'generating model cards for publication')[0]).toBe('pkg/modelcards.py');
   });
 
+  it('puts, for a prose query, a C source ahead of its header beside it that matched better', () => {
+    const s = indexOf({
+      'src/idna.h': '/* Punycode encoding of internationalized domain names. */\n/* Encodes a domain name label. */\nlong uv__idna_toascii(const char* s);\n',
+      'src/idna.c': 'long uv__idna_toascii(const char* s) {\n  /* domain label */\n  return encode(s);\n}\n',
+    });
+    expect(rank(s, 'internationalized domain name encoding')).toEqual(['src/idna.c', 'src/idna.h']);
+  });
+
   it('counts a term found in more than half the chunks half as much in coverage', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 12; i++) files[`src/w${i}.ts`] = `// widget module ${i}\nexport const w${i} = ${i};\n`;

@@ -8,12 +8,14 @@
  * the lexical list by reciprocal rank fusion. Adjacent prose words are also searched joined
  * (`thread pool` ~ `threadpool`); private modules and version-folder copies rank after public and
  * current ones; a re-export stands in for a definition the repository does not have; structural
- * evidence (module entry files, parent modules) comes from structure.ts.
+ * evidence (module entry files, parent modules) comes from structure.ts; a file that only forwards to
+ * another (a header that only includes one) is listed right after it (forwards.ts).
  */
 import type { SearchHit } from '../../protocol/search.js';
 import { cutPreview } from '../../protocol/search-format.js';
 import type { ChunkHit, Store } from './db.js';
-import { DATA_PATH, favourParents, isModuleEntry, pathShares, TEST_PATH, treeOf } from './structure.js';
+import { placeForwarders } from './forwards.js';
+import { DATA_PATH, favourParents, isModuleEntry, pathShares, sourcesBeforeHeaders, TEST_PATH, treeOf } from './structure.js';
 import { matchExpression, pathTokens, roughStem, splitIdentifier, type ParsedQuery } from './tokens.js';
 
 export interface FileCandidate {
@@ -194,7 +196,8 @@ export function rankLexical(store: Store, q: ParsedQuery): FileCandidate[] {
   });
   files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
   favourParents(files, tree);
-  return files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path));
+  if (!q.symbolLike) sourcesBeforeHeaders(files);
+  return placeForwarders(files.sort((a, b) => b.raw - a.raw || a.path.localeCompare(b.path)), store, tree);
 }
 
 /** Reciprocal rank fusion of the lexical files and the vector hits (already best first). */

@@ -112,3 +112,23 @@ export function favourParents(files: FileCandidate[], tree: Tree): void {
   }
 }
 
+
+const HEADER = /\.(?:h|hh|hpp|hxx)$/i;
+const SOURCE_EXTS = ['.c', '.cc', '.cpp', '.cxx', '.m', '.mm'];
+
+/**
+ * A C/C++ header and its source beside it (`idna.h`, `idna.c`): the header declares, the source
+ * holds the behaviour a prose question asks about, so when both match the source takes the
+ * header's place and the header comes right after it.
+ */
+export function sourcesBeforeHeaders(files: FileCandidate[]): void {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  for (const h of files) {
+    if (!HEADER.test(h.path)) continue;
+    const stem = h.path.replace(/\.[^./]*$/, '');
+    const src = SOURCE_EXTS.map((e) => byPath.get(stem + e)).find((f) => f !== undefined);
+    if (src === undefined || src.raw >= h.raw) continue;
+    src.raw = h.raw;
+    h.raw *= 1 - 1e-6;
+  }
+}
