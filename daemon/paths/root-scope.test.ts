@@ -14,7 +14,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 const code = (root: string, h = home): string => {
   try {
-    checkRootScope(root, { home: h, own: { state } });
+    checkRootScope(root, { home: h, own: { 'state directory': state } });
     return 'OK';
   } catch (err) {
     return `${(err as { code: string }).code}: ${(err as Error).message}`;
@@ -48,7 +48,7 @@ describe('paths/root-scope', () => {
     symlinkSync(path.join(data, 'cache'), path.join(home, '.cache'));
     const cache = path.join(home, '.cache', 'llmr');
     const check = (root: string): string => {
-      try { checkRootScope(root, { home, own: { cache } }); return 'OK'; } catch (err) { return (err as Error).message; }
+      try { checkRootScope(root, { home, own: { 'cache directory': cache } }); return 'OK'; } catch (err) { return (err as Error).message; }
     };
     expect(check(data)).toMatch(/holds llmr's own cache directory/);
     expect(check(path.join(data, 'cache', 'llmr', 'x'))).toMatch(/lies in llmr's own cache directory/);

@@ -2,8 +2,8 @@
  * How much a repository root may hold. A root is refused when it is the user's home directory or
  * a folder above it (`/`, `/home`), or when llmr's own directories lie inside it (its config, state,
  * cache and data: the audit log, the undo copies and search indexes of every other repository, the
- * tool caches; its runtime directories: the daemon's socket, which a command could connect to through
- * the repository's mount, the helper sockets and the mask sources) or it lies in one of them: a model served such a root could read or change all of that. An MCP client that offers the
+ * tool caches; its runtime directories: the helper sockets and the mask sources; the daemon's socket
+ * itself, which a command could connect to through the repository's mount) or it lies in one of them: a model served such a root could read or change all of that. An MCP client that offers the
  * home folder as its root, or `llmr` started in `~` outside any git repository, gets this error
  * instead of the whole home directory. No setting turns it off: point --root at a project folder.
  */
@@ -15,7 +15,7 @@ import { isInside } from './inside.js';
 export interface ScopeInput {
   /** The user's home directory (the daemon's own). */
   home: string;
-  /** llmr's own directories, named in the message when one lies in the root. */
+  /** llmr's own directories (and its daemon's socket), each named in the message (`state directory`) when one lies in the root. */
   own: Record<string, string>;
 }
 
@@ -44,10 +44,10 @@ export function checkRootScope(root: string, input: ScopeInput): void {
   for (const [name, dir] of Object.entries(input.own)) {
     const own = real(dir);
     if (isInside(root, own)) {
-      throw new LlmrError('ROOT_TOO_BROAD', `repository root ${root} holds llmr's own ${name} directory ${dir}; a model could read it through this repository`, hint);
+      throw new LlmrError('ROOT_TOO_BROAD', `repository root ${root} holds llmr's own ${name} ${dir}; a model could ${name.endsWith('socket') ? 'connect to it' : 'read it'} through this repository`, hint);
     }
     if (isInside(own, root)) {
-      throw new LlmrError('ROOT_TOO_BROAD', `repository root ${root} lies in llmr's own ${name} directory ${dir}; a model could change llmr's records through it`, hint);
+      throw new LlmrError('ROOT_TOO_BROAD', `repository root ${root} lies in llmr's own ${name} ${dir}; a model could change llmr's records through it`, hint);
     }
   }
 }

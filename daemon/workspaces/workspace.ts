@@ -57,16 +57,19 @@ export interface WorkspaceDeps {
   auditFor(config: LlmrConfig, stateDir: string): Promise<AuditSink>;
 }
 
-/** llmr's own directories, which no repository root may hold or lie in (daemon/paths/root-scope.ts). */
+/** llmr's own directories and its daemon's socket, which no repository root may hold or lie in (daemon/paths/root-scope.ts). */
 function ownDirs(env: Record<string, string | undefined>, homedir: string): Record<string, string> {
+  const state = stateDir(env, homedir);
   const dirs: Record<string, string> = {
-    state: stateDir(env, homedir), cache: cacheDir(env, homedir), data: dataDir(env, homedir),
-    config: path.dirname(userConfigFile(env, homedir)), socket: path.dirname(socketPath(env, homedir)),
+    'state directory': state, 'cache directory': cacheDir(env, homedir), 'data directory': dataDir(env, homedir),
+    'config directory': path.dirname(userConfigFile(env, homedir)),
+    // the socket itself, not its folder: LLMR_SOCKET may name a file in any folder (the demo's, say)
+    'daemon socket': socketPath(env, homedir),
   };
   const runtime = env.XDG_RUNTIME_DIR;
   if (runtime !== undefined && path.isAbsolute(runtime)) {
-    dirs['helper socket'] = helperSocketParent(dirs.state as string, runtime);
-    dirs.mask = path.join(runtime, 'llmr-masks');
+    dirs['helper socket directory'] = helperSocketParent(state, runtime);
+    dirs['mask directory'] = path.join(runtime, 'llmr-masks');
   }
   return dirs;
 }
