@@ -264,8 +264,8 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     }
     if (rel === '') throw rootError(input, mode);
     if (rel !== lex.rel) policy(input, rel, mode, true);
-    const anchor = (): WriteAnchor | undefined => (mode === 'write' ? writeAnchor(root, rel, show(input)) : undefined);
-    if (!res.exists) return { ...checkMissing(root, input, lex, rel, res, mode), anchor: anchor() };
+    const anchor = (): { anchor?: WriteAnchor } => (mode === 'write' ? { anchor: writeAnchor(root, rel, show(input)) } : {});
+    if (!res.exists) return { ...checkMissing(root, input, lex, rel, res, mode), ...anchor() };
     let st: Stats;
     try {
       st = lstatSync(res.real); // synchronous: see resolve.ts
@@ -278,7 +278,7 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
       throw new LlmrError('PATH_EXCLUDED', `path ${show(input)} is a hard link to the excluded file ${show(alias)}`,
         'a file with several names is excluded when any of its names is');
     }
-    return { ...verdict, id: fileIdentity(res.real, st, show(input)), anchor: anchor() };
+    return { ...verdict, id: fileIdentity(res.real, st, show(input)), ...anchor() };
   };
 
   return {

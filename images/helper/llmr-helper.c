@@ -22,7 +22,8 @@
  *
  * Reads frames from the socket (or stdin), handles them one at a time, writes frames back (or to stdout).
  * Frame (both directions): u32be LEN (bytes after it), u8 TYPE, then fields, each
- * u32be length + bytes. Requests: P ping, R read, W write, X exec (Y: exec with stderr into stdout), C clean (after a command:
+ * u32be length + bytes. Requests: P ping, R read [path, maxBytes, DEV:INO], W write [path, content,
+ * mode, parentDepth, DEV:INO], X exec (Y: exec with stderr into stdout), C clean (after a command:
  * kill what it left, empty /tmp and /dev/shm, check the masks). Answers: K ok,
  * E error [code, message], o/e output chunks and x exit for exec.
  * Read and write name the identity the daemon's path guard approved ("DEV:INO": the file for a read,
