@@ -7,7 +7,7 @@
  *
  *   npm run build && node dist/bench/helper-rtt.js [N]
  */
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -35,9 +35,10 @@ async function main(): Promise<void> {
   });
   const container = await docker.start(spec, 30_000);
   const conn = new HelperConnection(container, pino({ level: 'silent' }));
+  const idOf = (f: string): string => { const st = lstatSync(path.join(root, f), { bigint: true }); return `${st.dev}:${st.ino}`; };
   const exec = (): Promise<unknown> => conn.exec({ cwd: '/workspace', maxOutputBytes: 1 << 20, stdin: '', env: { PATH: '/usr/bin:/bin', HOME: '/tmp' }, argv: ['true'], mergeStderr: false }, () => undefined);
   const ops: Array<[string, () => Promise<unknown>]> = [
-    ['ping', () => conn.ping()], ['read 4 KiB', () => conn.read('small.txt', 1 << 24)], ['read 1 MiB', () => conn.read('large.txt', 1 << 24)], ['exec true', exec],
+    ['ping', () => conn.ping()], ['read 4 KiB', () => conn.read('small.txt', 1 << 24, idOf('small.txt'))], ['read 1 MiB', () => conn.read('large.txt', 1 << 24, idOf('large.txt'))], ['exec true', exec],
   ];
   try {
     await conn.ping();

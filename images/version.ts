@@ -1,7 +1,7 @@
 /** Names, label and version of llmr's container images; bump IMAGE_VERSION when an image changes. */
 
 /** Version baked into each image as the label {@link IMAGE_VERSION_LABEL}. */
-export const IMAGE_VERSION = '7';
+export const IMAGE_VERSION = '8';
 
 /** The label that carries {@link IMAGE_VERSION}. */
 export const IMAGE_VERSION_LABEL = 'llmr.image.version';

@@ -78,6 +78,11 @@ export const ERROR_CODES = {
   REPO_OWNER_FOREIGN: { rpc: -33016, exit: EXIT.REPO_REFUSED },
   /** The repository root holds the user's home directory or llmr's own directories. */
   ROOT_TOO_BROAD: { rpc: -33017, exit: EXIT.REPO_REFUSED },
+  /**
+   * The path changed between the guard's check and the container's open (a running read-write
+   * command swapped in a symlink or another file): nothing was read or written; try again.
+   */
+  PATH_CHANGED: { rpc: -33018, exit: EXIT.COMMAND_FAILED },
   // mcp block -33090..-33099: edit, undo, grep
   EDIT_NO_MATCH: { rpc: -33090, exit: EXIT.COMMAND_FAILED },
   EDIT_AMBIGUOUS: { rpc: -33091, exit: EXIT.COMMAND_FAILED },

@@ -100,9 +100,11 @@ describe('containers/helper-codec', () => {
   });
 
   it('encodes read, write and exec requests with decimal and octal numbers', () => {
-    expect(decodeAll(encodeRead('a/b.ts', 1048576))[0].fields.map(String)).toEqual(['a/b.ts', '1048576']);
-    expect(decodeAll(encodeWrite('x', 'y', 0o755))[0].fields.map(String)).toEqual(['x', 'y', '755']);
-    expect(decodeAll(encodeWrite('x', 'y'))[0].fields.map(String)).toEqual(['x', 'y', '']);
+    expect(decodeAll(encodeRead('a/b.ts', 1048576, '2049:18446744073709551615'))[0].fields.map(String)).toEqual(['a/b.ts', '1048576', '2049:18446744073709551615']);
+    expect(decodeAll(encodeRead('usr/bin/go', 0))[0].fields.map(String)).toEqual(['usr/bin/go', '0', '']); // a probe: no identity
+    const anchor = { depth: 1, id: '66:12' };
+    expect(decodeAll(encodeWrite('a/x', 'y', anchor, 0o755))[0].fields.map(String)).toEqual(['a/x', 'y', '755', '1', '66:12']);
+    expect(decodeAll(encodeWrite('x', 'y', { depth: 0, id: '66:2' }))[0].fields.map(String)).toEqual(['x', 'y', '', '0', '66:2']);
     const exec = decodeAll(encodeExec({ cwd: '', maxOutputBytes: 100, stdin: 'in', env: { PATH: '/bin', A: 'b=c' }, argv: ['go', 'test', './...'] }))[0];
     expect(exec.type).toBe('X');
     expect(exec.fields.map(String)).toEqual(['', '100', 'in', '2', 'PATH=/bin', 'A=b=c', 'go', 'test', './...']);
@@ -111,7 +113,12 @@ describe('containers/helper-codec', () => {
   it('refuses invalid request arguments', () => {
     expect(codeOf(() => encodeRead('a', -1))).toBe('INTERNAL');
     expect(codeOf(() => encodeRead('a', 1.5))).toBe('INTERNAL');
-    expect(codeOf(() => encodeWrite('a', '', 0o10000))).toBe('INTERNAL');
+    expect(codeOf(() => encodeWrite('a', '', { depth: 0, id: '1:2' }, 0o10000))).toBe('INTERNAL');
+    for (const id of ['', '1', '1:', ':2', '-1:2', '1:2:3', '1:2 ', 'a:b']) {
+      expect(codeOf(() => encodeRead('a', 1, id)), id).toBe('INTERNAL');
+      expect(codeOf(() => encodeWrite('a', '', { depth: 0, id })), id).toBe('INTERNAL');
+    }
+    expect(codeOf(() => encodeWrite('a', '', { depth: -1, id: '1:2' }))).toBe('INTERNAL');
     expect(codeOf(() => encodeExec({ cwd: '', maxOutputBytes: 1, stdin: '', env: {}, argv: [] }))).toBe('INTERNAL');
     expect(codeOf(() => encodeExec({ cwd: '', maxOutputBytes: 1, stdin: '', env: { 'A=B': 'c' }, argv: ['x'] }))).toBe('INTERNAL');
   });
@@ -123,6 +130,7 @@ describe('containers/helper-codec', () => {
       ['FILE_TOO_LARGE', 'FILE_TOO_LARGE'],
       ['PERMISSION_DENIED', 'PERMISSION_DENIED'],
       ['PATH_INVALID', 'PATH_INVALID'],
+      ['PATH_CHANGED', 'PATH_CHANGED'],
       ['NO_SPACE', 'CONTAINER_FAILED'],
       ['IO_ERROR', 'CONTAINER_FAILED'],
       ['BAD_REQUEST', 'CONTAINER_FAILED'],

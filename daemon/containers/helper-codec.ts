@@ -12,7 +12,7 @@ export type Frame = { type: string; fields: Buffer[] };
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** The version string the helper answers a ping with. */
-export const HELPER_VERSION = '7';
+export const HELPER_VERSION = '8';
 
 /** Request types. */
 export const HELPER_OPS = { PING: 'P', READ: 'R', WRITE: 'W', EXEC: 'X', EXEC_MERGED: 'Y', CLEAN: 'C' } as const;
@@ -27,6 +27,7 @@ export const HELPER_ERROR_CODES = {
   FILE_TOO_LARGE: 'FILE_TOO_LARGE',
   PERMISSION_DENIED: 'PERMISSION_DENIED',
   PATH_INVALID: 'PATH_INVALID',
+  PATH_CHANGED: 'PATH_CHANGED',
   NO_SPACE: 'CONTAINER_FAILED',
   IO_ERROR: 'CONTAINER_FAILED',
   BAD_REQUEST: 'CONTAINER_FAILED',
@@ -152,17 +153,35 @@ export function decodeCleanAnswer(frame: Frame): void {
   if (word.toString('latin1') !== 'clean') throw new LlmrError('CONTAINER_FAILED', 'helper did not answer clean with clean');
 }
 
-/** `R` [path, maxBytes]: the file is not read at all when it is larger than maxBytes. */
-export function encodeRead(path: string, maxBytes: number): Buffer {
-  return encodeFrame(HELPER_OPS.READ, [path, decimal('maxBytes', maxBytes)]);
+/** The "DEV:INO" of a file or directory as the path guard saw it (decimal, from a bigint lstat). */
+export type Identity = string;
+
+/** Where a write goes: the first `depth` components of its directory are the directory `id`; the rest is created. */
+export interface WriteAnchor { depth: number; id: Identity }
+
+const IDENTITY = /^\d{1,20}:\d{1,20}$/;
+
+function identity(id: Identity): string {
+  if (!IDENTITY.test(id)) throw new LlmrError('INTERNAL', `helper identity ${JSON.stringify(id)} is not DEV:INO`);
+  return id;
 }
 
-/** `W` [path, content, mode]: mode undefined keeps an existing file's mode (0644 for a new file). */
-export function encodeWrite(path: string, content: Buffer | string, mode?: number): Buffer {
+/**
+ * `R` [path, maxBytes, DEV:INO]: the file is not read at all when it is larger than maxBytes. With
+ * `expect` no symlink is followed and a file other than `expect` is PATH_CHANGED; without it (image
+ * probes only) symlinks are followed as a command would.
+ */
+export function encodeRead(path: string, maxBytes: number, expect?: Identity): Buffer {
+  return encodeFrame(HELPER_OPS.READ, [path, decimal('maxBytes', maxBytes), expect === undefined ? '' : identity(expect)]);
+}
+
+/** `W` [path, content, mode, depth, DEV:INO]: mode undefined keeps an existing file's mode (0644 for a new file). */
+export function encodeWrite(path: string, content: Buffer | string, anchor: WriteAnchor, mode?: number): Buffer {
   if (mode !== undefined && (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)) {
     throw new LlmrError('INTERNAL', `helper file mode ${mode} is out of range`);
   }
-  return encodeFrame(HELPER_OPS.WRITE, [path, content, mode === undefined ? '' : mode.toString(8)]);
+  const fields = [path, content, mode === undefined ? '' : mode.toString(8), decimal('parent depth', anchor.depth), identity(anchor.id)];
+  return encodeFrame(HELPER_OPS.WRITE, fields);
 }
 
 export interface ExecRequestSpec {

@@ -68,7 +68,7 @@ describe('containers/helper-conn', () => {
   it('fails a pending request when the container goes away', async () => {
     const { container, close } = await fakeContainer();
     const conn = new HelperConnection(container, pino({ level: 'silent' }));
-    const pending = conn.read('a.txt', 10);
+    const pending = conn.read('a.txt', 10, '1:3');
     close();
     await expect(pending).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
   });
@@ -87,7 +87,7 @@ describe('containers/helper-conn', () => {
   it('turns a malformed read answer into an error, never an empty file', async () => {
     const { container, peer } = await fakeContainer();
     const conn = new HelperConnection(container, pino({ level: 'silent' }));
-    const pending = conn.read('a.txt', 10);
+    const pending = conn.read('a.txt', 10, '1:3');
     peer.write(encodeFrame('K', []));
     await expect(pending).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
     expect(conn.alive).toBe(false);
@@ -96,7 +96,7 @@ describe('containers/helper-conn', () => {
   it('turns a malformed write answer into an error, never CREATED', async () => {
     const { container, peer } = await fakeContainer();
     const conn = new HelperConnection(container, pino({ level: 'silent' }));
-    const pending = conn.write('a.txt', 'x');
+    const pending = conn.write('a.txt', 'x', { depth: 0, id: '1:2' });
     peer.write(encodeFrame('K', ['MADE', '1']));
     await expect(pending).rejects.toMatchObject({ code: 'CONTAINER_FAILED' });
   });
@@ -104,14 +104,14 @@ describe('containers/helper-conn', () => {
   it('decodes typed read and write answers and keeps an error answer as its code', async () => {
     const { container, peer, sent } = await fakeContainer();
     const conn = new HelperConnection(container, pino({ level: 'silent' }));
-    const read = conn.read('a.txt', 10);
+    const read = conn.read('a.txt', 10, '1:3');
     peer.write(encodeFrame('K', ['3', 'abc']));
     expect(await read).toEqual({ size: 3, content: Buffer.from('abc') });
-    const missing = conn.read('b.txt', 10);
+    const missing = conn.read('b.txt', 10, '1:4');
     peer.write(encodeFrame('E', ['FILE_NOT_FOUND', 'stat b.txt: No such file or directory']));
     await expect(missing).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     expect(conn.alive).toBe(true);
-    const write = conn.write('a.txt', 'xy');
+    const write = conn.write('a.txt', 'xy', { depth: 0, id: '1:2' });
     peer.write(encodeFrame('K', ['UPDATED', '2']));
     expect(await write).toEqual({ action: 'UPDATED', bytesWritten: 2 });
     expect(Buffer.concat(sent).includes(Buffer.from('a.txt'))).toBe(true);

@@ -10,10 +10,10 @@ import { LlmrError } from '../../protocol/errors.js';
 import type { StartedContainer } from './docker.js';
 import {
   FrameDecoder, HELPER_VERSION, decodeCleanAnswer, decodeExecChunk, decodeExecExit, decodePong, decodeReadAnswer, decodeWriteAnswer,
-  encodeClean, encodeExec, encodePing, encodeRead, encodeWrite, type ExecExit, type ExecRequestSpec, type Frame,
+  encodeClean, encodeExec, encodePing, encodeRead, encodeWrite, type ExecExit, type ExecRequestSpec, type Frame, type Identity, type WriteAnchor,
 } from './helper-codec.js';
 
-export type { ExecExit, ExecRequestSpec } from './helper-codec.js';
+export type { ExecExit, ExecRequestSpec, Identity, WriteAnchor } from './helper-codec.js';
 
 type Waiter = { onFrame: (f: Frame) => boolean; reject: (e: Error) => void };
 /** Handles one answer frame: true when the conversation is over (resolved or rejected). */
@@ -58,14 +58,28 @@ export class HelperConnection {
     return this.converse(encodeClean(), signal, answer(decodeCleanAnswer));
   }
 
-  /** The bytes of the repository-relative `path`; the helper refuses a file over `maxBytes`. */
-  read(path: string, maxBytes: number, signal?: AbortSignal): Promise<{ size: number; content: Buffer }> {
-    return this.converse(encodeRead(path, maxBytes), signal, answer(decodeReadAnswer));
+  /**
+   * The bytes of the repository-relative `path`, which must be the file `expect` (the guard's
+   * identity; no symlink followed, else PATH_CHANGED); the helper refuses a file over `maxBytes`.
+   */
+  read(path: string, maxBytes: number, expect: Identity, signal?: AbortSignal): Promise<{ size: number; content: Buffer }> {
+    return this.converse(encodeRead(path, maxBytes, expect), signal, answer(decodeReadAnswer));
   }
 
-  /** Replace `path` atomically (temp file, fsync, rename); `mode` undefined keeps the file's mode. */
-  write(path: string, content: Buffer | string, signal?: AbortSignal, mode?: number): Promise<{ action: 'CREATED' | 'UPDATED'; bytesWritten: number }> {
-    return this.converse(encodeWrite(path, content, mode), signal, answer(decodeWriteAnswer));
+  /**
+   * Whether a file is at `path` as a command in this container would see it (symlinks followed, no
+   * identity: for image probes, never for repository files): the helper's answer to a 0-byte read.
+   */
+  probe(path: string, signal?: AbortSignal): Promise<{ size: number; content: Buffer }> {
+    return this.converse(encodeRead(path, 0), signal, answer(decodeReadAnswer));
+  }
+
+  /**
+   * Replace `path` atomically (temp file, fsync, rename) in the directory `anchor` names (PATH_CHANGED
+   * when it is not the guard's); `mode` undefined keeps the file's mode.
+   */
+  write(path: string, content: Buffer | string, anchor: WriteAnchor, signal?: AbortSignal, mode?: number): Promise<{ action: 'CREATED' | 'UPDATED'; bytesWritten: number }> {
+    return this.converse(encodeWrite(path, content, anchor, mode), signal, answer(decodeWriteAnswer));
   }
 
   /**

@@ -68,7 +68,7 @@ export async function findPrograms(docker: DockerClient, image: string, programs
     for (const program of programs) {
       let at: string | undefined;
       for (const file of candidates(program, dirs)) {
-        const ok = await conn.read(file.slice(1), 0).then(() => true, present);
+        const ok = await conn.probe(file.slice(1)).then(() => true, present);
         if (ok) {
           at = file;
           break;

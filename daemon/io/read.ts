@@ -81,8 +81,10 @@ export async function readFile(deps: IoDeps, params: ReadParams, ctx: RequestCon
     if (target.size !== undefined && target.size > max) {
       throw new LlmrError('FILE_TOO_LARGE', `${shown} is ${target.size} bytes, limit ${max} (commands.open.max_file_size)`);
     }
+    const id = target.id;
+    if (id === undefined) throw new LlmrError('INTERNAL', `the path guard gave no identity for ${shown}`);
     const { content: bytes } = await withIoDeadline(limits.timeoutSeconds, ctx, `reading ${shown}`,
-      (signal) => withLease(deps.readPool, signal, (lease) => lease.conn.read(target.rel, max, signal)));
+      (signal) => withLease(deps.readPool, signal, (lease) => lease.conn.read(target.rel, max, id, signal)));
     const { text, ascii } = textBytes(bytes, shown);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const base = { path: target.rel, size: bytes.length, lineCount: countLines(text), sha256 };

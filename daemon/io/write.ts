@@ -9,6 +9,7 @@ import { LlmrError } from '../../protocol/errors.js';
 import type { WriteParams, WriteResult } from '../../protocol/io.js';
 import { withLease } from '../containers/with-lease.js';
 import type { Lease } from '../containers/pool.js';
+import type { ResolvedPath } from '../paths/guard.js';
 import type { RequestContext } from '../context.js';
 import { saveBackup } from './backup.js';
 import { auditFailure, withIoDeadline, type IoDeps, type IoLimits } from './common.js';
@@ -48,10 +49,11 @@ function checkRequest(cfg: IoLimits['write'], shown: string, content: string): v
   }
 }
 
-/** The previous content of `rel`, or undefined when there is none. */
-async function previous(lease: Lease, rel: string, signal: AbortSignal): Promise<Buffer | undefined> {
+/** The previous content of the target (the file the guard checked), or undefined when there is none. */
+async function previous(lease: Lease, target: ResolvedPath, signal: AbortSignal): Promise<Buffer | undefined> {
+  if (target.id === undefined) return undefined; // the guard found no file there
   try {
-    return (await lease.conn.read(rel, MAX_PREVIOUS_BYTES, signal)).content;
+    return (await lease.conn.read(target.rel, MAX_PREVIOUS_BYTES, target.id, signal)).content;
   } catch (err) {
     if (err instanceof LlmrError && err.code === 'FILE_NOT_FOUND') return undefined;
     throw err;
@@ -59,10 +61,12 @@ async function previous(lease: Lease, rel: string, signal: AbortSignal): Promise
 }
 
 /** In one io-write container: conflict check and backup of the previous content, then the atomic write. */
-async function replace(deps: IoDeps, lease: Lease, rel: string, shown: string, params: WriteParams, signal: AbortSignal): Promise<WriteResult> {
+async function replace(deps: IoDeps, lease: Lease, target: ResolvedPath, shown: string, params: WriteParams, signal: AbortSignal): Promise<WriteResult> {
+  const { rel, anchor } = target;
+  if (anchor === undefined) throw new LlmrError('INTERNAL', `the path guard gave no parent identity for ${shown}`);
   // the previous content serves the conflict check and the backup only: without either, one round trip fewer
   const needed = params.expectedSha256 !== undefined || deps.limits.write.backupBeforeWrite;
-  const before = needed ? await previous(lease, rel, signal) : undefined;
+  const before = needed ? await previous(lease, target, signal) : undefined;
   if (params.expectedSha256 !== undefined && (before === undefined || sha256(before) !== params.expectedSha256)) {
     throw new LlmrError('WRITE_CONFLICT', `${shown} changed since it was read`,
       before === undefined ? 'the file no longer exists' : `expected sha256 ${params.expectedSha256}, found ${sha256(before)}`);
@@ -71,7 +75,7 @@ async function replace(deps: IoDeps, lease: Lease, rel: string, shown: string, p
   if (before !== undefined && deps.limits.write.backupBeforeWrite) {
     backup = await saveBackup(deps.backups.stateDir, deps.backups.workspaceId, rel, before);
   }
-  const { action, bytesWritten } = await lease.conn.write(rel, params.content, signal);
+  const { action, bytesWritten } = await lease.conn.write(rel, params.content, anchor, signal);
   return { path: rel, action, bytesWritten, sha256: sha256(params.content), ...(backup !== undefined ? { backup, backupPath: path.join(deps.backups.stateDir, backup) } : {}) };
 }
 
@@ -83,7 +87,7 @@ export async function writeFile(deps: IoDeps, params: WriteParams, ctx: RequestC
     checkRequest(deps.limits.write, shown, content);
     const target = await deps.guard.forWrite(shown);
     const result = await serialized(target.abs, () => withIoDeadline(deps.limits.timeoutSeconds, ctx, `writing ${shown}`,
-      (signal) => withLease(deps.writePool, signal, (lease) => replace(deps, lease, target.rel, shown, { ...params, content }, signal))));
+      (signal) => withLease(deps.writePool, signal, (lease) => replace(deps, lease, target, shown, { ...params, content }, signal))));
     const meta = `hash:${result.sha256},bytes:${result.bytesWritten},action:${result.action.toLowerCase()}${result.backup ? `,backup:${result.backup}` : ''}`;
     deps.audit.record({ session: ctx.session, operation: 'write', target: shown, status: 'success', metadata: meta });
     return result;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +23,12 @@ function link(rel: string, target: string): void {
   const abs = join(root, rel);
   mkdirSync(dirname(abs), { recursive: true });
   symlinkSync(target, abs);
+}
+
+/** "DEV:INO" of a repository path, as the guard hands it to the helper. */
+function idOf(rel: string): string {
+  const st = lstatSync(join(root, rel), { bigint: true });
+  return `${st.dev}:${st.ino}`;
 }
 
 async function failure(p: Promise<ResolvedPath>): Promise<LlmrError> {
@@ -110,12 +116,12 @@ describe('paths/guard', () => {
     ];
     for (const [input, rel] of cases) {
       const got = await guard.forRead(input);
-      expect(got, input).toEqual({ rel, abs: join(root, rel), exists: true, kind: 'file', size: 2 });
+      expect(got, input).toEqual({ rel, abs: join(root, rel), exists: true, kind: 'file', size: 2, id: idOf(rel) });
     }
   });
 
   it('accepts a non-existent file for writing and reports FILE_NOT_FOUND for reading', async () => {
-    expect(await guard.forWrite('src/newfile.go')).toEqual({ rel: 'src/newfile.go', abs: join(root, 'src/newfile.go'), exists: false });
+    expect(await guard.forWrite('src/newfile.go')).toEqual({ rel: 'src/newfile.go', abs: join(root, 'src/newfile.go'), exists: false, anchor: { depth: 1, id: idOf('src') } });
     const err = await failure(guard.forRead('src/newfile.go'));
     expect(err.code).toBe('FILE_NOT_FOUND');
     expect(err.message).toBe('file src/newfile.go does not exist');
@@ -242,7 +248,7 @@ describe('paths/guard', () => {
     link('ok-c', 'src/main.go');
     link('ok-b', 'ok-c');
     link('ok-a', 'ok-b');
-    expect(await guard.forRead('ok-a')).toEqual({ rel: 'src/main.go', abs: join(root, 'src/main.go'), exists: true, kind: 'file', size: 2 });
+    expect(await guard.forRead('ok-a')).toEqual({ rel: 'src/main.go', abs: join(root, 'src/main.go'), exists: true, kind: 'file', size: 2, id: idOf('src/main.go') });
     link('dir-2', 'src');
     link('dir-1', 'dir-2');
     expect(await guard.forWrite('dir-1/created.go')).toMatchObject({ rel: 'src/created.go', exists: false });
@@ -250,9 +256,9 @@ describe('paths/guard', () => {
 
   it('follows a symlink to a file inside the repository for read and write, naming the target', async () => {
     link('docs/alias.txt', '../safe.txt');
-    const want = { rel: 'safe.txt', abs: join(root, 'safe.txt'), exists: true, kind: 'file', size: 2 };
+    const want = { rel: 'safe.txt', abs: join(root, 'safe.txt'), exists: true, kind: 'file', size: 2, id: idOf('safe.txt') };
     expect(await guard.forRead('docs/alias.txt')).toEqual(want);
-    expect(await guard.forWrite('docs/alias.txt')).toEqual(want);
+    expect(await guard.forWrite('docs/alias.txt')).toEqual({ ...want, anchor: { depth: 0, id: idOf('.') } });
   });
 
   it('checks exclusion and protection against the resolved target too', async () => {
@@ -334,9 +340,11 @@ describe('paths/guard', () => {
 
   it('creates missing parents only below an existing ancestor inside the root', async () => {
     expect(await guard.forWrite('new/deep/dir/file.txt')).toEqual({
-      rel: 'new/deep/dir/file.txt', abs: join(root, 'new/deep/dir/file.txt'), exists: false,
+      rel: 'new/deep/dir/file.txt', abs: join(root, 'new/deep/dir/file.txt'), exists: false, anchor: { depth: 0, id: idOf('.') },
     });
-    expect(await guard.forWrite('safe.txt')).toMatchObject({ rel: 'safe.txt', exists: true, kind: 'file' });
+    expect(await guard.forWrite('safe.txt')).toMatchObject({ rel: 'safe.txt', exists: true, kind: 'file', id: idOf('safe.txt'), anchor: { depth: 0 } });
+    put('src/deep/keep.txt');
+    expect((await guard.forWrite('src/deep/a/b.txt')).anchor).toEqual({ depth: 2, id: idOf('src/deep') });
   });
 
   it('throws CONFIG_INVALID for a malformed glob, a relative root or a bad limit', () => {

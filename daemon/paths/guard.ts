@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import { compilePatterns, type PatternSet } from './exclusions.js';
 import { createAliasCheck } from './hardlinks.js';
+import { fileIdentity, writeAnchor, type WriteAnchor } from './identity.js';
 import { assertSafeName, showUnsafe } from './names.js';
 import { relativeInside } from './inside.js';
 import { errnoCode, resolvePhysical, type Resolution } from './resolve.js';
@@ -33,6 +34,10 @@ export interface ResolvedPath {
   exists: boolean;
   kind?: 'file' | 'directory' | 'other';
   size?: number;
+  /** "DEV:INO" of the existing file checked: the helper reads (and a write backs up) only that file. */
+  id?: string;
+  /** For writes: the directory the file goes in, as checked (identity.ts). */
+  anchor?: WriteAnchor;
 }
 
 export interface PathGuard {
@@ -259,7 +264,8 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
     }
     if (rel === '') throw rootError(input, mode);
     if (rel !== lex.rel) policy(input, rel, mode, true);
-    if (!res.exists) return checkMissing(root, input, lex, rel, res, mode);
+    const anchor = (): { anchor?: WriteAnchor } => (mode === 'write' ? { anchor: writeAnchor(root, rel, show(input)) } : {});
+    if (!res.exists) return { ...checkMissing(root, input, lex, rel, res, mode), ...anchor() };
     let st: Stats;
     try {
       st = lstatSync(res.real); // synchronous: see resolve.ts
@@ -272,7 +278,7 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
       throw new LlmrError('PATH_EXCLUDED', `path ${show(input)} is a hard link to the excluded file ${show(alias)}`,
         'a file with several names is excluded when any of its names is');
     }
-    return verdict;
+    return { ...verdict, id: fileIdentity(res.real, st, show(input)), ...anchor() };
   };
 
   return {

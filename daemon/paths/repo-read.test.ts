@@ -44,6 +44,21 @@ describe('paths/repo-read', () => {
     expect(readRepoFile(root, '../x/host.txt', 100)).toMatchObject({ kind: 'skip', reason: 'outside-root' });
   });
 
+  it('reads exactly root/rel: a folder swapped for a symlink after its check makes the file gone, not another file', () => {
+    writeFileSync(join(root, 'secrets.json'), 'top-level secret\n');
+    mkdirSync(join(root, 'sub'));
+    writeFileSync(join(root, 'sub', 'secrets.json'), 'harmless\n');
+    const cache = new Map<string, boolean>();
+    expect(readRepoFile(root, 'sub/secrets.json', 100, cache)).toMatchObject({ kind: 'ok' });
+    // a running read-write command swaps `sub` for `sub -> .` between the folder check (cached) and the open
+    rmSync(join(root, 'sub'), { recursive: true });
+    symlinkSync('.', join(root, 'sub'));
+    expect(readRepoFile(root, 'sub/secrets.json', 100, cache)).toEqual({ kind: 'gone' });
+    // without the cache too: the walk listed sub/secrets.json while sub was a folder; it is not the top-level file
+    expect(readRepoFile(root, 'sub/secrets.json', 100)).toEqual({ kind: 'gone' });
+    expect(readRepoFile(root, 'secrets.json', 100)).toMatchObject({ kind: 'ok' });
+  });
+
   it('compares paths by components, not string prefixes', () => {
     expect(isInside('/a/b', '/a/b/c')).toBe(true);
     expect(isInside('/a/b', '/a/b')).toBe(true);

@@ -4,6 +4,8 @@
  * - the parent folder's realpath must lie inside the root (`path.relative`, never a string
  *   prefix), so no symlinked folder leads out of the repository;
  * - the leaf is opened with O_NOFOLLOW|O_NONBLOCK: a symlink fails, a FIFO or device cannot block;
+ * - the open descriptor must be exactly `root/rel` (`/proc/self/fd`): a folder swapped for a symlink
+ *   after the walk or the check makes the file `gone`, never another file's content under this name;
  * - `fstat` on the open descriptor must say regular file (no race between check and read);
  * - the size is checked on that descriptor, and the read stops at the cap even if the file grows;
  * - the (dev, inode, link count) of what was read is reported so callers can refuse hard links.
@@ -81,8 +83,12 @@ export function readRepoFile(root: string, rel: string, maxBytes: number, dirCac
   }
   try {
     // the parent was checked before the open: a folder swapped for a symlink in between (a running
-    // read-write command) is caught by where the open descriptor really is
-    if (!isInside(root, readlinkSync(`/proc/self/fd/${fd}`))) return { kind: 'skip', reason: 'outside-root' };
+    // read-write command) is caught by where the open descriptor really is — exactly root/rel, not
+    // merely somewhere inside the root (`sub -> .` would open the top-level file of the same name).
+    // Callers pass the physical paths their walks found (no symlinked folder), so any other path is a swap.
+    const at = readlinkSync(`/proc/self/fd/${fd}`);
+    if (!isInside(root, at)) return { kind: 'skip', reason: 'outside-root' };
+    if (at !== abs) return { kind: 'gone' }; // moved under us: looked at again on the next change
     const stat = toStat(fstatSync(fd));
     if (!stat.regular) return { kind: 'skip', reason: 'not-regular', stat };
     if (stat.size > maxBytes) return { kind: 'skip', reason: 'too-large', stat };

@@ -16,7 +16,7 @@ import {
   encodeRead,
   encodeWrite,
 } from '../../daemon/containers/helper-codec.js';
-import { HelperProcess, TEST_PATH_ENV, errorCode } from '../../test/support/helper-process.js';
+import { HelperProcess, TEST_PATH_ENV, anchorOf, errorCode, identityOf } from '../../test/support/helper-process.js';
 
 const SOURCE = fileURLToPath(new URL('./llmr-helper.c', import.meta.url));
 const PATH_ENV = TEST_PATH_ENV;
@@ -59,8 +59,9 @@ describe('images/helper', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  const read = async (p: string, max = 1 << 20) => decodeReadAnswer(await helper.one(encodeRead(p, max)));
-  const write = async (p: string, content: Buffer | string, mode?: number) => decodeWriteAnswer(await helper.one(encodeWrite(p, content, mode)));
+  // reads and writes carry the identity the daemon's guard would send (identityOf / anchorOf)
+  const read = async (p: string, max = 1 << 20) => decodeReadAnswer(await helper.one(encodeRead(p, max, identityOf(root, p))));
+  const write = async (p: string, content: Buffer | string, mode?: number) => decodeWriteAnswer(await helper.one(encodeWrite(p, content, anchorOf(root, p), mode)));
 
   it('answers a ping with pong and its version, and exits 0 at end of input', async () => {
     expect(decodePong(await helper.one(encodePing()))).toEqual({ version: HELPER_VERSION });
@@ -84,7 +85,7 @@ describe('images/helper', () => {
     fs.closeSync(fs.openSync(big, 'w'));
     fs.truncateSync(big, 64 * 1024 ** 3); // sparse 64 GiB: reading it would take minutes
     const started = Date.now();
-    const answer = await helper.one(encodeRead('big.bin', 1000));
+    const answer = await helper.one(encodeRead('big.bin', 1000, identityOf(root, 'big.bin')));
     expect(Date.now() - started).toBeLessThan(2000);
     expect(answer.type).toBe('E');
     expect(answer.fields[0].toString()).toBe('FILE_TOO_LARGE');

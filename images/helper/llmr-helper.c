@@ -22,9 +22,15 @@
  *
  * Reads frames from the socket (or stdin), handles them one at a time, writes frames back (or to stdout).
  * Frame (both directions): u32be LEN (bytes after it), u8 TYPE, then fields, each
- * u32be length + bytes. Requests: P ping, R read, W write, X exec (Y: exec with stderr into stdout), C clean (after a command:
+ * u32be length + bytes. Requests: P ping, R read [path, maxBytes, DEV:INO], W write [path, content,
+ * mode, parentDepth, DEV:INO], X exec (Y: exec with stderr into stdout), C clean (after a command:
  * kill what it left, empty /tmp and /dev/shm, check the masks). Answers: K ok,
  * E error [code, message], o/e output chunks and x exit for exec.
+ * Read and write name the identity the daemon's path guard approved ("DEV:INO": the file for a read,
+ * the deepest existing parent directory for a write): the path is opened beneath the root without
+ * following any symlink (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, else one O_NOFOLLOW component at
+ * a time) and the open descriptor must be that identity, else PATH_CHANGED (a command swapped the tree
+ * between the guard's check and this open). A read without an identity follows symlinks (image probes).
  * Diagnostics go to stderr only. No shell is ever involved: commands start with posix_spawn (vfork-style,
  * no fallback to /bin/sh for a file without #!).
  *
@@ -54,8 +60,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
-#define HELPER_VERSION "7"
+#define HELPER_VERSION "8"
 #define MAX_FRAME (64u * 1024u * 1024u)
 /* Answers must fit a frame: cap reads and the exec output budget below it. */
 #define MAX_READ_BYTES ((uint64_t)MAX_FRAME - 1024u)
@@ -203,10 +210,12 @@ static int has_nul(field_t f) { return memchr(f.p, '\0', f.n) != NULL; }
 /* Strict unsigned decimal: digits only, no sign, no overflow. */
 static int parse_u64(field_t f, uint64_t *v) {
     uint64_t x = 0;
-    if (f.n == 0 || f.n > 19) return -1;
+    if (f.n == 0 || f.n > 20) return -1;
     for (size_t i = 0; i < f.n; i++) {
         if (f.p[i] < '0' || f.p[i] > '9') return -1;
-        x = x * 10 + (uint64_t)(f.p[i] - '0');
+        uint64_t d = (uint64_t)(f.p[i] - '0');
+        if (x > (UINT64_MAX - d) / 10) return -1;
+        x = x * 10 + d;
     }
     *v = x;
     return 0;
@@ -226,27 +235,129 @@ static int path_ok(field_t f) {
     return 1;
 }
 
+/* ---------- opening what the guard approved ---------- */
+
+/* "DEV:INO", strictly: two decimal numbers, nothing else. */
+static int parse_ident_field(field_t f, ident_t *id) {
+    const char *colon = memchr(f.p, ':', f.n);
+    uint64_t d, i;
+    if (!colon) return -1;
+    field_t a = { f.p, (size_t)(colon - f.p) }, b = { colon + 1, f.n - (size_t)(colon - f.p) - 1 };
+    if (parse_u64(a, &d) != 0 || parse_u64(b, &i) != 0) return -1;
+    id->dev = (dev_t)d; id->ino = (ino_t)i;
+    return 0;
+}
+
+static int openat2_missing = 0; /* the kernel has no openat2 (ENOSYS): walk from then on */
+
+/* The fallback of open_beneath: one component at a time, none of them followed if it is a symlink. */
+static int walk_beneath(int dirfd, const char *rel, int flags) {
+    char *copy = strdup(rel), *s = copy;
+    if (!copy) { errno = ENOMEM; return -1; }
+    int cur = dup(dirfd);
+    while (cur >= 0) {
+        char *e = strchr(s, '/');
+        if (e) *e = '\0';
+        int last = e == NULL || e[1 + strspn(e + 1, "/")] == '\0';
+        if (*s == '\0' || strcmp(s, ".") == 0) {
+            if (last) { int fd = openat(cur, ".", flags | O_CLOEXEC); close(cur); cur = fd; break; }
+            s = e + 1;
+            continue;
+        }
+        /* intermediate directories need search permission only, like a kernel path walk */
+        int fd = openat(cur, s, last ? flags | O_NOFOLLOW | O_CLOEXEC : O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOTDIR) {
+            struct stat st; /* O_PATH|O_NOFOLLOW|O_DIRECTORY on a symlink says ENOTDIR: tell it apart */
+            if (fstatat(cur, s, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) errno = ELOOP;
+            else errno = ENOTDIR;
+        }
+        int saved = errno;
+        close(cur);
+        errno = saved;
+        cur = fd;
+        if (last) break;
+        s = e + 1;
+    }
+    int saved = errno;
+    free(copy);
+    errno = saved;
+    return cur;
+}
+
+/* Opens rel beneath dirfd without following a symlink (or magic link) in any component: a symlink
+   met fails with ELOOP. openat2 where the kernel and the seccomp profile allow it, else a walk. */
+static int open_beneath(int dirfd, const char *rel, int flags) {
+    if (!openat2_missing) {
+        struct open_how how;
+        memset(&how, 0, sizeof how);
+        how.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC);
+        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+        long fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
+        if (fd >= 0) return (int)fd;
+        if (errno == ENOSYS) openat2_missing = 1;
+        /* EPERM: a seccomp profile that refuses openat2 (or a real EPERM, which the walk meets again) */
+        else if (errno != EPERM) return -1;
+    }
+    return walk_beneath(dirfd, rel, flags);
+}
+
+/* The answer for a path that is not what the guard approved (a symlink met, another object). */
+static void send_changed(const char *path) {
+    send_err("PATH_CHANGED", "%s changed between the path check and the open (a symlink or another file is there now)", path);
+}
+
+/* Opens rel (flags) beneath the root, no symlink followed, and checks the descriptor is `want`.
+   Returns the fd (st filled), or -1 after sending the error answer. */
+static int open_approved(const char *rel, int flags, const ident_t *want, struct stat *st, const char *shown) {
+    int fd = open_beneath(root_fd, rel, flags);
+    if (fd < 0) {
+        /* O_DIRECTORY|O_NOFOLLOW on a trailing symlink says ENOTDIR, not ELOOP */
+        int e = errno;
+        if (e == ENOTDIR && fstatat(root_fd, rel, st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st->st_mode)) e = ELOOP;
+        if (e == ELOOP || e == EXDEV) send_changed(shown);
+        else if (e == ENOTDIR) send_err("PATH_INVALID", "a parent of %s is not a directory", shown);
+        else send_errno("open", shown, e);
+        return -1;
+    }
+    if (fstat(fd, st) != 0) { send_errno("stat", shown, errno); close(fd); return -1; }
+    if (st->st_dev != want->dev || st->st_ino != want->ino) { send_changed(shown); close(fd); return -1; }
+    return fd;
+}
+
 /* ---------- read ---------- */
+
+/* A probe (no identity): opens path as a command would see it, symlinks followed; the stat comes
+   first so no device or FIFO is opened. Returns the fd, or -1 after sending the error answer. */
+static int open_followed(const char *path, struct stat *st) {
+    if (fstatat(root_fd, path, st, 0) != 0) { send_errno("stat", path, errno); return -1; }
+    if (S_ISDIR(st->st_mode)) { send_err("IS_DIRECTORY", "%s is a directory", path); return -1; }
+    if (!S_ISREG(st->st_mode)) { send_err("PATH_INVALID", "%s is not a regular file", path); return -1; }
+    int fd = openat(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) { send_errno("open", path, errno); return -1; }
+    if (fstat(fd, st) != 0) { send_errno("stat", path, errno); close(fd); return -1; }
+    return fd;
+}
 
 static void do_read(field_t *f, size_t n) {
     uint64_t max;
-    if (n != 2 || parse_u64(f[1], &max) != 0) { send_err("BAD_REQUEST", "read takes [path, maxBytes]"); return; }
+    ident_t want;
+    if (n != 3 || parse_u64(f[1], &max) != 0) { send_err("BAD_REQUEST", "read takes [path, maxBytes, DEV:INO or empty]"); return; }
+    if (f[2].n > 0 && parse_ident_field(f[2], &want) != 0) { send_err("BAD_REQUEST", "invalid identity %s", f[2].p); return; }
     if (!path_ok(f[0])) { send_err("PATH_INVALID", "invalid path %s", f[0].p); return; }
     if (max > MAX_READ_BYTES) max = MAX_READ_BYTES;
     const char *path = f[0].p;
     struct stat st;
-    if (fstatat(root_fd, path, &st, 0) != 0) { send_errno("stat", path, errno); return; }
-    if (S_ISDIR(st.st_mode)) { send_err("IS_DIRECTORY", "%s is a directory", path); return; }
-    if (!S_ISREG(st.st_mode)) { send_err("PATH_INVALID", "%s is not a regular file", path); return; }
-    if ((uint64_t)st.st_size > max) {
-        send_err("FILE_TOO_LARGE", "%s is %lld bytes, limit %llu", path, (long long)st.st_size, (unsigned long long)max);
-        return;
-    }
-    int fd = openat(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) { send_errno("open", path, errno); return; }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* O_NONBLOCK: a FIFO put there since the guard's check cannot block the open */
+    int fd = f[2].n > 0 ? open_approved(path, O_RDONLY | O_NONBLOCK | O_NOCTTY, &want, &st, path) : open_followed(path, &st);
+    if (fd < 0) return;
+    if (!S_ISREG(st.st_mode)) {
         close(fd);
         send_err(S_ISDIR(st.st_mode) ? "IS_DIRECTORY" : "PATH_INVALID", "%s is not a regular file", path);
+        return;
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        send_err("FILE_TOO_LARGE", "%s is %lld bytes, limit %llu", path, (long long)st.st_size, (unsigned long long)max);
         return;
     }
     /* Read up to max+1 bytes: the file may have grown since fstat. */
@@ -284,25 +395,49 @@ static void do_read(field_t *f, size_t n) {
 
 /* ---------- write ---------- */
 
-/* Creates the parent directories of path (mkdir -p, 0755); returns a dirfd and the base name. */
-static int open_parent(char *path, const char **base, int *err, int *not_dir) {
-    int dfd = dup(root_fd);
-    char *s = path;
-    *not_dir = 0;
-    if (dfd < 0) { *err = errno; return -1; }
-    for (;;) {
-        char *e = strchr(s, '/');
-        if (!e) break;
+/*
+ * The directory path's file goes in: its first `depth` components must be the directory `want`
+ * (the deepest parent the guard saw, opened without following a symlink); the ones below it are
+ * created (mkdir -p, 0755) and entered one at a time, never through a symlink. Returns a dirfd and
+ * the base name, or -1 after sending the error answer.
+ */
+static int open_parent(char *path, uint64_t depth, const ident_t *want, const char **base, const char *shown) {
+    char *s = path, *e;
+    uint64_t seen = 0;
+    for (e = path; (e = strchr(e, '/')) != NULL; e++) seen++;
+    if (depth > seen) { send_err("BAD_REQUEST", "parent depth %llu of %s is too deep", (unsigned long long)depth, shown); return -1; }
+    for (uint64_t i = 0; i < depth; i++) s = strchr(s, '/') + 1;
+    struct stat st;
+    int dfd;
+    if (depth == 0) {
+        dfd = dup(root_fd);
+        if (dfd < 0 || fstat(dfd, &st) != 0) { send_errno("open", shown, errno); if (dfd >= 0) close(dfd); return -1; }
+        if (st.st_dev != want->dev || st.st_ino != want->ino) { send_changed(shown); close(dfd); return -1; }
+    } else {
+        s[-1] = '\0';
+        dfd = open_approved(path, O_RDONLY | O_DIRECTORY, want, &st, shown);
+        s[-1] = '/';
+        if (dfd < 0) return -1;
+    }
+    for (; (e = strchr(s, '/')) != NULL; s = e + 1) {
         *e = '\0';
         if (*s && strcmp(s, ".") != 0) {
-            if (mkdirat(dfd, s, 0755) != 0 && errno != EEXIST) { *err = errno; *e = '/'; close(dfd); return -1; }
-            int nfd = openat(dfd, s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (nfd < 0) { *err = errno; *not_dir = errno == ENOTDIR; *e = '/'; close(dfd); return -1; }
+            if (mkdirat(dfd, s, 0755) != 0 && errno != EEXIST) { send_errno("mkdir", shown, errno); *e = '/'; close(dfd); return -1; }
+            int nfd = openat(dfd, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int err = errno;
+            if (nfd < 0 && err == ENOTDIR && fstatat(dfd, s, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) err = ELOOP;
+            *e = '/';
+            if (nfd < 0) {
+                if (err == ELOOP) send_changed(shown);
+                else if (err == ENOTDIR) send_err("PATH_INVALID", "a parent of %s is not a directory", shown);
+                else send_errno("open", shown, err);
+                close(dfd);
+                return -1;
+            }
             close(dfd);
             dfd = nfd;
         }
         *e = '/';
-        s = e + 1;
     }
     *base = s;
     return dfd;
@@ -346,8 +481,13 @@ static int parse_mode(field_t f, mode_t *mode) {
 
 static void do_write(field_t *f, size_t n) {
     mode_t mode = 0644;
-    int have_mode = 0, err = 0, not_dir = 0;
-    if (n != 3) { send_err("BAD_REQUEST", "write takes [path, content, mode]"); return; }
+    uint64_t depth;
+    ident_t want;
+    int have_mode = 0, err = 0;
+    if (n != 5 || parse_u64(f[3], &depth) != 0 || parse_ident_field(f[4], &want) != 0) {
+        send_err("BAD_REQUEST", "write takes [path, content, mode, parentDepth, DEV:INO]");
+        return;
+    }
     if (f[2].n > 0) {
         if (parse_mode(f[2], &mode) != 0) { send_err("BAD_REQUEST", "invalid mode %s", f[2].p); return; }
         have_mode = 1;
@@ -356,13 +496,8 @@ static void do_write(field_t *f, size_t n) {
     char *path = strdup(f[0].p);
     if (!path) { send_err("IO_ERROR", "out of memory"); return; }
     const char *base = NULL;
-    int dfd = open_parent(path, &base, &err, &not_dir);
-    if (dfd < 0) {
-        if (not_dir) send_err("PATH_INVALID", "a parent of %s is not a directory", f[0].p);
-        else send_errno("mkdir", f[0].p, err);
-        free(path);
-        return;
-    }
+    int dfd = open_parent(path, depth, &want, &base, f[0].p);
+    if (dfd < 0) { free(path); return; }
     struct stat st;
     int exists = 0;
     if (*base == '\0' || strcmp(base, ".") == 0) {
@@ -799,6 +934,8 @@ static void setup(void) {
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would auto-reap children and hide their exit */
     umask(022);
+    /* the component walk openat2 falls back to, forced (tests of the fallback; as safe, only slower) */
+    if (getenv("LLMR_HELPER_NO_OPENAT2") != NULL) openat2_missing = 1;
     if (socket_path != NULL) connect_daemon();
     root_fd = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (root_fd < 0) setup_failed("open %s: %s", root_path, strerror(errno));

@@ -6,8 +6,12 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodePong, decodeReadAnswer, decodeWriteAnswer, encodePing, encodeRead, encodeWrite, HELPER_VERSION } from '../../daemon/containers/helper-codec.js';
 import { imageStatus } from '../../images/build.js';
-import { EXEC_IMAGE, IMAGE_VERSION, IO_IMAGE } from '../../images/version.js';
-import { HelperProcess, errorCode } from '../support/helper-process.js';
+import { EXEC_IMAGE as LLMR_EXEC_IMAGE, IMAGE_VERSION, IO_IMAGE as LLMR_IO_IMAGE } from '../../images/version.js';
+import { HelperProcess, anchorOf, errorCode, identityOf } from '../support/helper-process.js';
+
+/** llmr's images, or the ones LLMR_TEST_IO_IMAGE / LLMR_TEST_EXEC_IMAGE name (as the daemon harness runs them). */
+const IO_IMAGE = process.env.LLMR_TEST_IO_IMAGE ?? LLMR_IO_IMAGE;
+const EXEC_IMAGE = process.env.LLMR_TEST_EXEC_IMAGE ?? LLMR_EXEC_IMAGE;
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const RUN_ID = randomBytes(4).toString('hex');
@@ -60,17 +64,17 @@ describe('integration/images', () => {
   it('answers a ping and reads the repository in a hardened io container', async () => {
     const helper = hardened(IO_IMAGE, 'io-read', `${REPO}:/workspace:ro`);
     expect(decodePong(await helper.one(encodePing()))).toEqual({ version: HELPER_VERSION });
-    const read = decodeReadAnswer(await helper.one(encodeRead('package.json', 1 << 20)));
+    const read = decodeReadAnswer(await helper.one(encodeRead('package.json', 1 << 20, identityOf(REPO, 'package.json'))));
     expect(read.content.equals(fs.readFileSync(path.join(REPO, 'package.json')))).toBe(true);
-    expect(await errorCode(helper.one(encodeRead('../etc/passwd', 1000)).then(decodeReadAnswer))).toBe('PATH_INVALID');
-    expect(await errorCode(helper.one(encodeWrite('x.txt', 'x')).then(decodeWriteAnswer))).toBe('PERMISSION_DENIED');
+    expect(await errorCode(helper.one(encodeRead('../etc/passwd', 1000, '1:1')).then(decodeReadAnswer))).toBe('PATH_INVALID');
+    expect(await errorCode(helper.one(encodeWrite('x.txt', 'x', anchorOf(REPO, 'x.txt'))).then(decodeWriteAnswer))).toBe('PERMISSION_DENIED');
     expect(await helper.close()).toBe(0);
   });
 
   it('writes atomically as the non-root user through a read-write mount', async () => {
     const helper = hardened(IO_IMAGE, 'io-write', `${scratch}:/workspace:rw`);
     const content = Buffer.from('a\0b\r\nü\n');
-    expect(decodeWriteAnswer(await helper.one(encodeWrite('deep/dir/f.bin', content)))).toEqual({ action: 'CREATED', bytesWritten: content.length });
+    expect(decodeWriteAnswer(await helper.one(encodeWrite('deep/dir/f.bin', content, anchorOf(scratch, 'deep/dir/f.bin'))))).toEqual({ action: 'CREATED', bytesWritten: content.length });
     expect(fs.readFileSync(path.join(scratch, 'deep/dir/f.bin')).equals(content)).toBe(true);
     expect(fs.statSync(path.join(scratch, 'deep/dir/f.bin')).uid).toBe(1000);
     expect(fs.readdirSync(path.join(scratch, 'deep/dir'))).toEqual(['f.bin']);

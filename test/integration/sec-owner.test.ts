@@ -30,6 +30,9 @@ async function startAsUser(userConfig: string): Promise<Daemon> {
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LLMR_SOCKET: socket, XDG_CONFIG_HOME: path.join(home, 'config'),
     XDG_STATE_HOME: path.join(home, 'state'), XDG_CACHE_HOME: path.join(home, 'cache'), LLMR_POOL_SIZE: '1', LLMR_CONTAINER_POOL__MIN_IDLE: '0',
+    // the images under test, as the daemon harness forwards them
+    ...(process.env.LLMR_TEST_IO_IMAGE ? { LLMR_IO_IMAGE: process.env.LLMR_TEST_IO_IMAGE } : {}),
+    ...(process.env.LLMR_TEST_EXEC_IMAGE ? { LLMR_EXEC_IMAGE: process.env.LLMR_TEST_EXEC_IMAGE } : {}),
   };
   const child = spawn(process.execPath, [DAEMON_JS], { env, uid: REPO_UID, gid: dockerGid, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { lstatSync } from 'node:fs';
+import path from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import { FrameDecoder, decodeExecExit, encodeExec, isFinalFrame, type ExecRequestSpec, type Frame } from '../../daemon/containers/helper-codec.js';
 
@@ -28,8 +30,8 @@ export class HelperProcess {
   private decodeError: unknown;
   stderr = '';
 
-  constructor(command: string, args: string[]) {
-    this.proc = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(command: string, args: string[], env?: NodeJS.ProcessEnv) {
+    this.proc = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(env !== undefined ? { env } : {}) });
     this.proc.stdout.on('data', (chunk: Buffer) => {
       try {
         this.frames.push(...this.decoder.push(chunk));
@@ -90,4 +92,22 @@ export class HelperProcess {
     const [code] = await exited;
     return code as number | null;
   }
+}
+
+/** "DEV:INO" of `rel` under `root` as the daemon's guard sends it with a read ('0:0' when there is nothing). */
+export function identityOf(root: string, rel: string): string {
+  if (rel.includes('\0')) return '0:0';
+  const st = lstatSync(path.join(root, rel), { bigint: true, throwIfNoEntry: false });
+  return st === undefined ? '0:0' : `${st.dev}:${st.ino}`;
+}
+
+/** The write anchor the guard sends: the deepest existing directory above `rel` (the root at worst). */
+export function anchorOf(root: string, rel: string): { depth: number; id: string } {
+  const dir = path.posix.dirname(rel);
+  const parts = dir === '.' || dir === '/' || rel.includes('\0') ? [] : dir.split('/');
+  for (let depth = parts.length; depth > 0; depth -= 1) {
+    const st = lstatSync(path.join(root, ...parts.slice(0, depth)), { bigint: true, throwIfNoEntry: false });
+    if (st?.isDirectory() === true) return { depth, id: `${st.dev}:${st.ino}` };
+  }
+  return { depth: 0, id: identityOf(root, '.') };
 }
