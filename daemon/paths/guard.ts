@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { LlmrError } from '../../protocol/errors.js';
 import { compilePatterns, type PatternSet } from './exclusions.js';
 import { createAliasCheck } from './hardlinks.js';
-import { fileIdentity, writeAnchor, type WriteAnchor } from './identity.js';
+import { again, fileIdentity, writeAnchor, type WriteAnchor } from './identity.js';
 import { assertSafeName, showUnsafe } from './names.js';
 import { relativeInside } from './inside.js';
 import { errnoCode, resolvePhysical, type Resolution } from './resolve.js';
@@ -282,8 +282,8 @@ export function createPathGuard(opts: GuardOptions): PathGuard {
   };
 
   return {
-    forRead: (input) => check(input, 'read'),
-    forWrite: (input) => check(input, 'write'),
+    forRead: (input) => again(() => check(input, 'read')),
+    forWrite: (input) => again(() => check(input, 'write')),
     isExcluded: (rel) => excludedBy(rel) !== undefined,
     isExcludedByName: (rel) => excluded.matchName(rel.slice(rel.lastIndexOf('/') + 1)) !== undefined,
     isProtected: (rel) => protectedBy(rel) !== undefined,

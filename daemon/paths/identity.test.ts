@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LlmrError } from '../../protocol/errors.js';
-import { fileIdentity, writeAnchor } from './identity.js';
+import { again, fileIdentity, writeAnchor } from './identity.js';
 
 const idOf = (abs: string): string => { const st = lstatSync(abs, { bigint: true }); return `${st.dev}:${st.ino}`; };
 
@@ -42,5 +42,22 @@ describe('paths/identity', () => {
     expect(writeAnchor(root, 'sub/new/er/f', 'f')).toEqual({ depth: 1, id: idOf(join(root, 'sub')) });
     symlinkSync('.', join(root, 'lnk'));
     expect(codeOf(() => writeAnchor(root, 'lnk/f', 'lnk/f'))).toBe('PATH_CHANGED'); // the guard resolved it to a folder
+  });
+
+  it('runs a check again when the file changed during it, a few times, and no other error', async () => {
+    let calls = 0;
+    const flaky = async (fails: number, code = 'PATH_CHANGED'): Promise<string> => {
+      calls += 1;
+      if (calls <= fails) throw new LlmrError(code as 'PATH_CHANGED', 'changed');
+      return 'ok';
+    };
+    expect(await again(() => flaky(2))).toBe('ok');
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(again(() => flaky(3))).rejects.toMatchObject({ code: 'PATH_CHANGED' });
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(again(() => flaky(1, 'PATH_EXCLUDED'))).rejects.toMatchObject({ code: 'PATH_EXCLUDED' });
+    expect(calls).toBe(1);
   });
 });

@@ -40,3 +40,17 @@ export function writeAnchor(root: string, rel: string, shown: string): WriteAnch
   }
   throw changed(shown); // not even the root: gone
 }
+
+/**
+ * `check`, run again when the file changed between the guard's own two looks at it (PATH_CHANGED):
+ * a concurrent <write> replaces a file by rename, and that is no reason to fail a read of it.
+ */
+export async function again<T>(check: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i += 1) {
+    try {
+      return await check();
+    } catch (err) {
+      if (!(err instanceof LlmrError) || err.code !== 'PATH_CHANGED' || i >= tries) throw err;
+    }
+  }
+}

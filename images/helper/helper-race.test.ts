@@ -74,11 +74,15 @@ describe.each([
     expect(await errorCode(read('sub/.env', identityOf(root, '.env')))).toBe('PATH_CHANGED');
   });
 
-  it('refuses another file renamed over the approved one', async () => {
+  it('reads a file renamed over the approved one (a concurrent write), and refuses a hard link renamed over it', async () => {
     const approved = identityOf(root, 'notes.txt');
-    fs.copyFileSync(at('.env'), at('copy'));
-    fs.renameSync(at('copy'), at('notes.txt'));
-    expect(await errorCode(read('notes.txt', approved))).toBe('PATH_CHANGED');
+    fs.writeFileSync(at('notes.tmp'), 'saved again\n');
+    fs.renameSync(at('notes.tmp'), at('notes.txt')); // a <write> or an editor's save: a new inode, one link
+    expect((await read('notes.txt', approved)).content.toString()).toBe('saved again\n');
+    const second = identityOf(root, 'notes.txt');
+    fs.linkSync(at('.env'), at('alias'));
+    fs.renameSync(at('alias'), at('notes.txt')); // the name now aliases the secret
+    expect(await errorCode(read('notes.txt', second))).toBe('PATH_CHANGED');
   });
 
   it('writes into the approved parent, creating missing directories below it', async () => {

@@ -307,8 +307,12 @@ static void send_changed(const char *path) {
 }
 
 /* Opens rel (flags) beneath the root, no symlink followed, and checks the descriptor is `want`.
+   With `replaced_ok`, a regular file with a single link there instead is accepted too: the file was
+   replaced by rename since the guard's check (a concurrent <write>, an editor's save), and the guard's
+   verdict is about the name, reached here through real directories only; what the name cannot vouch
+   for is a hard link (an alias of another file), so one with several links is refused.
    Returns the fd (st filled), or -1 after sending the error answer. */
-static int open_approved(const char *rel, int flags, const ident_t *want, struct stat *st, const char *shown) {
+static int open_approved(const char *rel, int flags, const ident_t *want, int replaced_ok, struct stat *st, const char *shown) {
     int fd = open_beneath(root_fd, rel, flags);
     if (fd < 0) {
         /* O_DIRECTORY|O_NOFOLLOW on a trailing symlink says ENOTDIR, not ELOOP */
@@ -320,7 +324,8 @@ static int open_approved(const char *rel, int flags, const ident_t *want, struct
         return -1;
     }
     if (fstat(fd, st) != 0) { send_errno("stat", shown, errno); close(fd); return -1; }
-    if (st->st_dev != want->dev || st->st_ino != want->ino) { send_changed(shown); close(fd); return -1; }
+    int same = st->st_dev == want->dev && st->st_ino == want->ino;
+    if (!same && !(replaced_ok && S_ISREG(st->st_mode) && st->st_nlink == 1)) { send_changed(shown); close(fd); return -1; }
     return fd;
 }
 
@@ -348,7 +353,7 @@ static void do_read(field_t *f, size_t n) {
     const char *path = f[0].p;
     struct stat st;
     /* O_NONBLOCK: a FIFO put there since the guard's check cannot block the open */
-    int fd = f[2].n > 0 ? open_approved(path, O_RDONLY | O_NONBLOCK | O_NOCTTY, &want, &st, path) : open_followed(path, &st);
+    int fd = f[2].n > 0 ? open_approved(path, O_RDONLY | O_NONBLOCK | O_NOCTTY, &want, 1, &st, path) : open_followed(path, &st);
     if (fd < 0) return;
     if (!S_ISREG(st.st_mode)) {
         close(fd);
@@ -415,7 +420,7 @@ static int open_parent(char *path, uint64_t depth, const ident_t *want, const ch
         if (st.st_dev != want->dev || st.st_ino != want->ino) { send_changed(shown); close(dfd); return -1; }
     } else {
         s[-1] = '\0';
-        dfd = open_approved(path, O_RDONLY | O_DIRECTORY, want, &st, shown);
+        dfd = open_approved(path, O_RDONLY | O_DIRECTORY, want, 0, &st, shown);
         s[-1] = '/';
         if (dfd < 0) return -1;
     }
