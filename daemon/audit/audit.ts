@@ -16,13 +16,13 @@
  * rotated, replaced (`sed -i`) or deleted is reopened, and one that changed size under it is
  * looked at again (see resume.ts for what each case writes).
  */
-import { constants, fstatSync, lstatSync, promises as fs, writeSync } from 'node:fs';
+import { constants, fstatSync, lstatSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { LlmrError } from '../../protocol/errors.js';
 import { headFileOf, headSaver, readHead } from './head.js';
 import { formatLine, type AuditEntry } from './line.js';
-import { appendMarker, resume, type Position } from './resume.js';
+import { appendMarker, resume, writeAll, type Position } from './resume.js';
 
 export { escapeField, GENESIS, parseLine, unescapeField, type AuditEntry, type AuditLine } from './line.js';
 export { verifyAuditLog } from './verify.js';
@@ -81,18 +81,6 @@ function stillNamed(file: string, fh: fs.FileHandle): { same: boolean; size: big
   return { same: onDisk !== undefined && onDisk.dev === mine.dev && onDisk.ino === mine.ino, size: mine.size };
 }
 
-/**
- * Append `text` with one `write` (O_APPEND: never interleaved with another writer's line). The
- * write itself is synchronous: a line of a few hundred bytes into the page cache; only the
- * `fdatasync` (option `fsync`) waits on the disk, and it runs off the main thread.
- */
-function appendLine(fh: fs.FileHandle, text: string): number {
-  const all = Buffer.from(text, 'utf8');
-  let done = 0;
-  while (done < all.length) done += writeSync(fh.fd, all, done, all.length - done);
-  return all.length;
-}
-
 /** The writer's open file (none after a reopen failed) and where its chain stands. */
 interface WriterState {
   fh: fs.FileHandle | undefined;
@@ -133,7 +121,7 @@ function createWriter(file: string, st: WriterState, opts: AuditLogOptions): Aud
     try {
       const handle = await currentFile(file, st, clock());
       const { line, chain } = formatLine(timestamp, e, st.pos.head);
-      const bytes = appendLine(handle, `${line}\n`);
+      const bytes = writeAll(handle, `${line}\n`);
       if (opts.fsync === true) await handle.datasync();
       st.pos = { lines: st.pos.lines + 1, head: chain, size: st.pos.size + bytes };
     } catch (err) {
