@@ -4,23 +4,18 @@
  * command could make between the guard's check and the helper's open is made here deterministically
  * (no race needed), with openat2 and with the component walk it falls back to.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeReadAnswer, decodeWriteAnswer, encodeFrame, encodeRead, encodeWrite, type WriteAnchor } from '../../daemon/containers/helper-codec.js';
-import { HelperProcess, anchorOf, errorCode, identityOf } from '../../test/support/helper-process.js';
+import { HelperProcess, anchorOf, compileHelper, errorCode, identityOf } from '../../test/support/helper-process.js';
 
-const SOURCE = fileURLToPath(new URL('./llmr-helper.c', import.meta.url));
 let buildDir: string;
 let binary: string;
 
 beforeAll(() => {
-  buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmr-helper-race-'));
-  binary = path.join(buildDir, 'llmr-helper');
-  execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, SOURCE], { stdio: 'pipe' });
+  ({ dir: buildDir, binary } = compileHelper('llmr-helper-race-'));
 });
 afterAll(() => fs.rmSync(buildDir, { recursive: true, force: true }));
 

@@ -7,21 +7,17 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameDecoder, HELPER_VERSION, decodePong, encodePing, type Frame } from '../../daemon/containers/helper-codec.js';
+import { compileHelper } from '../../test/support/helper-process.js';
 
-const SOURCE = fileURLToPath(new URL('./llmr-helper.c', import.meta.url));
 let dir: string;
 let binary: string;
 let n = 0;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmr-helper-sock-'));
-  binary = path.join(dir, 'llmr-helper');
-  execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, SOURCE], { stdio: 'pipe' });
+  ({ dir, binary } = compileHelper('llmr-helper-sock-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

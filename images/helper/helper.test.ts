@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   encodeExec,
@@ -16,9 +15,8 @@ import {
   encodeRead,
   encodeWrite,
 } from '../../daemon/containers/helper-codec.js';
-import { HelperProcess, TEST_PATH_ENV, anchorOf, errorCode, identityOf } from '../../test/support/helper-process.js';
+import { HelperProcess, TEST_PATH_ENV, anchorOf, compileHelper, errorCode, identityOf } from '../../test/support/helper-process.js';
 
-const SOURCE = fileURLToPath(new URL('./llmr-helper.c', import.meta.url));
 const PATH_ENV = TEST_PATH_ENV;
 
 /** True once no process (or only a zombie) has this pid, within the deadline. */
@@ -44,9 +42,7 @@ describe('images/helper', () => {
   let helper: HelperProcess;
 
   beforeAll(() => {
-    buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmr-helper-build-'));
-    binary = path.join(buildDir, 'llmr-helper');
-    execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, SOURCE], { stdio: 'pipe' });
+    ({ dir: buildDir, binary } = compileHelper('llmr-helper-build-'));
   });
   afterAll(() => fs.rmSync(buildDir, { recursive: true, force: true }));
 

@@ -2,10 +2,12 @@
  * Test driver for the in-container helper: runs a command whose stdin/stdout speak the helper's
  * frames (the helper itself, or `docker run -i` of an image) and sends requests through the codec.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { lstatSync } from 'node:fs';
+import { lstatSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LlmrError } from '../../protocol/errors.js';
 import { FrameDecoder, decodeExecExit, encodeExec, isFinalFrame, type ExecRequestSpec, type Frame } from '../../daemon/containers/helper-codec.js';
 
@@ -18,6 +20,17 @@ export async function errorCode(p: Promise<unknown>): Promise<string> {
     return err.code;
   }
   throw new Error('expected an error');
+}
+
+/** The helper's source in this checkout. */
+const HELPER_SOURCE = fileURLToPath(new URL('../../images/helper/llmr-helper.c', import.meta.url));
+
+/** Compile the helper as the image build does, warnings as errors, into a new temp dir; the binary's path and its dir (the caller removes it). */
+export function compileHelper(prefix: string): { dir: string; binary: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const binary = path.join(dir, 'llmr-helper');
+  execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, HELPER_SOURCE], { stdio: 'pipe' });
+  return { dir, binary };
 }
 
 export const TEST_PATH_ENV = '/usr/local/bin:/usr/bin:/bin';
